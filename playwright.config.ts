@@ -1,0 +1,27 @@
+import { defineConfig } from '@playwright/test'
+import { existsSync } from 'node:fs'
+
+// Playwright cannot download its own browser on every machine; use a system Chromium when one is there.
+const systemChromium = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
+const base = '/raft-lab/'
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  timeout: 60_000,
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : 'list',
+  use: {
+    baseURL: `http://127.0.0.1:4173${base}`,
+    launchOptions: { chromiumSandbox: false, ...(systemChromium ? { executablePath: systemChromium } : {}) },
+    trace: 'off',
+  },
+  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  webServer: {
+    command: `npx vite preview --base ${base} --host 127.0.0.1 --port 4173 --strictPort`,
+    url: `http://127.0.0.1:4173${base}`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+  },
+})
