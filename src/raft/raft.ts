@@ -1,0 +1,925 @@
+import { NotLeaderError } from './errors.ts'
+import { RaftLog } from './log.ts'
+import { Progress } from './progress.ts'
+import { committedIndex, majority, voteResult } from './quorum.ts'
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  Message,
+  NodeId,
+  RaftConfig,
+  ReadState,
+  Role,
+  Snapshot,
+  SnapshotMeta,
+  UnsafeSwitches,
+} from './types.ts'
+
+const KNOWN_TYPES = new Set([
+  'MsgApp',
+  'MsgAppResp',
+  'MsgHeartbeat',
+  'MsgHeartbeatResp',
+  'MsgVote',
+  'MsgVoteResp',
+  'MsgPreVote',
+  'MsgPreVoteResp',
+  'MsgSnap',
+  'MsgSnapResp',
+  'MsgTimeoutNow',
+])
+
+interface PendingRead {
+  ctx: string
+  index: number
+  acks: Set<NodeId>
+}
+
+interface IncomingSnapshot {
+  meta: SnapshotMeta
+  chunks: string[]
+  received: number
+}
+
+/** Parses the data of a `config` entry; null when malformed (a malformed entry changes nothing). */
+export function parseConfEntry(data: string | undefined): (ConfState & { type?: string; node?: string }) | null {
+  if (typeof data !== 'string') return null
+  try {
+    const v = JSON.parse(data) as unknown
+    if (typeof v !== 'object' || v === null) return null
+    const o = v as Record<string, unknown>
+    const ok = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string')
+    if (!ok(o.voters) || !ok(o.learners)) return null
+    return {
+      voters: o.voters,
+      learners: o.learners,
+      type: typeof o.type === 'string' ? o.type : undefined,
+      node: typeof o.node === 'string' ? o.node : undefined,
+    }
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The Raft state machine (the paper's Figure 2, the thesis's extensions). Pure: no IO, no clock, no randomness but
+ * the injected `random`. RawNode wraps it with the Ready/Advance protocol.
+ *
+ * Membership uses single-server changes (thesis section 4.1): a node uses the latest configuration in its log,
+ * committed or not, and a leader proposes a change only when the previous one is committed and it has committed an
+ * entry of its own term (the fix for the single-server-change bug found in 2015).
+ */
+export class Raft {
+  readonly id: NodeId
+  term = 0
+  vote: NodeId | null = null
+  lead: NodeId | null = null
+  role: Role = 'follower'
+  readonly log = new RaftLog()
+
+  voters: NodeId[] = []
+  learners: NodeId[] = []
+  /** Index of the config entry in force, 0 when the configuration comes from a snapshot or the initial peers. */
+  private confIndex = 0
+  private readonly initialConf: ConfState
+
+  readonly electionTick: number
+  readonly heartbeatTick: number
+  readonly preVote: boolean
+  readonly checkQuorum: boolean
+  readonly unsafe: UnsafeSwitches
+  readonly maxEntriesPerMsg: number
+  readonly maxInflight: number
+  readonly snapshotChunkSize: number
+  private readonly random: () => number
+
+  electionElapsed = 0
+  private heartbeatElapsed = 0
+  randomizedElectionTimeout = 0
+
+  /** Leader only: every other member's progress, and our own (match = what we have persisted). */
+  prs = new Map<NodeId, Progress>()
+  votes = new Map<NodeId, boolean>()
+  msgs: Message[] = []
+  /** Index of the last config entry proposed by this leader; no new change until it is committed. */
+  pendingConfIndex = 0
+  leadTransferee: NodeId | null = null
+  /** Leader only: the appended entries have not been broadcast yet (flushed by RawNode.ready). */
+  pendingBcast = false
+
+  private pendingReads: PendingRead[] = []
+  /** ReadIndex requests waiting for the first commit of this leader's term. */
+  private readsAwaitingCommit: string[] = []
+  readStates: ReadState[] = []
+  private incoming: IncomingSnapshot | null = null
+
+  constructor(c: RaftConfig) {
+    if (!c.id) throw new Error('config.id is required')
+    if (!(c.heartbeatTick > 0)) throw new Error('heartbeatTick must be > 0')
+    if (!(c.electionTick > c.heartbeatTick)) throw new Error('electionTick must be greater than heartbeatTick')
+    if (typeof c.random !== 'function') throw new Error('config.random is required (a seeded PRNG in [0, 1))')
+    this.id = c.id
+    this.electionTick = c.electionTick
+    this.heartbeatTick = c.heartbeatTick
+    this.random = c.random
+    this.preVote = c.preVote ?? false
+    this.checkQuorum = c.checkQuorum ?? false
+    this.unsafe = c.unsafe ?? {}
+    this.maxEntriesPerMsg = Math.max(1, c.maxEntriesPerMsg ?? 64)
+    this.maxInflight = Math.max(1, c.maxInflightMsgs ?? 16)
+    this.snapshotChunkSize = Math.max(1, c.snapshotChunkSize ?? 16384)
+    this.initialConf = { voters: [...new Set(c.peers)].sort(), learners: [] }
+    this.voters = this.initialConf.voters
+    this.resetElectionTimeout()
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  isVoter(id: NodeId): boolean {
+    return this.voters.includes(id)
+  }
+
+  isMember(id: NodeId): boolean {
+    return this.voters.includes(id) || this.learners.includes(id)
+  }
+
+  /** Can this node become leader? Only voters of its latest configuration campaign. */
+  promotable(): boolean {
+    return this.isVoter(this.id)
+  }
+
+  private setConf(c: ConfState): void {
+    this.voters = [...c.voters].sort()
+    this.learners = [...c.learners].sort()
+    if (this.role === 'leader') {
+      const last = this.log.lastIndex()
+      for (const id of [...this.voters, ...this.learners]) {
+        if (!this.prs.has(id)) {
+          const p = new Progress(last + 1, this.maxInflight)
+          this.prs.set(id, p)
+        }
+      }
+      for (const id of [...this.prs.keys()]) {
+        if (id !== this.id && !this.isMember(id)) this.prs.delete(id)
+      }
+      if (this.leadTransferee !== null && !this.isVoter(this.leadTransferee)) this.leadTransferee = null
+    }
+  }
+
+  /** Entries were appended at or after `from`: adopt the latest config entry among them. */
+  private confAfterAppend(ents: Entry[]): void {
+    for (let i = ents.length - 1; i >= 0; i--) {
+      const e = ents[i]
+      if (e.kind !== 'config') continue
+      const c = parseConfEntry(e.data)
+      if (c) {
+        this.confIndex = e.index
+        this.setConf(c)
+        return
+      }
+    }
+  }
+
+  /** The log was truncated or replaced: recompute the configuration from what is left. */
+  recomputeConf(): void {
+    for (let i = this.log.lastIndex(); i > this.log.snapIndex; i--) {
+      const e = this.log.entry(i)!
+      if (e.kind !== 'config') continue
+      const c = parseConfEntry(e.data)
+      if (c) {
+        this.confIndex = i
+        this.setConf(c)
+        return
+      }
+    }
+    this.confIndex = 0
+    const s = this.log.snapshot
+    this.setConf(s ? { voters: s.voters, learners: s.learners ?? [] } : this.initialConf)
+  }
+
+  /** The configuration in force at `index` (for a snapshot taken there). */
+  confAt(index: number): ConfState {
+    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapIndex; i--) {
+      const e = this.log.entry(i)!
+      if (e.kind !== 'config') continue
+      const c = parseConfEntry(e.data)
+      if (c) return c
+    }
+    const s = this.log.snapshot
+    return s ? { voters: [...s.voters], learners: [...(s.learners ?? [])] } : this.initialConf
+  }
+
+  // ---------------------------------------------------------------- role transitions
+
+  private resetElectionTimeout(): void {
+    const r = this.random()
+    this.randomizedElectionTimeout = this.electionTick + Math.floor((r >= 0 && r < 1 ? r : 0) * this.electionTick)
+  }
+
+  private reset(term: number): void {
+    if (this.term !== term) {
+      this.term = term
+      this.vote = null
+    }
+    this.lead = null
+    this.electionElapsed = 0
+    this.heartbeatElapsed = 0
+    this.resetElectionTimeout()
+    this.leadTransferee = null
+    this.votes = new Map()
+    this.prs = new Map()
+    this.pendingReads = []
+    this.readsAwaitingCommit = []
+    this.pendingBcast = false
+  }
+
+  becomeFollower(term: number, lead: NodeId | null): void {
+    this.reset(term)
+    this.lead = lead
+    this.role = 'follower'
+  }
+
+  private becomePreCandidate(): void {
+    if (this.role === 'leader') throw new Error(`invalid transition [leader -> precandidate] on ${this.id}`)
+    // Does not change term or vote (thesis section 9.6): a pre-campaign that fails leaves no trace.
+    this.votes = new Map()
+    this.lead = null
+    this.role = 'precandidate'
+  }
+
+  private becomeCandidate(): void {
+    if (this.role === 'leader') throw new Error(`invalid transition [leader -> candidate] on ${this.id}`)
+    this.reset(this.term + 1)
+    this.vote = this.id
+    this.role = 'candidate'
+  }
+
+  private becomeLeader(): void {
+    if (this.role === 'follower') throw new Error(`invalid transition [follower -> leader] on ${this.id}`)
+    this.reset(this.term)
+    this.role = 'leader'
+    this.lead = this.id
+    const last = this.log.lastIndex()
+    for (const id of [...this.voters, ...this.learners]) this.prs.set(id, new Progress(last + 1, this.maxInflight))
+    if (!this.prs.has(this.id)) this.prs.set(this.id, new Progress(last + 1, this.maxInflight))
+    const self = this.prs.get(this.id)!
+    self.match = this.log.stable
+    self.next = last + 1
+    self.becomeReplicate()
+    self.next = last + 1
+    // Conservatively forbid a config change until everything in the log so far, including whatever change a
+    // previous leader left uncommitted, is committed.
+    this.pendingConfIndex = last
+    // Section 5.4.2 / 8: commit an entry of the new term at once, which also commits everything before it.
+    this.appendEntries([{ index: 0, term: 0, kind: 'noop' }])
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private send(m: Message): void {
+    this.msgs.push(m)
+  }
+
+  /** Send what `to` is missing (or a snapshot). Returns whether a message went out. */
+  sendAppend(to: NodeId, sendIfEmpty = true): boolean {
+    const pr = this.prs.get(to)
+    if (!pr || to === this.id || pr.isPaused()) return false
+    const prevIndex = pr.next - 1
+    const prevTerm = this.log.term(prevIndex)
+    if (prevTerm === undefined || pr.next < this.log.firstIndex()) {
+      return this.sendSnapshot(to, pr)
+    }
+    const last = this.log.lastIndex()
+    const hi = Math.min(last + 1, pr.next + this.maxEntriesPerMsg)
+    const ents = pr.next <= last ? this.log.slice(pr.next, hi) : []
+    if (ents.length === 0 && !sendIfEmpty) return false
+    this.send({
+      type: 'MsgApp',
+      from: this.id,
+      to,
+      term: this.term,
+      index: prevIndex,
+      logTerm: prevTerm,
+      entries: ents,
+      commit: this.log.committed,
+    })
+    pr.sentEntries(prevIndex + ents.length, ents.length)
+    return true
+  }
+
+  private sendSnapshot(to: NodeId, pr: Progress): boolean {
+    const snap = this.log.snapshot
+    if (!snap) return false
+    if (pr.state !== 'snapshot' || pr.pendingSnapshot !== snap.index) {
+      pr.becomeSnapshot(snap.index)
+    }
+    this.sendSnapshotChunk(to, pr, snap)
+    return true
+  }
+
+  private sendSnapshotChunk(to: NodeId, pr: Progress, snap: Snapshot): void {
+    const offset = Math.min(pr.snapOffset, snap.data.length)
+    const data = snap.data.slice(offset, offset + this.snapshotChunkSize)
+    this.send({
+      type: 'MsgSnap',
+      from: this.id,
+      to,
+      term: this.term,
+      snapshot: { index: snap.index, term: snap.term, voters: [...snap.voters], learners: [...(snap.learners ?? [])] },
+      offset,
+      data,
+      done: offset + data.length >= snap.data.length,
+    })
+  }
+
+  /** Leader: send every follower what it is missing; in replicate, stream until its window is full. */
+  bcastAppend(): void {
+    for (const id of this.prs.keys()) {
+      if (id === this.id) continue
+      this.sendAppend(id)
+      const pr = this.prs.get(id)!
+      while (pr.state === 'replicate' && pr.next <= this.log.lastIndex() && this.sendAppend(id, false)) {
+        /* keep streaming */
+      }
+    }
+  }
+
+  private bcastHeartbeat(ctx?: string): void {
+    for (const [id, pr] of this.prs) {
+      if (id === this.id) continue
+      const m: Message = {
+        type: 'MsgHeartbeat',
+        from: this.id,
+        to: id,
+        term: this.term,
+        commit: Math.min(pr.match, this.log.committed),
+      }
+      if (ctx !== undefined) m.context = ctx
+      this.send(m)
+    }
+  }
+
+  // ---------------------------------------------------------------- appending and committing
+
+  /** Leader: append new entries of the current term. Returns the last one. */
+  appendEntries(ents: Entry[]): Entry {
+    let index = this.log.lastIndex()
+    const out: Entry[] = []
+    for (const e of ents) {
+      const ne: Entry = { index: ++index, term: this.term, kind: e.kind }
+      if (e.data !== undefined) ne.data = e.data
+      out.push(ne)
+    }
+    this.log.truncateAndAppend(out)
+    this.confAfterAppend(out)
+    this.pendingBcast = true
+    return out[out.length - 1]
+  }
+
+  /**
+   * Leader: advance commit to the highest index replicated on a majority of voters, but only by counting an
+   * entry of the current term (section 5.4.2, Figure 8).
+   */
+  maybeCommit(): boolean {
+    const ci = committedIndex(this.voters, (id) => this.prs.get(id)?.match ?? 0)
+    if (ci <= this.log.committed) return false
+    if (this.log.term(ci) !== this.term && !this.unsafe.commitOldTermEntries) return false
+    this.log.commitTo(ci)
+    this.onCommitAdvanced()
+    return true
+  }
+
+  private onCommitAdvanced(): void {
+    if (this.role !== 'leader') return
+    if (this.readsAwaitingCommit.length > 0 && this.log.term(this.log.committed) === this.term) {
+      const waiting = this.readsAwaitingCommit
+      this.readsAwaitingCommit = []
+      for (const ctx of waiting) this.readIndex(ctx)
+    }
+    // A leader that committed its own removal steps down (thesis section 4.2.2).
+    if (!this.isVoter(this.id) && this.log.committed >= this.confIndex) {
+      this.becomeFollower(this.term, null)
+    }
+  }
+
+  /** The caller persisted entries: the leader counts its own copy only now (it is then on its disk). */
+  onPersisted(): void {
+    if (this.role !== 'leader') return
+    const self = this.prs.get(this.id)
+    if (!self) return
+    if (self.maybeUpdate(this.log.stable)) {
+      if (this.maybeCommit()) this.pendingBcast = true
+    }
+  }
+
+  // ---------------------------------------------------------------- ticking
+
+  tick(): void {
+    if (this.role === 'leader') this.tickHeartbeat()
+    else this.tickElection()
+  }
+
+  private tickElection(): void {
+    this.electionElapsed++
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0
+      this.campaign(false)
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed++
+    this.electionElapsed++
+    if (this.electionElapsed >= this.electionTick) {
+      this.electionElapsed = 0
+      if (this.checkQuorum) {
+        if (!this.quorumActive()) {
+          this.becomeFollower(this.term, null)
+          return
+        }
+      }
+      // A transfer that did not finish within an election timeout is abandoned.
+      if (this.leadTransferee !== null) this.leadTransferee = null
+    }
+    if (this.heartbeatElapsed >= this.heartbeatTick) {
+      this.heartbeatElapsed = 0
+      this.bcastHeartbeat()
+    }
+  }
+
+  /** Check-quorum: has a majority of voters been heard from since the last round? Resets the flags. */
+  private quorumActive(): boolean {
+    let active = 0
+    for (const v of this.voters) {
+      if (v === this.id) {
+        active++
+        continue
+      }
+      const pr = this.prs.get(v)
+      if (pr?.recentActive) active++
+    }
+    for (const [id, pr] of this.prs) if (id !== this.id) pr.recentActive = false
+    return active >= majority(this.voters.length)
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  /** Start an election (or a pre-election). `transfer`: caused by MsgTimeoutNow, so voters skip the lease check. */
+  campaign(transfer: boolean): void {
+    if (!this.promotable() || this.role === 'leader') return
+    const pre = this.preVote && !transfer
+    if (pre) this.becomePreCandidate()
+    else this.becomeCandidate()
+    const term = pre ? this.term + 1 : this.term
+    this.votes.set(this.id, true)
+    if (voteResult(this.voters, this.votes) === 'won') {
+      if (pre) this.campaign(transfer)
+      else this.becomeLeader()
+      return
+    }
+    const index = this.log.lastIndex()
+    const logTerm = this.log.lastTerm()
+    for (const v of this.voters) {
+      if (v === this.id) continue
+      const m: Message = { type: pre ? 'MsgPreVote' : 'MsgVote', from: this.id, to: v, term, index, logTerm }
+      if (transfer) m.transfer = true
+      this.send(m)
+    }
+  }
+
+  private poll(from: NodeId, granted: boolean): void {
+    if (!this.votes.has(from)) this.votes.set(from, granted)
+    const r = voteResult(this.voters, this.votes)
+    if (r === 'won') {
+      if (this.role === 'precandidate') this.campaign(false)
+      else this.becomeLeader()
+    } else if (r === 'lost') {
+      this.becomeFollower(this.term, null)
+    }
+  }
+
+  private handleVoteRequest(m: Message): void {
+    const pre = m.type === 'MsgPreVote'
+    const respType = pre ? 'MsgPreVoteResp' : 'MsgVoteResp'
+    const index = typeof m.index === 'number' ? m.index : 0
+    const logTerm = typeof m.logTerm === 'number' ? m.logTerm : 0
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === null && this.lead === null) ||
+      (pre && m.term > this.term)
+    const upToDate = this.unsafe.skipLogUpToDateCheck || this.log.isUpToDate(index, logTerm)
+    if (canVote && upToDate) {
+      // A granted pre-vote answers with the future term the candidate asked for, so it can count it.
+      this.send({ type: respType, from: this.id, to: m.from, term: m.term, reject: false })
+      if (!pre) {
+        this.electionElapsed = 0
+        this.vote = m.from
+      }
+    } else {
+      this.send({ type: respType, from: this.id, to: m.from, term: this.term, reject: true })
+    }
+  }
+
+  // ---------------------------------------------------------------- stepping
+
+  /** Process one message. Never throws on stale, duplicated, reordered, misaddressed or unknown messages. */
+  step(m: Message): void {
+    if (!m || typeof m !== 'object') return
+    if (m.to !== this.id || m.from === this.id || typeof m.from !== 'string') return
+    if (typeof m.type !== 'string' || !KNOWN_TYPES.has(m.type)) return
+    if (typeof m.term !== 'number' || !Number.isSafeInteger(m.term) || m.term < 0) return
+
+    const isVoteReq = m.type === 'MsgVote' || m.type === 'MsgPreVote'
+    if (isVoteReq && !this.isVoter(m.from)) {
+      // Thesis section 4.2.3: a server outside our configuration (e.g. one removed without knowing it) must not
+      // disturb the cluster, so its elections are not even answered.
+      return
+    }
+
+    if (m.term > this.term) {
+      if (isVoteReq) {
+        // Thesis section 4.2.3 / 9.6: while we hear from a leader, refuse to help depose it, unless the leader
+        // itself asked for the election (leadership transfer).
+        const inLease = this.lead !== null && this.electionElapsed < this.electionTick
+        if (!m.transfer && inLease && (this.checkQuorum || m.type === 'MsgPreVote')) {
+          if (m.type === 'MsgPreVote') {
+            this.send({ type: 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true })
+          }
+          return
+        }
+      }
+      if (m.type === 'MsgPreVote') {
+        // A pre-vote changes no state: we answer below without adopting its term.
+      } else if (m.type === 'MsgPreVoteResp' && !m.reject) {
+        // A granted pre-vote carries the term the precandidate will campaign in; handled by the precandidate.
+      } else if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
+        this.becomeFollower(m.term, m.from)
+      } else {
+        this.becomeFollower(m.term, null)
+      }
+    } else if (m.term < this.term) {
+      if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
+        // Tell a stale leader about the newer term so that it steps down (Figure 2: reply with currentTerm).
+        // No index: should the receiver meanwhile lead in our term, the answer must not count as an ack.
+        this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term })
+      } else if (m.type === 'MsgPreVote' || m.type === 'MsgVote') {
+        this.send({ type: m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true })
+      }
+      return
+    }
+
+    if (isVoteReq) {
+      this.handleVoteRequest(m)
+      return
+    }
+
+    switch (this.role) {
+      case 'leader':
+        this.stepLeader(m)
+        break
+      case 'candidate':
+      case 'precandidate':
+        this.stepCandidate(m)
+        break
+      case 'follower':
+        this.stepFollower(m)
+        break
+    }
+  }
+
+  private stepLeader(m: Message): void {
+    const pr = this.prs.get(m.from)
+    if (!pr) return
+    switch (m.type) {
+      case 'MsgAppResp': {
+        pr.recentActive = true
+        const index = typeof m.index === 'number' ? m.index : -1
+        if (index < 0 || index > this.log.lastIndex()) return
+        if (m.reject) {
+          let hint = typeof m.rejectHint === 'number' ? m.rejectHint : index
+          if (typeof m.hintTerm === 'number' && m.hintTerm > 0) hint = this.log.findConflictByTerm(hint, m.hintTerm)
+          if (pr.maybeDecrTo(index, hint)) {
+            if (pr.state === 'replicate') pr.becomeProbe()
+            this.sendAppend(m.from)
+          }
+          return
+        }
+        const oldPaused = pr.isPaused()
+        if (pr.maybeUpdate(index)) {
+          if (pr.state === 'probe') pr.becomeReplicate()
+          else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
+            pr.becomeProbe()
+            pr.becomeReplicate()
+          } else if (pr.state === 'replicate') pr.freeLE(index)
+          if (this.maybeCommit()) {
+            this.bcastAppend()
+          } else if (oldPaused || pr.next <= this.log.lastIndex()) {
+            this.sendAppend(m.from, false)
+            while (pr.state === 'replicate' && pr.next <= this.log.lastIndex() && this.sendAppend(m.from, false)) {
+              /* keep streaming */
+            }
+          }
+          if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+            this.send({ type: 'MsgTimeoutNow', from: this.id, to: m.from, term: this.term })
+          }
+        }
+        return
+      }
+      case 'MsgHeartbeatResp': {
+        pr.recentActive = true
+        pr.probeSent = false
+        if (pr.state === 'replicate' && pr.inflights.length >= pr.maxInflight) pr.freeFirst()
+        if (pr.state === 'snapshot') {
+          // Retransmit the chunk the follower is waiting for (it or its answer may have been lost).
+          if (this.log.snapshot && this.log.snapshot.index === pr.pendingSnapshot) this.sendSnapshotChunk(m.from, pr, this.log.snapshot)
+          else this.sendSnapshot(m.from, pr)
+        } else if (pr.match < this.log.lastIndex()) {
+          this.sendAppend(m.from)
+        }
+        if (typeof m.context === 'string') this.ackRead(m.context, m.from)
+        return
+      }
+      case 'MsgSnapResp': {
+        pr.recentActive = true
+        if (pr.state !== 'snapshot' || m.index !== pr.pendingSnapshot) return
+        const snap = this.log.snapshot
+        if (!snap || snap.index !== pr.pendingSnapshot) {
+          this.sendSnapshot(m.from, pr)
+          return
+        }
+        if (m.reject) {
+          pr.becomeProbe()
+          this.sendAppend(m.from)
+          return
+        }
+        const off = typeof m.offset === 'number' ? m.offset : 0
+        if (off < 0 || off > snap.data.length) return
+        pr.snapOffset = off
+        if (off < snap.data.length) this.sendSnapshotChunk(m.from, pr, snap)
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case 'MsgApp':
+      case 'MsgHeartbeat':
+      case 'MsgSnap':
+        // A leader of our term exists (a candidate) or of the current term (a precandidate): follow it.
+        this.becomeFollower(m.term, m.from)
+        this.stepFollower(m)
+        return
+      case 'MsgPreVoteResp':
+        if (this.role !== 'precandidate') return
+        if (!m.reject && m.term !== this.term + 1) return
+        this.poll(m.from, !m.reject)
+        return
+      case 'MsgVoteResp':
+        if (this.role !== 'candidate') return
+        this.poll(m.from, !m.reject)
+        return
+      default:
+        return
+    }
+  }
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case 'MsgApp':
+        this.electionElapsed = 0
+        this.lead = m.from
+        this.handleAppend(m)
+        return
+      case 'MsgHeartbeat': {
+        this.electionElapsed = 0
+        this.lead = m.from
+        const c = typeof m.commit === 'number' ? Math.min(m.commit, this.log.lastIndex()) : 0
+        // The leader sends min(match, commit), so everything up to c is ours and committed.
+        if (c > this.log.committed) this.log.commitTo(c)
+        const r: Message = { type: 'MsgHeartbeatResp', from: this.id, to: m.from, term: this.term }
+        if (typeof m.context === 'string') r.context = m.context
+        this.send(r)
+        return
+      }
+      case 'MsgSnap':
+        this.electionElapsed = 0
+        this.lead = m.from
+        this.handleSnapshot(m)
+        return
+      case 'MsgTimeoutNow':
+        if (this.promotable()) this.campaign(true)
+        return
+      default:
+        return
+    }
+  }
+
+  private handleAppend(m: Message): void {
+    const prevIndex = typeof m.index === 'number' ? m.index : -1
+    const prevTerm = typeof m.logTerm === 'number' ? m.logTerm : -1
+    const ents = Array.isArray(m.entries) ? m.entries : []
+    if (prevIndex < 0) return
+    if (prevIndex < this.log.committed) {
+      this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: this.log.committed })
+      return
+    }
+    if (this.log.matchTerm(prevIndex, prevTerm)) {
+      const lastNew = prevIndex + ents.length
+      // Find the first entry we do not already have; only a real conflict truncates (a reordered, older append
+      // must not cut entries a newer one added).
+      let k = 0
+      while (k < ents.length && this.log.matchTerm(ents[k].index, ents[k].term)) k++
+      if (k < ents.length) {
+        let rest = ents.slice(k)
+        if (this.unsafe.noTruncateOnConflict) {
+          // Deliberate bug: keep our conflicting entries, take only what lies beyond our log.
+          const last = this.log.lastIndex()
+          rest = rest.filter((e) => e.index > last)
+        }
+        if (rest.length > 0) {
+          const truncated = rest[0].index <= this.log.lastIndex()
+          this.log.truncateAndAppend(rest)
+          if (truncated && rest[0].index <= this.confIndex) this.recomputeConf()
+          else this.confAfterAppend(rest)
+        }
+      }
+      const c = typeof m.commit === 'number' ? Math.min(m.commit, lastNew) : 0
+      if (c > this.log.committed) this.log.commitTo(Math.min(c, this.log.lastIndex()))
+      this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: lastNew })
+      return
+    }
+    // Reject with a hint: the last index that could match, given the leader's term at prevIndex.
+    const hintIndex = this.log.findConflictByTerm(Math.min(prevIndex, this.log.lastIndex()), prevTerm)
+    const hintTerm = this.log.term(hintIndex) ?? 0
+    this.send({
+      type: 'MsgAppResp',
+      from: this.id,
+      to: m.from,
+      term: this.term,
+      index: prevIndex,
+      reject: true,
+      rejectHint: hintIndex,
+      hintTerm,
+    })
+  }
+
+  private handleSnapshot(m: Message): void {
+    const meta = m.snapshot
+    if (!meta || typeof meta.index !== 'number' || typeof meta.term !== 'number' || !Array.isArray(meta.voters)) return
+    const offset = typeof m.offset === 'number' ? m.offset : -1
+    const data = typeof m.data === 'string' ? m.data : ''
+    if (meta.index <= this.log.committed) {
+      this.incoming = null
+      this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: this.log.committed })
+      return
+    }
+    if (offset === 0) this.incoming = { meta, chunks: [], received: 0 }
+    const inc = this.incoming
+    if (!inc || inc.meta.index !== meta.index || inc.meta.term !== meta.term || offset !== inc.received) {
+      // Out of order or a different snapshot: tell the leader where to resume.
+      const resume = inc && inc.meta.index === meta.index && inc.meta.term === meta.term ? inc.received : 0
+      this.send({ type: 'MsgSnapResp', from: this.id, to: m.from, term: this.term, index: meta.index, offset: resume })
+      return
+    }
+    inc.chunks.push(data)
+    inc.received += data.length
+    if (!m.done) {
+      this.send({ type: 'MsgSnapResp', from: this.id, to: m.from, term: this.term, index: meta.index, offset: inc.received })
+      return
+    }
+    this.incoming = null
+    const snap: Snapshot = {
+      index: meta.index,
+      term: meta.term,
+      voters: [...meta.voters],
+      learners: [...(meta.learners ?? [])],
+      data: inc.chunks.join(''),
+    }
+    if (this.log.matchTerm(snap.index, snap.term)) {
+      // We already have the snapshot's last entry: everything up to it is committed, nothing to restore.
+      this.log.commitTo(snap.index)
+    } else {
+      this.log.restore(snap)
+      this.recomputeConf()
+    }
+    this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: this.log.lastIndex() })
+  }
+
+  // ---------------------------------------------------------------- client-facing operations
+
+  private requireLeader(): void {
+    if (this.role !== 'leader') throw new NotLeaderError(this.id, this.lead)
+  }
+
+  private refuseDuringTransfer(): void {
+    if (this.leadTransferee !== null) {
+      throw new Error(`leadership transfer from ${this.id} to ${this.leadTransferee} is under way; proposals are refused until it ends`)
+    }
+  }
+
+  propose(data: string): { index: number; term: number } {
+    this.requireLeader()
+    this.refuseDuringTransfer()
+    if (typeof data !== 'string') throw new TypeError('proposal data must be a string')
+    const e = this.appendEntries([{ index: 0, term: 0, kind: 'command', data }])
+    return { index: e.index, term: e.term }
+  }
+
+  proposeConfChange(c: ConfChange): { index: number; term: number } {
+    this.requireLeader()
+    this.refuseDuringTransfer()
+    if (!c || typeof c.node !== 'string' || c.node === '') throw new Error('a configuration change needs a node id')
+    if (this.pendingConfIndex > this.log.committed) {
+      throw new Error(`a configuration change (index ${this.pendingConfIndex}) is not committed yet; one change at a time`)
+    }
+    if (this.log.term(this.log.committed) !== this.term) {
+      throw new Error(`${this.id} has not committed an entry of its term ${this.term} yet; configuration changes wait for that`)
+    }
+    const voters = [...this.voters]
+    const learners = [...this.learners]
+    const isV = voters.includes(c.node)
+    const isL = learners.includes(c.node)
+    switch (c.type) {
+      case 'addLearner':
+        if (isV) throw new Error(`${c.node} is already a voter`)
+        if (isL) throw new Error(`${c.node} is already a learner`)
+        learners.push(c.node)
+        break
+      case 'addVoter':
+        if (isV) throw new Error(`${c.node} is already a voter`)
+        if (isL) learners.splice(learners.indexOf(c.node), 1)
+        voters.push(c.node)
+        break
+      case 'removeNode':
+        if (!isV && !isL) throw new Error(`${c.node} is not a member of the cluster`)
+        if (isV && voters.length === 1) throw new Error(`cannot remove ${c.node}: it is the last voter`)
+        if (isV) voters.splice(voters.indexOf(c.node), 1)
+        else learners.splice(learners.indexOf(c.node), 1)
+        break
+      default:
+        throw new Error(`unknown configuration change type ${String((c as { type: unknown }).type)}`)
+    }
+    const data = JSON.stringify({ type: c.type, node: c.node, voters: voters.sort(), learners: learners.sort() })
+    const e = this.appendEntries([{ index: 0, term: 0, kind: 'config', data }])
+    this.pendingConfIndex = e.index
+    return { index: e.index, term: e.term }
+  }
+
+  transferLeadership(to: NodeId): void {
+    this.requireLeader()
+    if (to === this.id) throw new Error(`${to} is already the leader`)
+    if (!this.isVoter(to)) {
+      throw new Error(this.learners.includes(to) ? `${to} is a learner and cannot lead` : `${to} is not a member of the cluster`)
+    }
+    if (this.leadTransferee === to) return
+    this.leadTransferee = to
+    this.electionElapsed = 0
+    const pr = this.prs.get(to)!
+    if (pr.match === this.log.lastIndex()) {
+      this.send({ type: 'MsgTimeoutNow', from: this.id, to, term: this.term })
+    } else {
+      this.sendAppend(to)
+    }
+  }
+
+  readIndex(ctx: string): void {
+    this.requireLeader()
+    if (this.unsafe.leaseReadsWithoutCheck) {
+      // Deliberate bug: answer from local state, without confirming that we still lead.
+      this.readStates.push({ ctx, index: this.log.committed })
+      return
+    }
+    if (this.log.term(this.log.committed) !== this.term) {
+      // Until it commits an entry of its term, a new leader does not know the true commit index (section 8).
+      this.readsAwaitingCommit.push(ctx)
+      return
+    }
+    const req: PendingRead = { ctx, index: this.log.committed, acks: new Set([this.id]) }
+    if (this.readQuorum(req)) {
+      this.readStates.push({ ctx, index: req.index })
+      return
+    }
+    this.pendingReads.push(req)
+    this.bcastHeartbeat(ctx)
+  }
+
+  private readQuorum(req: PendingRead): boolean {
+    let n = 0
+    for (const v of this.voters) if (req.acks.has(v)) n++
+    return n >= majority(this.voters.length)
+  }
+
+  private ackRead(ctx: string, from: NodeId): void {
+    const k = this.pendingReads.findIndex((r) => r.ctx === ctx)
+    if (k < 0) return
+    const req = this.pendingReads[k]
+    req.acks.add(from)
+    if (!this.readQuorum(req)) return
+    // Confirming a later request confirms every earlier one: leadership held after each was registered.
+    for (const r of this.pendingReads.splice(0, k + 1)) this.readStates.push({ ctx: r.ctx, index: r.index })
+  }
+}

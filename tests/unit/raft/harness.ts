@@ -1,0 +1,157 @@
+import { RawNode } from '../../../src/raft/index.ts'
+import type { Entry, HardState, Message, NodeId, PersistedState, RaftConfig, ReadState, Snapshot } from '../../../src/raft/index.ts'
+
+/** A small seeded PRNG for tests (mulberry32). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** What a node has on its (simulated) disk. */
+export interface Disk {
+  hardState: HardState
+  entries: Entry[]
+  snapshot?: Snapshot
+}
+
+export interface TestNode {
+  id: NodeId
+  raw: RawNode
+  disk: Disk
+  applied: Entry[]
+  readStates: ReadState[]
+  config: RaftConfig
+}
+
+/**
+ * A synchronous in-memory cluster for unit tests, in the style of etcd's raft tests: every Ready is persisted,
+ * sent and applied at once; messages wait in a queue until delivered, and filters can drop them.
+ */
+export class Cluster {
+  nodes = new Map<NodeId, TestNode>()
+  queue: Message[] = []
+  /** Return false to drop a message. */
+  filter: (m: Message) => boolean = () => true
+  sent: Message[] = []
+
+  constructor(ids: NodeId[], opts: Partial<RaftConfig> = {}, seed = 1) {
+    for (const id of ids) this.add(id, ids, opts, seed)
+  }
+
+  add(id: NodeId, peers: NodeId[], opts: Partial<RaftConfig> = {}, seed = 1): TestNode {
+    const config: RaftConfig = { id, peers, electionTick: 10, heartbeatTick: 1, random: seeded(seed * 31 + id.charCodeAt(id.length - 1)), ...opts }
+    const n: TestNode = { id, raw: new RawNode(config), disk: { hardState: { term: 0, vote: null, commit: 0 }, entries: [] }, applied: [], readStates: [], config }
+    this.nodes.set(id, n)
+    return n
+  }
+
+  node(id: NodeId): TestNode {
+    const n = this.nodes.get(id)
+    if (!n) throw new Error(`no node ${id}`)
+    return n
+  }
+
+  /** Process every pending Ready of every node (persist, queue messages, apply). */
+  flush(): void {
+    let again = true
+    while (again) {
+      again = false
+      for (const n of this.nodes.values()) {
+        while (n.raw.hasReady()) {
+          again = true
+          const rd = n.raw.ready()
+          if (rd.snapshot) {
+            n.disk.snapshot = rd.snapshot
+            n.disk.entries = n.disk.entries.filter((e) => e.index > rd.snapshot!.index)
+            n.applied = n.applied.filter((e) => e.index <= rd.snapshot!.index)
+          }
+          if (rd.entries.length > 0) {
+            const first = rd.entries[0].index
+            n.disk.entries = n.disk.entries.filter((e) => e.index < first).concat(rd.entries)
+          }
+          if (rd.hardState) n.disk.hardState = rd.hardState
+          for (const m of rd.messages) {
+            this.sent.push(m)
+            this.queue.push(m)
+          }
+          for (const e of rd.committedEntries) n.applied.push(e)
+          if (rd.readStates) n.readStates.push(...rd.readStates)
+          n.raw.advance()
+        }
+      }
+    }
+  }
+
+  /** Deliver queued messages (and the ones they cause) until none is left. */
+  stabilize(maxRounds = 10_000): void {
+    this.flush()
+    let rounds = 0
+    while (this.queue.length > 0) {
+      if (++rounds > maxRounds) throw new Error('cluster did not stabilize')
+      const m = this.queue.shift()!
+      const to = this.nodes.get(m.to)
+      if (to && this.filter(m)) to.raw.step(m)
+      this.flush()
+    }
+  }
+
+  tick(id: NodeId, n = 1): void {
+    for (let i = 0; i < n; i++) this.node(id).raw.tick()
+    this.flush()
+  }
+
+  /** Make `id` campaign and let the election finish. */
+  elect(id: NodeId): void {
+    this.node(id).raw.campaign()
+    this.stabilize()
+  }
+
+  leader(): TestNode | undefined {
+    return [...this.nodes.values()].find((n) => n.raw.status().role === 'leader')
+  }
+
+  propose(id: NodeId, data: string): { index: number; term: number } {
+    const r = this.node(id).raw.propose(data)
+    this.stabilize()
+    return r
+  }
+
+  /** Crash: drop the node's memory, keep its disk; restart from the disk. */
+  restart(id: NodeId, opts: Partial<RaftConfig> = {}): TestNode {
+    const n = this.node(id)
+    const persisted: PersistedState = { hardState: n.disk.hardState, entries: n.disk.entries.map((e) => ({ ...e })), snapshot: n.disk.snapshot }
+    n.config = { ...n.config, ...opts }
+    n.raw = new RawNode(n.config, persisted)
+    n.applied = []
+    n.readStates = []
+    this.flush()
+    return n
+  }
+
+  /** Cut `id` off (both ways) until `heal()`. */
+  isolate(...ids: NodeId[]): void {
+    const cut = new Set(ids)
+    this.filter = (m) => cut.has(m.from) === cut.has(m.to)
+  }
+
+  partition(a: NodeId[], b: NodeId[]): void {
+    const A = new Set(a)
+    const B = new Set(b)
+    this.filter = (m) => !((A.has(m.from) && B.has(m.to)) || (B.has(m.from) && A.has(m.to)))
+  }
+
+  heal(): void {
+    this.filter = () => true
+  }
+
+  logOf(id: NodeId): Array<[number, number, string]> {
+    const raw = this.node(id).raw
+    return raw.entries(raw.firstIndex(), raw.lastIndex() + 1).map((e) => [e.index, e.term, e.kind === 'command' ? e.data ?? '' : e.kind])
+  }
+}
