@@ -1,0 +1,378 @@
+/**
+ * The durable disk: one IndexedDB database per node, `raftlab/<cluster>/<node>` (layout in schema.ts).
+ * Reloading the page is a real crash; reopening is a real recovery.
+ *
+ * Writes are planned against the disk's bounds (rules.ts), checked right before writing and committed in
+ * one readwrite transaction over all three stores. The bounds are cached because this object is the only
+ * writer of its database (one worker per node); they are re-read from disk after any failure.
+ */
+import { unwrap } from 'idb'
+import type { IDBPDatabase, IDBPTransaction } from 'idb'
+import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types.ts'
+import { sealEntry, sealHardState, sealSchema, sealSnapshot } from './checksum.ts'
+import { StorageCorruptError, StorageUnavailableError, describeError } from './errors.ts'
+import { deleteDatabase, getFactory, openDatabase, idbError } from './open.ts'
+import { unsealEntry, unsealHardState, unsealSchema, unsealSnapshot } from './records.ts'
+import {
+  EMPTY_BOUNDS,
+  checkBatch,
+  checkLoaded,
+  checkSnapshot,
+  planCompact,
+  planPersist,
+  termsNeededForCompact,
+  termsNeededForPersist,
+} from './rules.ts'
+import type { DiskBounds, WritePlan } from './rules.ts'
+import { DB_PREFIX, NODE_STORES, SCHEMA_VERSION, clusterDbName, nodeDbName, parseDbName, upgradeNodeDb } from './schema.ts'
+import type { NodeDbSchema } from './schema.ts'
+import type { DiskSummary, NodeDisk, NodeDiskOptions, PersistBatch, StorageOptions } from './types.ts'
+
+type Db = IDBPDatabase<NodeDbSchema>
+type WriteTx = IDBPTransaction<NodeDbSchema, typeof NODE_STORES[number][], 'readwrite'>
+
+const noop = (): void => {}
+
+class IdbNodeDisk implements NodeDisk {
+  readonly kind = 'durable' as const
+  readonly node: string
+  #db: Db
+  #durability: IDBTransactionDurability
+  /** What is on disk, or null when unknown (before the first read, after a failure). */
+  #bounds: DiskBounds | null = null
+  /** Operations run one after another, so the cached bounds always describe the disk a write starts from. */
+  #queue: Promise<unknown> = Promise.resolve()
+  /** Why the connection is gone, once it is. */
+  #closed: string | null = null
+  /** What the last load found wrong; writes are refused until a wipe, so a damaged disk is not built upon. */
+  #corrupt: StorageCorruptError | null = null
+
+  constructor(node: string, db: Db, durability: IDBTransactionDurability) {
+    this.node = node
+    this.#db = db
+    this.#durability = durability
+    db.addEventListener('versionchange', () => {
+      this.#closed ??= 'its database was deleted or upgraded by another tab'
+    })
+    db.addEventListener('close', () => {
+      this.#closed ??= 'the browser closed its database (site data cleared?)'
+    })
+  }
+
+  #run<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(() => {
+      if (this.#closed !== null) throw new StorageUnavailableError(`the disk of ${this.node} is closed: ${this.#closed}`)
+      return op()
+    })
+    this.#queue = result.catch(noop)
+    return result
+  }
+
+  load(): Promise<PersistedState & { empty: boolean }> {
+    return this.#run(async () => {
+      try {
+        const state = await this.#load()
+        this.#corrupt = null
+        return state
+      } catch (e) {
+        if (e instanceof StorageCorruptError) this.#corrupt = e
+        throw e
+      }
+    })
+  }
+
+  /** Read and verify everything; sets the cached bounds only if all is well. */
+  async #load(): Promise<PersistedState & { empty: boolean }> {
+    let parts: [unknown, unknown, unknown, IDBValidKey[], unknown[]]
+    try {
+      const tx = this.#db.transaction(NODE_STORES, 'readonly')
+      const meta = tx.objectStore('meta')
+      const log = tx.objectStore('log')
+      const [schema, hs, snap, keys, values] = await Promise.all([
+        meta.get('schema'),
+        meta.get('hardState'),
+        tx.objectStore('snapshot').get('latest'),
+        log.getAllKeys(),
+        log.getAll(),
+        tx.done,
+      ])
+      parts = [schema, hs, snap, keys, values]
+    } catch (e) {
+      throw idbError(this.node, e, null)
+    }
+    this.#bounds = null
+    const [rawSchema, rawHs, rawSnap, keys, values] = parts
+    if (rawSchema === undefined) throw new StorageCorruptError(this.node, 'the schema record is missing')
+    const schema = unsealSchema(this.node, rawSchema)
+    if (schema.version !== SCHEMA_VERSION) {
+      throw new StorageCorruptError(this.node, `the schema record says version ${schema.version}, the database is version ${SCHEMA_VERSION}`)
+    }
+    if (schema.node !== this.node) throw new StorageCorruptError(this.node, `the database belongs to node ${schema.node}`)
+    const hardState = rawHs === undefined ? null : unsealHardState(this.node, rawHs)
+    const snapshot = rawSnap === undefined ? null : unsealSnapshot(this.node, rawSnap)
+    if (keys.length !== values.length) throw new StorageCorruptError(this.node, "the log's keys and values differ in number")
+    const entries: Entry[] = new Array(keys.length)
+    for (let i = 0; i < keys.length; i++) entries[i] = unsealEntry(this.node, keys[i], values[i])
+    this.#bounds = checkLoaded(this.node, hardState, snapshot, entries)
+    const state: PersistedState & { empty: boolean } = {
+      hardState: hardState ?? { term: 0, vote: null, commit: 0 },
+      entries,
+      empty: hardState === null && snapshot === null && entries.length === 0,
+    }
+    if (snapshot) state.snapshot = snapshot
+    return state
+  }
+
+  persist(batch: PersistBatch): Promise<void> {
+    return this.#run(async () => {
+      if (this.#corrupt) throw this.#corrupt
+      const clean = checkBatch(this.node, batch)
+      if (clean.entries.length === 0 && !clean.hardState && !clean.snapshot) return
+      const bounds = await this.#readBounds()
+      const need = termsNeededForPersist(bounds, clean)
+      await this.#write(async (tx) => planPersist(this.node, bounds, clean, await this.#termsAt(tx, need)))
+    })
+  }
+
+  compact(snapshot: Snapshot): Promise<void> {
+    return this.#run(async () => {
+      if (this.#corrupt) throw this.#corrupt
+      const snap = checkSnapshot(this.node, snapshot)
+      const bounds = await this.#readBounds()
+      const need = termsNeededForCompact(bounds, snap)
+      await this.#write(async (tx) => planCompact(this.node, bounds, snap, await this.#termsAt(tx, need)))
+    })
+  }
+
+  describe(): Promise<DiskSummary> {
+    return this.#run(async () => {
+      try {
+        const tx = this.#db.transaction(NODE_STORES, 'readonly')
+        const log = tx.objectStore('log')
+        const [hs, snap, count, firstCursor, lastCursor] = await Promise.all([
+          tx.objectStore('meta').get('hardState'),
+          tx.objectStore('snapshot').get('latest'),
+          log.count(),
+          log.openKeyCursor(),
+          log.openKeyCursor(null, 'prev'),
+          tx.done,
+        ])
+        // A summary for display: best effort, no verification (load is where corruption is reported).
+        const hardState = (hs?.value ?? null) as HardState | null
+        const snapshotIndex = (snap?.value.index as number | undefined) ?? 0
+        const snapshotTerm = (snap?.value.term as number | undefined) ?? 0
+        const first = typeof firstCursor?.key === 'number' ? firstCursor.key : snapshotIndex + 1
+        const last = typeof lastCursor?.key === 'number' ? lastCursor.key : snapshotIndex
+        return {
+          hardState: hardState ? { term: hardState.term, vote: hardState.vote, commit: hardState.commit } : null,
+          firstIndex: first,
+          lastIndex: last,
+          entryCount: count,
+          snapshotIndex,
+          snapshotTerm,
+        }
+      } catch (e) {
+        throw idbError(this.node, e, null)
+      }
+    })
+  }
+
+  wipe(): Promise<void> {
+    return this.#run(async () => {
+      await this.#write(async () => ({ wipe: true, clearLog: true, dropThrough: 0, dropFrom: 0, entries: [], next: { ...EMPTY_BOUNDS } }))
+      this.#corrupt = null
+    })
+  }
+
+  close(): void {
+    this.#closed ??= 'it was closed by its owner'
+    // IndexedDB lets running transactions finish before the connection really closes.
+    this.#db.close()
+  }
+
+  /** The bounds of what is on disk, reading (and verifying) the few records they come from if not cached. */
+  async #readBounds(): Promise<DiskBounds> {
+    if (this.#bounds) return this.#bounds
+    let parts: [unknown, unknown, IDBValidKey | undefined, unknown]
+    try {
+      const tx = this.#db.transaction(NODE_STORES, 'readonly')
+      const [hs, snap, lastCursor] = await Promise.all([
+        tx.objectStore('meta').get('hardState'),
+        tx.objectStore('snapshot').get('latest'),
+        tx.objectStore('log').openCursor(null, 'prev'),
+        tx.done,
+      ])
+      parts = [hs, snap, lastCursor?.key, lastCursor?.value]
+    } catch (e) {
+      throw idbError(this.node, e, null)
+    }
+    const [rawHs, rawSnap, lastKey, rawLast] = parts
+    const hardState = rawHs === undefined ? null : unsealHardState(this.node, rawHs)
+    const snap = rawSnap === undefined ? null : unsealSnapshot(this.node, rawSnap)
+    const last = lastKey === undefined ? null : unsealEntry(this.node, lastKey, rawLast)
+    const s = snap?.index ?? 0
+    const st = snap?.term ?? 0
+    if (last && last.index <= s) throw new StorageCorruptError(this.node, `log entry ${last.index} is covered by the snapshot at ${s} but was not deleted`)
+    this.#bounds = { snapshotIndex: s, snapshotTerm: st, lastIndex: last?.index ?? s, lastTerm: last?.term ?? st, hardState }
+    return this.#bounds
+  }
+
+  /** The stored terms at `indexes`, read (and verified) inside `tx`. */
+  async #termsAt(tx: WriteTx, indexes: number[]): Promise<Map<number, number>> {
+    const terms = new Map<number, number>()
+    if (indexes.length === 0) return terms
+    const log = tx.objectStore('log')
+    const raws = await Promise.all(indexes.map((i) => log.get(i)))
+    indexes.forEach((index, k) => {
+      if (raws[k] === undefined) throw new StorageCorruptError(this.node, `log entry ${index} is missing`)
+      terms.set(index, unsealEntry(this.node, index, raws[k]).term)
+    })
+    return terms
+  }
+
+  /**
+   * Run one readwrite transaction: `plan` may read (awaiting only requests of `tx`) and returns what to write.
+   * The writes go through the raw stores: their requests need no promises, and a failing one aborts the
+   * transaction, which `tx.done` reports. Nothing else is awaited until the commit.
+   */
+  async #write(plan: (tx: WriteTx) => Promise<WritePlan & { wipe?: boolean }>): Promise<void> {
+    let tx: WriteTx
+    try {
+      tx = this.#db.transaction(NODE_STORES, 'readwrite', { durability: this.#durability })
+    } catch (e) {
+      this.#bounds = null
+      throw idbError(this.node, e, null)
+    }
+    const done = tx.done
+    done.catch(noop) // observed below; this only stops an early throw from leaving it unhandled
+    let p: WritePlan & { wipe?: boolean }
+    try {
+      p = await plan(tx)
+      const meta = unwrap(tx.objectStore('meta'))
+      const log = unwrap(tx.objectStore('log'))
+      const snapStore = unwrap(tx.objectStore('snapshot'))
+      if (p.wipe) {
+        meta.clear()
+        snapStore.clear()
+        meta.put(sealSchema({ version: SCHEMA_VERSION, node: this.node }), 'schema')
+      }
+      if (p.snapshot) snapStore.put(sealSnapshot(p.snapshot), 'latest')
+      if (p.clearLog) log.clear()
+      else if (p.dropThrough > 0) log.delete(IDBKeyRange.upperBound(p.dropThrough))
+      if (p.dropFrom > 0) log.delete(IDBKeyRange.lowerBound(p.dropFrom))
+      for (const e of p.entries) log.put(sealEntry(e), e.index)
+      if (p.hardState) meta.put(sealHardState(p.hardState), 'hardState')
+    } catch (e) {
+      this.#bounds = null
+      try {
+        tx.abort()
+      } catch {
+        // Already aborting or finished.
+      }
+      await done.catch(noop)
+      throw idbError(this.node, e, unwrap(tx).error)
+    }
+    try {
+      await done
+    } catch (e) {
+      this.#bounds = null
+      throw idbError(this.node, e, unwrap(tx).error)
+    }
+    this.#bounds = p.next
+  }
+}
+
+/**
+ * Open (creating or upgrading as needed) the durable disk of `node` in `cluster`.
+ * Throws StorageUnavailableError if IndexedDB is missing, blocked or failing, StorageCorruptError if a
+ * version-1 database holds malformed records.
+ */
+export async function openNodeDisk(cluster: string, node: string, opts?: NodeDiskOptions): Promise<NodeDisk> {
+  const name = nodeDbName(cluster, node)
+  const factory = getFactory(opts)
+  const db = await openDatabase<NodeDbSchema>(factory, name, SCHEMA_VERSION, (d, old, tx) => upgradeNodeDb(node, d, old, tx), opts)
+  return new IdbNodeDisk(node, db, opts?.durability ?? 'default')
+}
+
+/** Delete a node's database. Open connections to it (ours) close themselves first. */
+export async function deleteNodeDisk(cluster: string, node: string, opts?: StorageOptions): Promise<void> {
+  await deleteDatabase(getFactory(opts), nodeDbName(cluster, node), opts)
+}
+
+async function databaseNames(opts?: StorageOptions): Promise<string[] | null> {
+  const factory = getFactory(opts)
+  if (typeof factory.databases !== 'function') return null
+  try {
+    const infos = await factory.databases()
+    return infos.map((i) => i.name).filter((n): n is string => typeof n === 'string' && n.startsWith(DB_PREFIX))
+  } catch (e) {
+    throw new StorageUnavailableError(`cannot list IndexedDB databases: ${describeError(e)}`, { cause: e })
+  }
+}
+
+/**
+ * Names of the clusters stored in this browser (those with a settings database or any node disk), sorted;
+ * null when the browser cannot list databases (indexedDB.databases() is missing).
+ */
+export async function listClusters(opts?: StorageOptions): Promise<string[] | null> {
+  const names = await databaseNames(opts)
+  if (!names) return null
+  const clusters = new Set<string>()
+  for (const n of names) {
+    const parsed = parseDbName(n)
+    if (parsed) clusters.add(parsed.cluster)
+  }
+  return [...clusters].sort()
+}
+
+/** The nodes of `cluster` that have a disk in this browser, sorted; null when databases cannot be listed. */
+export async function listNodeDisks(cluster: string, opts?: StorageOptions): Promise<string[] | null> {
+  const names = await databaseNames(opts)
+  if (!names) return null
+  const prefix = clusterDbName(cluster) + '/'
+  const nodes: string[] = []
+  for (const n of names) {
+    const parsed = n.startsWith(prefix) ? parseDbName(n) : null
+    if (parsed?.node !== undefined) nodes.push(parsed.node)
+  }
+  return nodes.sort()
+}
+
+/**
+ * Delete everything stored for `cluster`: its settings database and every node disk, those listed by the
+ * browser plus `nodes` (for browsers that cannot list databases).
+ */
+export async function deleteCluster(cluster: string, opts?: StorageOptions & { nodes?: string[] }): Promise<void> {
+  const factory = getFactory(opts)
+  const nodes = new Set([...(opts?.nodes ?? []), ...((await listNodeDisks(cluster, opts)) ?? [])])
+  await Promise.all([
+    deleteDatabase(factory, clusterDbName(cluster), opts),
+    ...[...nodes].map((n) => deleteDatabase(factory, nodeDbName(cluster, n), opts)),
+  ])
+}
+
+/** Name of the throwaway database `probeIndexedDb` uses; outside the `raftlab/` namespace so it is never listed. */
+export const PROBE_DB_NAME = 'raftlab-probe'
+
+/** Whether IndexedDB works here: opens, writes, reads back and deletes a throwaway database. Never throws. */
+export async function probeIndexedDb(opts?: StorageOptions): Promise<{ ok: boolean; reason?: string }> {
+  try {
+    const factory = getFactory(opts)
+    const db = await openDatabase<unknown>(factory, PROBE_DB_NAME, 1, (d) => {
+      d.createObjectStore('probe')
+      return undefined
+    }, opts)
+    try {
+      const tx = db.transaction('probe', 'readwrite')
+      await Promise.all([tx.store.put('ok', 'probe'), tx.done])
+      const back = await db.get('probe', 'probe')
+      if (back !== 'ok') return { ok: false, reason: 'IndexedDB did not return what was written' }
+    } finally {
+      db.close()
+    }
+    await deleteDatabase(factory, PROBE_DB_NAME, opts)
+    return { ok: true }
+  } catch (e) {
+    return { ok: false, reason: describeError(e) }
+  }
+}

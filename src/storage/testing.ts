@@ -1,0 +1,124 @@
+/**
+ * Helpers for tests (unit tests on fake-indexeddb, browser tests on the real IndexedDB): build an old-format
+ * database, and damage stored records the way a bad disk would, without fixing their checksums.
+ */
+import type { Entry, HardState, Snapshot } from '../raft/types.ts'
+import { describeError } from './errors.ts'
+import { getFactory } from './open.ts'
+import { NODE_STORES, nodeDbName } from './schema.ts'
+import type { StorageOptions } from './types.ts'
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result)
+    r.onerror = (event) => {
+      event.preventDefault()
+      reject(r.error ?? new Error('IndexedDB request failed'))
+    }
+  })
+}
+
+function finished(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve()
+    tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'))
+  })
+}
+
+/**
+ * Create `raftlab/<cluster>/<node>` as a version-1 database (no checksums, no schema record) holding exactly
+ * `contents`, written as given (so a test can store v1 data that is malformed). Fails if it already exists.
+ */
+export async function createV1DatabaseForTest(
+  cluster: string,
+  node: string,
+  contents: { hardState?: HardState; entries?: Entry[]; snapshot?: Snapshot },
+  opts?: StorageOptions,
+): Promise<void> {
+  const factory = getFactory(opts)
+  const open = factory.open(nodeDbName(cluster, node), 1)
+  let created = false
+  open.onupgradeneeded = (event) => {
+    if (event.oldVersion !== 0) return
+    created = true
+    const db = open.result
+    for (const name of NODE_STORES) db.createObjectStore(name)
+    const tx = open.transaction as IDBTransaction
+    if (contents.hardState) tx.objectStore('meta').put(contents.hardState, 'hardState')
+    if (contents.snapshot) tx.objectStore('snapshot').put(contents.snapshot, 'latest')
+    for (const e of contents.entries ?? []) tx.objectStore('log').put(e, e.index)
+  }
+  const db = await request(open)
+  db.close()
+  if (!created) throw new Error(`createV1DatabaseForTest: ${nodeDbName(cluster, node)} already exists`)
+}
+
+/**
+ * Flip data in one stored (version-2) record of a node's database without updating its checksum, as a
+ * failing disk would. `key` defaults to the first log entry, 'hardState' in meta, 'latest' in snapshot.
+ * Returns what was changed. The node's disk should be closed, or at least not written, meanwhile.
+ */
+export async function corruptRecord(
+  cluster: string,
+  node: string,
+  which: 'log' | 'meta' | 'snapshot',
+  key?: IDBValidKey,
+  opts?: StorageOptions,
+): Promise<string> {
+  const factory = getFactory(opts)
+  const name = nodeDbName(cluster, node)
+  // Open at the current version: no upgrade, and an absent database is an error rather than created.
+  let createdByUs = false
+  const open = factory.open(name)
+  open.onupgradeneeded = () => {
+    createdByUs = true
+    open.transaction?.abort()
+  }
+  let db: IDBDatabase
+  try {
+    db = await request(open)
+  } catch (e) {
+    throw new Error(createdByUs ? `corruptRecord: there is no database ${name}` : `corruptRecord: cannot open ${name}: ${describeError(e)}`)
+  }
+  try {
+    const tx = db.transaction(which, 'readwrite')
+    const done = finished(tx)
+    const store = tx.objectStore(which)
+    let k = key ?? (which === 'meta' ? 'hardState' : which === 'snapshot' ? 'latest' : undefined)
+    if (k === undefined) {
+      const cursor = await request(store.openKeyCursor())
+      if (!cursor) throw new Error(`corruptRecord: the log of ${node} is empty`)
+      k = cursor.key
+    }
+    const record: unknown = await request(store.get(k))
+    if (typeof record !== 'object' || record === null || !('value' in record)) {
+      throw new Error(`corruptRecord: no checksummed ${which} record at key ${String(k)}`)
+    }
+    const value = (record as { value: Record<string, unknown> }).value
+    const change = flip(value)
+    store.put(record, k)
+    await done
+    return `${which} record ${String(k)}: ${change}`
+  } finally {
+    db.close()
+  }
+}
+
+/** Change one field of a stored value in place, in a way that keeps it well-formed. */
+function flip(value: Record<string, unknown>): string {
+  if (typeof value.data === 'string' && value.data.length > 0) {
+    const s = value.data
+    // Flip the lowest bit of the first character: the smallest change a checksum must still catch.
+    value.data = String.fromCharCode(s.charCodeAt(0) ^ 1) + s.slice(1)
+    return 'flipped a bit in data'
+  }
+  if (typeof value.term === 'number') {
+    value.term = value.term ^ 1
+    return `term changed to ${value.term}`
+  }
+  if (typeof value.node === 'string') {
+    value.node = value.node + '?'
+    return `node changed to ${value.node}`
+  }
+  throw new Error('corruptRecord: the record has no field it knows how to change')
+}
