@@ -62,6 +62,47 @@ export function parseConfEntry(data: string | undefined): (ConfState & { type?: 
   }
 }
 
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+const isOptIndex = (v: unknown): boolean => v === undefined || isIndex(v)
+const isIds = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')
+const ENTRY_KINDS = new Set(['command', 'noop', 'config'])
+
+/**
+ * A message is processed only when its fields have the shapes the handlers rely on: indexes, terms, commit and
+ * offsets are non-negative integers; the entries of a MsgApp are contiguous from index+1, their terms never go
+ * back, start at or above logTerm and never exceed the message's term (a leader only holds entries of its term or
+ * older); a snapshot's metadata is complete and not newer than the message. Anything else is dropped: a malformed
+ * message must neither throw nor corrupt the log (a fractional commit or two entries with one index would).
+ */
+function wellFormed(m: Message): boolean {
+  if (!isOptIndex(m.index) || !isOptIndex(m.logTerm) || !isOptIndex(m.commit)) return false
+  if (!isOptIndex(m.rejectHint) || !isOptIndex(m.hintTerm) || !isOptIndex(m.offset)) return false
+  if (m.type === 'MsgApp') {
+    if (!isIndex(m.index) || !isIndex(m.logTerm)) return false
+    if (m.entries === undefined) return true
+    if (!Array.isArray(m.entries)) return false
+    let prevTerm = m.logTerm
+    for (let i = 0; i < m.entries.length; i++) {
+      const e = m.entries[i] as unknown
+      if (typeof e !== 'object' || e === null) return false
+      const { index, term, kind, data } = e as Record<string, unknown>
+      if (index !== m.index + 1 + i || !isIndex(term) || term < prevTerm || term > m.term) return false
+      if (typeof kind !== 'string' || !ENTRY_KINDS.has(kind)) return false
+      if (data !== undefined && typeof data !== 'string') return false
+      prevTerm = term
+    }
+  }
+  if (m.type === 'MsgSnap') {
+    const s = m.snapshot as unknown
+    if (typeof s !== 'object' || s === null) return false
+    const { index, term, voters, learners } = s as Record<string, unknown>
+    if (!isIndex(index) || !isIndex(term) || term > m.term || !isIds(voters)) return false
+    if (learners !== undefined && !isIds(learners)) return false
+    if (typeof m.data !== 'string' || !isIndex(m.offset)) return false
+  }
+  return true
+}
+
 /**
  * The Raft state machine (the paper's Figure 2, the thesis's extensions). Pure: no IO, no clock, no randomness but
  * the injected `random`. RawNode wraps it with the Ready/Advance protocol.
@@ -144,9 +185,17 @@ export class Raft {
     return this.voters.includes(id) || this.learners.includes(id)
   }
 
-  /** Can this node become leader? Only voters of its latest configuration campaign. */
+  /**
+   * Can this node become leader? Voters of its latest configuration campaign, and so does a voter whose removal
+   * is in its log but not committed yet (thesis section 4.2.2: a removed leader that stepped down early "might still
+   * time out and become leader again"). Without that exception a leader that crashes while removing itself from a
+   * two-voter cluster blocks it forever: the survivor still needs its vote, and it refuses it (its log is longer)
+   * but could never campaign to commit the removal itself. It counts votes in its latest configuration, without
+   * itself, and steps down once the removal commits.
+   */
   promotable(): boolean {
-    return this.isVoter(this.id)
+    if (this.isVoter(this.id)) return true
+    return this.confIndex > this.log.committed && this.confAt(this.confIndex - 1).voters.includes(this.id)
   }
 
   private setConf(c: ConfState): void {
@@ -465,16 +514,20 @@ export class Raft {
 
   // ---------------------------------------------------------------- elections
 
-  /** Start an election (or a pre-election). `transfer`: caused by MsgTimeoutNow, so voters skip the lease check. */
-  campaign(transfer: boolean): void {
+  /**
+   * Start an election (or a pre-election). `transfer`: caused by MsgTimeoutNow, so voters skip the lease check.
+   * `preVoteWon`: the pre-election just succeeded, so run the real one. Without it a won pre-vote would start
+   * another pre-vote and the node would never become a candidate (and a single voter would recurse forever).
+   */
+  campaign(transfer: boolean, preVoteWon = false): void {
     if (!this.promotable() || this.role === 'leader') return
-    const pre = this.preVote && !transfer
+    const pre = this.preVote && !transfer && !preVoteWon
     if (pre) this.becomePreCandidate()
     else this.becomeCandidate()
     const term = pre ? this.term + 1 : this.term
     this.votes.set(this.id, true)
     if (voteResult(this.voters, this.votes) === 'won') {
-      if (pre) this.campaign(transfer)
+      if (pre) this.campaign(transfer, true)
       else this.becomeLeader()
       return
     }
@@ -492,7 +545,7 @@ export class Raft {
     if (!this.votes.has(from)) this.votes.set(from, granted)
     const r = voteResult(this.voters, this.votes)
     if (r === 'won') {
-      if (this.role === 'precandidate') this.campaign(false)
+      if (this.role === 'precandidate') this.campaign(false, true)
       else this.becomeLeader()
     } else if (r === 'lost') {
       this.becomeFollower(this.term, null)
@@ -529,11 +582,17 @@ export class Raft {
     if (m.to !== this.id || m.from === this.id || typeof m.from !== 'string') return
     if (typeof m.type !== 'string' || !KNOWN_TYPES.has(m.type)) return
     if (typeof m.term !== 'number' || !Number.isSafeInteger(m.term) || m.term < 0) return
+    if (!wellFormed(m)) return
 
     const isVoteReq = m.type === 'MsgVote' || m.type === 'MsgPreVote'
-    if (isVoteReq && !this.isVoter(m.from)) {
+    // We heard from a leader (or are one) within the last election timeout.
+    const inLease = this.lead !== null && this.electionElapsed < this.electionTick
+    if (isVoteReq && inLease && !this.isVoter(m.from)) {
       // Thesis section 4.2.3: a server outside our configuration (e.g. one removed without knowing it) must not
-      // disturb the cluster, so its elections are not even answered.
+      // disturb a cluster that has a live leader, so its elections are not even answered. Only under a lease:
+      // otherwise we answer like anyone (thesis section 4.1, "servers process incoming RPC requests without
+      // consulting their current configurations"), because a new voter that has not yet received the entry
+      // adding it may hold the vote the new configuration needs to elect a leader at all.
       return
     }
 
@@ -541,7 +600,6 @@ export class Raft {
       if (isVoteReq) {
         // Thesis section 4.2.3 / 9.6: while we hear from a leader, refuse to help depose it, unless the leader
         // itself asked for the election (leadership transfer).
-        const inLease = this.lead !== null && this.electionElapsed < this.electionTick
         if (!m.transfer && inLease && (this.checkQuorum || m.type === 'MsgPreVote')) {
           if (m.type === 'MsgPreVote') {
             this.send({ type: 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true })
@@ -615,7 +673,9 @@ export class Raft {
           if (this.maybeCommit()) {
             this.bcastAppend()
           } else if (oldPaused || pr.next <= this.log.lastIndex()) {
-            this.sendAppend(m.from, false)
+            // A follower that was paused missed the appends (and commit index) sent while it was: answer even
+            // with no entries, or it would learn the commit only from the next heartbeat.
+            this.sendAppend(m.from, oldPaused)
             while (pr.state === 'replicate' && pr.next <= this.log.lastIndex() && this.sendAppend(m.from, false)) {
               /* keep streaming */
             }
@@ -800,12 +860,15 @@ export class Raft {
       data: inc.chunks.join(''),
     }
     if (this.log.matchTerm(snap.index, snap.term)) {
-      // We already have the snapshot's last entry: everything up to it is committed, nothing to restore.
+      // We already have the snapshot's last entry: everything up to it is committed, nothing to restore. Only
+      // snap.index is known to match the leader: entries after it may be a stale tail of an older term, so the
+      // answer must not claim them (the leader would count them as replicated).
       this.log.commitTo(snap.index)
-    } else {
-      this.log.restore(snap)
-      this.recomputeConf()
+      this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: snap.index })
+      return
     }
+    this.log.restore(snap)
+    this.recomputeConf()
     this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: this.log.lastIndex() })
   }
 

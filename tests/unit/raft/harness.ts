@@ -1,5 +1,5 @@
 import { RawNode } from '../../../src/raft/index.ts'
-import type { Entry, HardState, Message, NodeId, PersistedState, RaftConfig, ReadState, Snapshot } from '../../../src/raft/index.ts'
+import type { Entry, HardState, Message, NodeId, PersistedState, RaftConfig, Ready, ReadState, Snapshot } from '../../../src/raft/index.ts'
 
 /** A small seeded PRNG for tests (mulberry32). */
 export function seeded(seed: number): () => number {
@@ -26,6 +26,8 @@ export interface TestNode {
   disk: Disk
   applied: Entry[]
   readStates: ReadState[]
+  /** Snapshots handed to this node in a Ready (installed from the leader), in order. */
+  snapshots: Snapshot[]
   config: RaftConfig
 }
 
@@ -46,8 +48,25 @@ export class Cluster {
 
   add(id: NodeId, peers: NodeId[], opts: Partial<RaftConfig> = {}, seed = 1): TestNode {
     const config: RaftConfig = { id, peers, electionTick: 10, heartbeatTick: 1, random: seeded(seed * 31 + id.charCodeAt(id.length - 1)), ...opts }
-    const n: TestNode = { id, raw: new RawNode(config), disk: { hardState: { term: 0, vote: null, commit: 0 }, entries: [] }, applied: [], readStates: [], config }
+    const n: TestNode = {
+      id,
+      raw: new RawNode(config),
+      disk: { hardState: { term: 0, vote: null, commit: 0 }, entries: [] },
+      applied: [],
+      readStates: [],
+      snapshots: [],
+      config,
+    }
     this.nodes.set(id, n)
+    return n
+  }
+
+  /** Add (or replace) a node that starts from `disk`, as if restarted from it: the way to build divergent logs. */
+  load(id: NodeId, peers: NodeId[], disk: PersistedState, opts: Partial<RaftConfig> = {}, seed = 1): TestNode {
+    const n = this.add(id, peers, opts, seed)
+    n.disk = { hardState: { ...disk.hardState }, entries: disk.entries.map((e) => ({ ...e })), snapshot: disk.snapshot }
+    n.raw = new RawNode(n.config, { hardState: { ...disk.hardState }, entries: disk.entries.map((e) => ({ ...e })), snapshot: disk.snapshot })
+    this.flush()
     return n
   }
 
@@ -67,6 +86,7 @@ export class Cluster {
           again = true
           const rd = n.raw.ready()
           if (rd.snapshot) {
+            n.snapshots.push(rd.snapshot)
             n.disk.snapshot = rd.snapshot
             n.disk.entries = n.disk.entries.filter((e) => e.index > rd.snapshot!.index)
             n.applied = n.applied.filter((e) => e.index <= rd.snapshot!.index)
@@ -86,6 +106,22 @@ export class Cluster {
         }
       }
     }
+  }
+
+  /** Deliver the message at the head of the queue (if the filter lets it through) and process what it causes. */
+  deliverOne(): Message | undefined {
+    this.flush()
+    const m = this.queue.shift()
+    if (!m) return undefined
+    const to = this.nodes.get(m.to)
+    if (to && this.filter(m)) to.raw.step(m)
+    this.flush()
+    return m
+  }
+
+  /** Messages sent so far (delivered or not) that match. */
+  count(pred: (m: Message) => boolean): number {
+    return this.sent.filter(pred).length
   }
 
   /** Deliver queued messages (and the ones they cause) until none is left. */
@@ -130,8 +166,28 @@ export class Cluster {
     n.raw = new RawNode(n.config, persisted)
     n.applied = []
     n.readStates = []
+    n.snapshots = []
     this.flush()
     return n
+  }
+
+  /** Tick every node once per round (delivering everything after each round) until `pred` holds. */
+  tickUntil(pred: () => boolean, maxRounds = 500, ids: NodeId[] = [...this.nodes.keys()]): number {
+    for (let round = 1; round <= maxRounds; round++) {
+      for (const id of ids) this.node(id).raw.tick()
+      this.stabilize()
+      if (pred()) return round
+    }
+    throw new Error(`condition not reached within ${maxRounds} rounds of ticks`)
+  }
+
+  /** The caller side of RawNode.compact: snapshot at `index` and keep it on the node's disk. */
+  compact(id: NodeId, index: number, data: string): Snapshot {
+    const n = this.node(id)
+    const s = n.raw.compact(index, data)
+    n.disk.snapshot = s
+    n.disk.entries = n.disk.entries.filter((e) => e.index > s.index)
+    return s
   }
 
   /** Cut `id` off (both ways) until `heal()`. */
@@ -154,4 +210,28 @@ export class Cluster {
     const raw = this.node(id).raw
     return raw.entries(raw.firstIndex(), raw.lastIndex() + 1).map((e) => [e.index, e.term, e.kind === 'command' ? e.data ?? '' : e.kind])
   }
+}
+
+/** Entries for a hand-built log: terms[i] is the term of index i+1 (commands named after index and term). */
+export function log(...terms: number[]): Entry[] {
+  return terms.map((term, i) => ({ index: i + 1, term, kind: 'command' as const, data: `${i + 1}@${term}` }))
+}
+
+/** A persisted state with the given log, term and vote. */
+export function disk(entries: Entry[], term: number, vote: NodeId | null = null, commit = 0): PersistedState {
+  return { hardState: { term, vote, commit }, entries }
+}
+
+/** A lone RawNode for message-level tests (no cluster around it). */
+export function newRaw(id: NodeId, peers: NodeId[], opts: Partial<RaftConfig> = {}, persisted?: PersistedState): RawNode {
+  const config: RaftConfig = { id, peers, electionTick: 10, heartbeatTick: 1, random: seeded(7 + id.charCodeAt(id.length - 1)), ...opts }
+  return new RawNode(config, persisted)
+}
+
+/** Take the pending Ready of a lone node (an empty one when there is none) and acknowledge it. */
+export function drain(raw: RawNode): Ready {
+  if (!raw.hasReady()) return { entries: [], committedEntries: [], messages: [] }
+  const rd = raw.ready()
+  raw.advance()
+  return rd
 }
