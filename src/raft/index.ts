@@ -16,6 +16,7 @@ export type {
   ReadState,
   SoftState,
   RaftConfig,
+  RaftParams,
   PersistedState,
   UnsafeSwitches,
   Status,

@@ -9,6 +9,7 @@ import type {
   Message,
   NodeId,
   RaftConfig,
+  RaftParams,
   ReadState,
   Role,
   Snapshot,
@@ -125,14 +126,14 @@ export class Raft {
   private confIndex = 0
   private readonly initialConf: ConfState
 
-  readonly electionTick: number
-  readonly heartbeatTick: number
-  readonly preVote: boolean
-  readonly checkQuorum: boolean
-  readonly unsafe: UnsafeSwitches
-  readonly maxEntriesPerMsg: number
-  readonly maxInflight: number
-  readonly snapshotChunkSize: number
+  electionTick: number
+  heartbeatTick: number
+  preVote: boolean
+  checkQuorum: boolean
+  unsafe: UnsafeSwitches
+  maxEntriesPerMsg: number
+  maxInflight: number
+  snapshotChunkSize: number
   private readonly random: () => number
 
   electionElapsed = 0
@@ -173,6 +174,30 @@ export class Raft {
     this.initialConf = { voters: [...new Set(c.peers)].sort(), learners: [] }
     this.voters = this.initialConf.voters
     this.resetElectionTimeout()
+  }
+
+  /**
+   * Change timing and feature parameters of a running node (the UI tunes them live). A new election timeout is
+   * drawn at once; the elapsed count is kept, so a node does not get a fresh full timeout for free.
+   */
+  setParams(p: RaftParams): void {
+    const e = p.electionTick ?? this.electionTick
+    const h = p.heartbeatTick ?? this.heartbeatTick
+    if (!(Number.isSafeInteger(h) && h > 0)) throw new Error('heartbeatTick must be a positive integer')
+    if (!(Number.isSafeInteger(e) && e > h)) throw new Error('electionTick must be an integer greater than heartbeatTick')
+    const timing = e !== this.electionTick
+    this.electionTick = e
+    this.heartbeatTick = h
+    if (p.preVote !== undefined) this.preVote = p.preVote
+    if (p.checkQuorum !== undefined) this.checkQuorum = p.checkQuorum
+    if (p.unsafe !== undefined) this.unsafe = { ...p.unsafe }
+    if (p.maxEntriesPerMsg !== undefined) this.maxEntriesPerMsg = Math.max(1, p.maxEntriesPerMsg)
+    if (p.maxInflightMsgs !== undefined) {
+      this.maxInflight = Math.max(1, p.maxInflightMsgs)
+      for (const pr of this.prs.values()) pr.maxInflight = this.maxInflight
+    }
+    if (p.snapshotChunkSize !== undefined) this.snapshotChunkSize = Math.max(1, p.snapshotChunkSize)
+    if (timing) this.resetElectionTimeout()
   }
 
   // ---------------------------------------------------------------- configuration

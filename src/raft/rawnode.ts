@@ -8,6 +8,7 @@ import type {
   PersistedState,
   ProgressStatus,
   RaftConfig,
+  RaftParams,
   Ready,
   Snapshot,
   SoftState,
@@ -108,6 +109,11 @@ export class RawNode {
   /** Leader only: a linearizable read point (thesis section 6.4), answered in Ready.readStates. */
   readIndex(ctx: string): void {
     this.r.readIndex(ctx)
+  }
+
+  /** Change election/heartbeat timing, pre-vote, check-quorum, unsafe switches or batching on a running node. */
+  setParams(p: RaftParams): void {
+    this.r.setParams(p)
   }
 
   /** Let this node's election timer fire now (a manual action). False when it cannot campaign (leader, learner, removed). */

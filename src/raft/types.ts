@@ -152,6 +152,11 @@ export interface RaftConfig {
   snapshotChunkSize?: number
 }
 
+/** The parameters of RaftConfig that RawNode.setParams can change on a running node. */
+export type RaftParams = Partial<
+  Pick<RaftConfig, 'electionTick' | 'heartbeatTick' | 'preVote' | 'checkQuorum' | 'unsafe' | 'maxEntriesPerMsg' | 'maxInflightMsgs' | 'snapshotChunkSize'>
+>
+
 /** What a node finds on its disk at restart. */
 export interface PersistedState {
   hardState: HardState
