@@ -1,0 +1,128 @@
+import type { UnsafeSwitches } from '../raft/types.ts'
+import type { History } from '../kv/history.ts'
+import { checkLinearizability } from '../check/linearizability.ts'
+import type { SafetyStats, Violation } from '../check/safety.ts'
+import { SimCheckers, defaultLivenessBounds } from './checkers.ts'
+import { formatOptions } from './options.ts'
+import { Simulator } from './simulator.ts'
+import type { NodeFactory, SimOptions, SimStats } from './types.ts'
+
+/**
+ * One randomized run, VOPR style: options drawn from the seed, a safety phase with faults and every checker
+ * on, then a liveness phase with the faults healed that must converge, then the client history checked for
+ * linearizability.
+ */
+export interface FuzzRunOptions {
+  seed: number
+  /** Length of the run in ticks of one node (virtual time = ticks * tickMs). Default 2000. */
+  ticks?: number
+  /** Turn on one deliberate bug of the core. */
+  unsafe?: keyof UnsafeSwitches | null
+  /** Options forced instead of drawn (tests only: a command line cannot express them). */
+  overrides?: Partial<SimOptions>
+  /** Check the client history for linearizability (default true). */
+  linearizability?: boolean
+  /** Stop at the first safety violation (default true); false keeps running and collects them all. */
+  stopOnFirst?: boolean
+  nodeFactory?: NodeFactory
+}
+
+export interface FuzzResult {
+  seed: number
+  options: SimOptions
+  /** The options as one line. */
+  line: string
+  /** The command that replays this run. */
+  command: string
+  ok: boolean
+  violations: Violation[]
+  /** An exception the run died of (a crash of the core or a broken simulator invariant). */
+  error?: string
+  /** The linearizability search gave up (too many states): neither a pass nor a failure. */
+  inconclusive?: boolean
+  hash: string
+  stats: SimStats
+  safety: SafetyStats
+  /** When faults stopped, and when a leader and a new commit were first seen after that (virtual ms). */
+  liveness: { start: number; leaderAt: number | null; commitAt: number | null }
+  history: History
+}
+
+/** Default run length in ticks. */
+export const DEFAULT_TICKS = 2000
+
+/** The one-line command that replays a run. */
+export function replayCommand(seed: number, ticks = DEFAULT_TICKS, unsafe?: string | null): string {
+  let cmd = `npm run fuzz -- --seed ${seed}`
+  if (ticks !== DEFAULT_TICKS) cmd += ` --ticks ${ticks}`
+  if (unsafe) cmd += ` --unsafe ${unsafe}`
+  return cmd
+}
+
+/** Runs one seed to the end (or to the first violation) and reports. */
+export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
+  const ticks = run.ticks ?? DEFAULT_TICKS
+  const overrides: Partial<SimOptions> = { ...run.overrides }
+  if (run.unsafe) overrides.unsafe = { ...overrides.unsafe, [run.unsafe]: true }
+  if (run.unsafe === 'leaseReadsWithoutCheck' && overrides.readMode === undefined) overrides.readMode = 'readIndex'
+  const sim = new Simulator({ ...overrides, seed: run.seed }, { nodeFactory: run.nodeFactory })
+  const checkers = new SimCheckers(sim)
+  const o = sim.options
+  const stopOnFirst = run.stopOnFirst ?? true
+  const total = ticks * o.tickMs
+  // The liveness phase is the last quarter, and at least long enough for its bounds to be judged.
+  const livenessMs = Math.max(Math.floor(total / 4), defaultLivenessBounds(sim).commitWithinMs + 2 * o.electionTick * o.tickMs)
+  const faultEnd = Math.max(0, total - livenessMs)
+
+  let error: string | undefined
+  const stop = (): boolean => stopOnFirst && checkers.safety.violations.length > 0
+  try {
+    sim.runUntilTrue(stop, faultEnd)
+    if (!stop()) {
+      sim.stopFaults()
+      checkers.startLiveness()
+      sim.runUntilTrue(stop, total)
+    }
+    sim.workload.stop()
+  } catch (e) {
+    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+  }
+  const violations = checkers.finish()
+  const history = sim.workload.history
+  let inconclusive: boolean | undefined
+  if ((run.linearizability ?? true) && error === undefined && violations.length === 0) {
+    const lin = checkLinearizability(history)
+    if (lin.inconclusive) inconclusive = true
+    else if (!lin.ok) {
+      violations.push({
+        property: 'Linearizability',
+        message: lin.failure
+          ? `key ${lin.failure.key}: ${lin.failure.explanation}`
+          : 'the client history has no legal sequential order',
+        nodes: [],
+        seed: run.seed,
+        time: sim.now,
+      })
+    }
+  }
+  const result: FuzzResult = {
+    seed: run.seed,
+    options: o,
+    line: formatOptions(o),
+    command: replayCommand(run.seed, ticks, run.unsafe),
+    ok: error === undefined && violations.length === 0,
+    violations,
+    hash: sim.traceHash(),
+    stats: { ...sim.stats },
+    safety: checkers.safety.stats(),
+    liveness: {
+      start: checkers.liveness.started ? faultEnd : -1,
+      leaderAt: checkers.liveness.leaderAt,
+      commitAt: checkers.liveness.commitAt,
+    },
+    history,
+  }
+  if (error !== undefined) result.error = error
+  if (inconclusive) result.inconclusive = true
+  return result
+}

@@ -1,0 +1,176 @@
+import type { UnsafeSwitches } from '../raft/types.ts'
+import { defaultNetworkConfig, type LinkParams } from './network.ts'
+import { Prng } from './prng.ts'
+import type { SimOptions } from './types.ts'
+
+/** Options a caller may give; the rest is drawn from the seed. */
+export type SimOptionsInput = Partial<SimOptions> & { seed: number }
+
+/**
+ * Fills in every option not given by drawing it from the seed. Every field is always drawn (and then maybe
+ * overridden), so giving one option never changes the values drawn for the others.
+ */
+export function resolveOptions(input: SimOptionsInput): SimOptions {
+  const r = new Prng(input.seed).fork('options')
+  const nodes = r.pick([3, 3, 5, 5, 5, 7])
+  const electionTick = r.between(5, 20)
+  const heartbeatTick = r.between(1, Math.max(1, Math.min(3, Math.floor(electionTick / 4))))
+  const latency = r.between(1, 10)
+  const link: LinkParams = {
+    latency,
+    jitter: r.between(0, 3) * latency,
+    drop: r.chance(0.3) ? 0 : round(r.next() * 0.1),
+    duplicate: r.chance(0.5) ? 0 : round(r.next() * 0.05),
+    reorder: r.chance(0.5) ? 0 : round(r.next() * 0.1),
+    reorderDelay: r.between(5, 50),
+  }
+  const diskMinMs = r.between(0, 3)
+  const diskMaxMs = diskMinMs + r.between(0, 10)
+  const drawn: SimOptions = {
+    seed: input.seed,
+    nodes,
+    electionTick,
+    heartbeatTick,
+    tickMs: 10,
+    network: defaultNetworkConfig(link),
+    diskMinMs,
+    diskMaxMs,
+    faultEveryMs: 100,
+    crashRate: round(r.next() * 0.08),
+    restartRate: round(0.1 + r.next() * 0.4),
+    partitionRate: round(r.next() * 0.08),
+    healRate: round(0.1 + r.next() * 0.4),
+    preVote: r.chance(0.5),
+    checkQuorum: r.chance(0.5),
+    unsafe: {},
+    snapshotEvery: r.chance(0.4) ? 0 : r.between(5, 60),
+    maxEntriesPerMsg: r.chance(0.6) ? 64 : r.between(1, 8),
+    maxInflightMsgs: r.chance(0.6) ? 16 : r.between(1, 4),
+    clients: r.between(1, 4),
+    keys: r.between(1, 3),
+    thinkMs: r.between(0, 60),
+    requestTimeoutMs: 0,
+    retryMs: 0,
+    readMode: 'log',
+  }
+  const o: SimOptions = { ...drawn, ...definedOnly(input) }
+  const electionMs = o.electionTick * o.tickMs
+  if (input.retryMs === undefined) o.retryMs = 3 * electionMs
+  if (input.requestTimeoutMs === undefined) o.requestTimeoutMs = 12 * electionMs
+  validateOptions(o)
+  return o
+}
+
+/**
+ * Calm options for hand-written scenarios: no random faults, no loss, no workload, snapshots off; elections
+ * and delays still come from the seed. Override what the scenario needs.
+ */
+export function scenarioOptions(seed: number, overrides: Partial<SimOptions> = {}): SimOptions {
+  return resolveOptions({
+    seed,
+    nodes: 3,
+    electionTick: 10,
+    heartbeatTick: 1,
+    network: defaultNetworkConfig({ latency: 2, jitter: 3 }),
+    diskMinMs: 1,
+    diskMaxMs: 3,
+    crashRate: 0,
+    restartRate: 0,
+    partitionRate: 0,
+    healRate: 0,
+    preVote: false,
+    checkQuorum: false,
+    snapshotEvery: 0,
+    maxEntriesPerMsg: 64,
+    maxInflightMsgs: 16,
+    clients: 0,
+    keys: 2,
+    thinkMs: 10,
+    ...overrides,
+  })
+}
+
+/** Throws an Error naming the first option that is out of range. */
+export function validateOptions(o: SimOptions): void {
+  const fail = (what: string): never => {
+    throw new Error(`sim options: ${what}`)
+  }
+  if (!(Number.isInteger(o.nodes) && o.nodes >= 1)) fail(`nodes must be a positive integer, got ${o.nodes}`)
+  if (!(o.heartbeatTick >= 1 && o.electionTick > o.heartbeatTick)) {
+    fail(`need 1 <= heartbeatTick < electionTick, got ${o.heartbeatTick} and ${o.electionTick}`)
+  }
+  if (!(o.tickMs >= 1)) fail(`tickMs must be >= 1, got ${o.tickMs}`)
+  if (!(o.diskMinMs >= 0 && o.diskMaxMs >= o.diskMinMs)) fail(`need 0 <= diskMinMs <= diskMaxMs, got ${o.diskMinMs}, ${o.diskMaxMs}`)
+  if (!(o.faultEveryMs >= 1)) fail(`faultEveryMs must be >= 1, got ${o.faultEveryMs}`)
+  for (const k of ['crashRate', 'restartRate', 'partitionRate', 'healRate'] as const) {
+    if (!(o[k] >= 0 && o[k] <= 1)) fail(`${k} must be in [0, 1], got ${o[k]}`)
+  }
+  if (!(o.snapshotEvery >= 0)) fail(`snapshotEvery must be >= 0, got ${o.snapshotEvery}`)
+  if (!(o.clients >= 0 && o.keys >= 1)) fail(`need clients >= 0 and keys >= 1, got ${o.clients}, ${o.keys}`)
+  if (!(o.retryMs >= 1 && o.requestTimeoutMs >= o.retryMs)) {
+    fail(`need 1 <= retryMs <= requestTimeoutMs, got ${o.retryMs}, ${o.requestTimeoutMs}`)
+  }
+}
+
+/**
+ * The options as one line of `key=value` pairs, in a fixed order. Link parameters are the defaults of the
+ * network; per-link overrides and faults in force are appended when present.
+ */
+export function formatOptions(o: SimOptions): string {
+  const n = o.network
+  const d = n.defaults
+  const unsafe = Object.keys(o.unsafe).filter((k) => o.unsafe[k as keyof UnsafeSwitches])
+  const parts = [
+    `seed=${o.seed}`,
+    `nodes=${o.nodes}`,
+    `electionTick=${o.electionTick}`,
+    `heartbeatTick=${o.heartbeatTick}`,
+    `tickMs=${o.tickMs}`,
+    `latency=${d.latency}+${d.jitter}`,
+    `drop=${d.drop}`,
+    `dup=${d.duplicate}`,
+    `reorder=${d.reorder}/${d.reorderDelay}`,
+    `disk=${o.diskMinMs}-${o.diskMaxMs}`,
+    `faultEvery=${o.faultEveryMs}`,
+    `crash=${o.crashRate}`,
+    `restart=${o.restartRate}`,
+    `partition=${o.partitionRate}`,
+    `heal=${o.healRate}`,
+    `preVote=${o.preVote}`,
+    `checkQuorum=${o.checkQuorum}`,
+    `snapshotEvery=${o.snapshotEvery}`,
+    `maxEntries=${o.maxEntriesPerMsg}`,
+    `maxInflight=${o.maxInflightMsgs}`,
+    `clients=${o.clients}`,
+    `keys=${o.keys}`,
+    `think=${o.thinkMs}`,
+    `timeout=${o.requestTimeoutMs}`,
+    `retry=${o.retryMs}`,
+    `reads=${o.readMode}`,
+    `unsafe=${unsafe.length > 0 ? unsafe.join(',') : 'none'}`,
+  ]
+  if (Object.keys(n.links).length > 0) parts.push(`links=${JSON.stringify(n.links)}`)
+  if (n.partition.length > 0) parts.push(`partition=${JSON.stringify(n.partition)}`)
+  if (n.cuts.length > 0) parts.push(`cuts=${n.cuts.join(',')}`)
+  if (n.isolated.length > 0) parts.push(`isolated=${n.isolated.join(',')}`)
+  return parts.join(' ')
+}
+
+/** The names of the unsafe switches, for command lines. */
+export const UNSAFE_SWITCHES: readonly (keyof UnsafeSwitches)[] = [
+  'skipLogUpToDateCheck',
+  'commitOldTermEntries',
+  'forgetVoteOnRestart',
+  'noTruncateOnConflict',
+  'leaseReadsWithoutCheck',
+]
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k]
+  return out
+}

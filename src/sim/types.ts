@@ -1,0 +1,153 @@
+import type {
+  ConfChange,
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  PersistedState,
+  RaftConfig,
+  Ready,
+  Role,
+  Snapshot,
+  Status,
+  UnsafeSwitches,
+} from '../raft/types.ts'
+import type { KvResult } from '../kv/store.ts'
+import type { NetworkConfig } from './network.ts'
+
+/**
+ * What the simulator needs of a Raft node: the RawNode API. Tests substitute wrappers (a node that lies
+ * about its log) through `SimOptions`-independent `NodeFactory`s.
+ */
+export interface RaftNode {
+  tick(): void
+  step(m: Message): void
+  propose(data: string): { index: number; term: number }
+  proposeConfChange(c: ConfChange): { index: number; term: number }
+  transferLeadership(to: NodeId): void
+  readIndex(ctx: string): void
+  campaign(): boolean | void
+  hasReady(): boolean
+  ready(): Ready
+  advance(): void
+  status(): Status
+  compact(index: number, data: string): Snapshot
+  firstIndex(): number
+  lastIndex(): number
+  term(index: number): number | undefined
+  entries(lo: number, hi: number): Entry[]
+}
+
+/** Builds a node from its config and (on restart) what it persisted. */
+export type NodeFactory = (config: RaftConfig, persisted?: PersistedState) => RaftNode
+
+/**
+ * A node's simulated disk: exactly what it has persisted. Survives crashes.
+ * Invariant: `entries` are contiguous and start right after `snapshot.index` (or at 1).
+ */
+export interface Disk {
+  hardState: HardState
+  entries: Entry[]
+  snapshot: Snapshot | undefined
+}
+
+/** How client reads are served: as `get` commands through the log, or by a ReadIndex round on the leader. */
+export type ReadMode = 'log' | 'readIndex'
+
+/**
+ * Everything that shapes a run. Every field not given is drawn from the seed (see `resolveOptions`), and the
+ * whole set prints as one line (`formatOptions`), so a printed run can be rebuilt from its seed alone.
+ */
+export interface SimOptions {
+  seed: number
+  /** Initial voters, named n1..nN. */
+  nodes: number
+  electionTick: number
+  heartbeatTick: number
+  /** Virtual milliseconds between two ticks of a node. */
+  tickMs: number
+  network: NetworkConfig
+  /** Persisting a Ready takes a uniform [diskMinMs, diskMaxMs] ms; its messages and applies wait for it. */
+  diskMinMs: number
+  diskMaxMs: number
+  /** Faults are considered every faultEveryMs, each with its own probability below. */
+  faultEveryMs: number
+  /** Probability of crashing one random running node. */
+  crashRate: number
+  /** Probability of restarting one random crashed node. */
+  restartRate: number
+  /** Probability of a new partition (a random split, an isolated node, or a one-way cut). */
+  partitionRate: number
+  /** Probability of healing every partition and cut. */
+  healRate: number
+  preVote: boolean
+  checkQuorum: boolean
+  unsafe: UnsafeSwitches
+  /** Compact a node's log every this many applied entries; 0 = never. */
+  snapshotEvery: number
+  maxEntriesPerMsg: number
+  maxInflightMsgs: number
+  /** Random clients of the built-in workload (0 = none). */
+  clients: number
+  /** Keys the workload touches: k1..kN. */
+  keys: number
+  /** A client pauses a uniform [0, thinkMs] ms between two requests. */
+  thinkMs: number
+  /** A request not answered by then has an unknown outcome. */
+  requestTimeoutMs: number
+  /** A request accepted by a leader but not answered by then is sent again (same client and seq). */
+  retryMs: number
+  readMode: ReadMode
+}
+
+/** Counters of a run. */
+export interface SimStats {
+  events: number
+  ticks: number
+  /** Messages handed to a running recipient (duplicates count twice). */
+  delivered: number
+  /** Messages lost: by the network (any reason), by a filter, or to a node that was down. */
+  dropped: number
+  duplicated: number
+  /** Readies taken, and those lost to a crash before their write completed. */
+  readies: number
+  readiesLost: number
+  /** Entries in the highest applied prefix of any node, and how many of them were client commands. */
+  committed: number
+  committedCommands: number
+  /** A node taking the leader role. */
+  elections: number
+  crashes: number
+  restarts: number
+  partitions: number
+  snapshots: number
+}
+
+/** The events of the simulator. Times are virtual milliseconds; `seq` orders equal times. */
+export type SimEvent =
+  | { type: 'tick'; time: number; seq: number; node: NodeId; inc: number }
+  | { type: 'deliver'; time: number; seq: number; msg: Message }
+  | { type: 'persisted'; time: number; seq: number; node: NodeId; inc: number; ready: Ready }
+  | { type: 'client'; time: number; seq: number; client: number; token: number }
+  | { type: 'fault'; time: number; seq: number }
+  | { type: 'call'; time: number; seq: number; label: string; fn: () => void }
+
+/**
+ * Hooks the simulator calls while it runs; checkers attach here. Every hook is optional. Role changes are
+ * reported once per event, after it, and only when some observer has `onRole`.
+ */
+export interface SimObserver {
+  /** A node's role or term changed during the last event. `log` is its live log (read only). */
+  onRole?(node: NodeId, role: Role, term: number, log: RaftNode): void
+  /** A Ready's snapshot, entries and hard state reached the disk. */
+  onPersist?(node: NodeId, ready: Ready, prevTerm: number | undefined, lastIndexBefore: number): void
+  /** A committed entry was applied to the node's state machine. */
+  onApply?(node: NodeId, entry: Entry, result: KvResult | null): void
+  /** The node's state machine was replaced by a received snapshot. */
+  onRestore?(node: NodeId, snapshot: Snapshot): void
+  onCrash?(node: NodeId): void
+  /** A node started again from its disk (or for the first time, with an empty disk). */
+  onRestart?(node: NodeId, disk: Disk): void
+  /** After every event, once the simulator's state is consistent again. */
+  afterEvent?(ev: SimEvent): void
+}

@@ -1,0 +1,112 @@
+import { RawNode } from '../../../src/raft/index.ts'
+import type { ConfChange, Entry, Message, NodeId, PersistedState, RaftConfig, Ready, Snapshot, Status } from '../../../src/raft/types.ts'
+import type { NodeFactory, RaftNode } from '../../../src/sim/types.ts'
+
+/**
+ * Test-only broken nodes: a real RawNode behind a wrapper that lies in one specific way, to break a property
+ * that no unsafe switch breaks. Each wrapper is honest until its trigger, so runs get going normally first.
+ */
+class Wrapper implements RaftNode {
+  protected readonly inner: RawNode
+  constructor(config: RaftConfig, persisted?: PersistedState) {
+    this.inner = new RawNode(config, persisted)
+  }
+  tick(): void {
+    this.inner.tick()
+  }
+  step(m: Message): void {
+    this.inner.step(m)
+  }
+  propose(data: string): { index: number; term: number } {
+    return this.inner.propose(data)
+  }
+  proposeConfChange(c: ConfChange): { index: number; term: number } {
+    return this.inner.proposeConfChange(c)
+  }
+  transferLeadership(to: NodeId): void {
+    this.inner.transferLeadership(to)
+  }
+  readIndex(ctx: string): void {
+    this.inner.readIndex(ctx)
+  }
+  campaign(): boolean {
+    return this.inner.campaign()
+  }
+  hasReady(): boolean {
+    return this.inner.hasReady()
+  }
+  ready(): Ready {
+    return this.inner.ready()
+  }
+  advance(): void {
+    this.inner.advance()
+  }
+  status(): Status {
+    return this.inner.status()
+  }
+  compact(index: number, data: string): Snapshot {
+    return this.inner.compact(index, data)
+  }
+  firstIndex(): number {
+    return this.inner.firstIndex()
+  }
+  lastIndex(): number {
+    return this.inner.lastIndex()
+  }
+  term(index: number): number | undefined {
+    return this.inner.term(index)
+  }
+  entries(lo: number, hi: number): Entry[] {
+    return this.inner.entries(lo, hi)
+  }
+}
+
+/**
+ * Breaks Leader Append-Only: once it has led for a while, a leader rewrites the last entry of its own term it
+ * persisted (same index and term, other data) in front of its next write.
+ */
+class RewritingLeader extends Wrapper {
+  #ownWritten: Entry | null = null
+  #readies = 0
+  override ready(): Ready {
+    const rd = this.inner.ready()
+    const st = this.inner.status()
+    if (st.role !== 'leader') {
+      this.#ownWritten = null
+      this.#readies = 0
+      return rd
+    }
+    this.#readies++
+    const prev = this.#ownWritten
+    if (rd.entries.length > 0) {
+      const last = rd.entries[rd.entries.length - 1]
+      if (last.term === st.term) this.#ownWritten = last
+      if (this.#readies > 20 && prev !== null && prev.index === rd.entries[0].index - 1) {
+        rd.entries = [{ ...prev, data: `${prev.data ?? ''}-forged` }, ...rd.entries]
+      }
+    }
+    return rd
+  }
+}
+
+/** Applies an entry twice: repeats the first committed entry of every tenth Ready that has any. */
+class DoubleApplier extends Wrapper {
+  #count = 0
+  override ready(): Ready {
+    const rd = this.inner.ready()
+    if (rd.committedEntries.length > 0 && ++this.#count % 10 === 0) {
+      rd.committedEntries = [rd.committedEntries[0], ...rd.committedEntries]
+    }
+    return rd
+  }
+}
+
+/** A node whose clock never moves: nobody ever campaigns, so no cluster ever elects a leader. */
+class FrozenClock extends Wrapper {
+  override tick(): void {}
+}
+
+export const rewritingLeader: NodeFactory = (c, p) => new RewritingLeader(c, p)
+export const doubleApplier: NodeFactory = (c, p) => new DoubleApplier(c, p)
+export const frozenClock: NodeFactory = (c, p) => new FrozenClock(c, p)
+export const honest: NodeFactory = (c, p) => new Wrapper(c, p)
