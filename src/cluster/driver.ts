@@ -1,0 +1,140 @@
+import type { Scheduler } from './scheduler.ts'
+
+/** Where wall time comes from; injectable so that tests can drive the driver by hand. */
+export interface WallClock {
+  now(): number
+  /** Call `f` after about `ms` milliseconds; returns a cancel function. */
+  later(f: () => void, ms: number): () => void
+}
+
+export const realClock: WallClock = {
+  now: () => performance.now(),
+  later: (f, ms) => {
+    const h = setTimeout(f, ms)
+    return () => clearTimeout(h)
+  },
+}
+
+export type DriverMode = 'paused' | 'running' | 'max'
+
+/** Speeds offered by the UI, in virtual milliseconds per wall millisecond (logarithmic, 1/100x to 100x). */
+export const MIN_SPEED = 0.01
+export const MAX_SPEED = 100
+
+/**
+ * Paces a Scheduler against the wall clock: paused, running at a speed, or as fast as possible. It never changes
+ * what happens, only when: the run is the same at every speed. While paused it schedules nothing at all.
+ */
+export class Driver {
+  readonly sched: Scheduler
+  private readonly clock: WallClock
+  private _mode: DriverMode = 'paused'
+  private _speed = 1
+  private lastWall = 0
+  private cancel: (() => void) | null = null
+  private running = false
+  /** Called after each slice of work (the UI renders from the scheduler's state then). */
+  onProgress: () => void = () => undefined
+  /** Called when a step throws (the run stops; the UI shows the error). */
+  onError: (e: unknown) => void = () => undefined
+
+  constructor(sched: Scheduler, clock: WallClock = realClock) {
+    this.sched = sched
+    this.clock = clock
+  }
+
+  get mode(): DriverMode {
+    return this._mode
+  }
+
+  get speed(): number {
+    return this._speed
+  }
+
+  setSpeed(x: number): void {
+    if (!Number.isFinite(x)) return
+    this._speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, x))
+  }
+
+  play(): void {
+    this.setMode('running')
+  }
+
+  /** As fast as the nodes and their disks allow. */
+  max(): void {
+    this.setMode('max')
+  }
+
+  pause(): void {
+    this.setMode('paused')
+  }
+
+  private setMode(m: DriverMode): void {
+    this._mode = m
+    this.cancel?.()
+    this.cancel = null
+    if (m !== 'paused') {
+      this.lastWall = this.clock.now()
+      this.schedule(0)
+    }
+  }
+
+  /** Process the next virtual instant (the single-step button). Pauses first. */
+  async stepOnce(): Promise<void> {
+    this.pause()
+    await this.sched.step()
+    this.onProgress()
+  }
+
+  /** Run `ms` of virtual time as fast as possible, then stay in the current mode. */
+  async fastForward(ms: number): Promise<void> {
+    const was = this._mode
+    this.pause()
+    const target = this.sched.now + ms
+    while (this.sched.nextTime() <= target) {
+      const sliceEnd = this.clock.now() + 30
+      while (this.sched.nextTime() <= target && this.clock.now() < sliceEnd) await this.sched.step()
+      this.onProgress()
+      await new Promise<void>((r) => this.clock.later(r, 0))
+    }
+    await this.sched.runUntil(target)
+    this.onProgress()
+    if (was !== 'paused') this.setMode(was)
+  }
+
+  private schedule(ms: number): void {
+    this.cancel = this.clock.later(() => {
+      this.cancel = null
+      void this.loop()
+    }, ms)
+  }
+
+  private async loop(): Promise<void> {
+    if (this.running || this._mode === 'paused') return
+    this.running = true
+    try {
+      const start = this.clock.now()
+      if (this._mode === 'max') {
+        const end = start + 30
+        while (this._mode === 'max' && this.clock.now() < end) {
+          if (!(await this.sched.step())) break
+        }
+      } else {
+        // Cap the catch-up after a stall (a hidden tab, a slow disk) so the run does not lurch forward.
+        const dt = Math.min(250, start - this.lastWall)
+        this.lastWall = start
+        const target = this.sched.now + dt * this._speed
+        const end = start + 25
+        while (this._mode === 'running' && this.sched.nextTime() <= target && this.clock.now() < end) await this.sched.step()
+        if (this._mode === 'running' && this.sched.nextTime() > target) await this.sched.runUntil(target)
+      }
+      this.onProgress()
+    } catch (e) {
+      this._mode = 'paused'
+      this.onError(e)
+    } finally {
+      this.running = false
+    }
+    if (this._mode !== 'paused' && !this.cancel) this.schedule(this._mode === 'max' ? 0 : 16)
+  }
+}

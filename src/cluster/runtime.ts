@@ -1,0 +1,404 @@
+import type { NodeId } from '../raft/types.ts'
+import { defaultNetworkConfig, type NetworkConfig } from '../sim/network.ts'
+import { openClusterDb } from '../storage/cluster-db.ts'
+import { deleteNodeDisk, listNodeDisks } from '../storage/idb.ts'
+import type { ClusterDb, StorageOptions } from '../storage/types.ts'
+import type { RaftParams, StorageMode } from '../worker/protocol.ts'
+import { Driver } from './driver.ts'
+import { Scheduler, type ClusterEvent, type ClusterSpec, type HostFactory } from './scheduler.ts'
+
+/** Version of the settings object kept in the cluster database. */
+export const SETTINGS_VERSION = 1
+
+export interface StoredSettings {
+  version: number
+  spec: ClusterSpec
+  /** Nodes that joined after the start (they boot with no peers), and nodes removed for good. */
+  joined: NodeId[]
+  retired: NodeId[]
+  /** How many times this cluster was started (a reload is one more): names the client sessions, see Scheduler. */
+  boots?: number
+}
+
+export function defaultParams(): RaftParams {
+  return { electionTick: 10, heartbeatTick: 2, preVote: true, checkQuorum: true }
+}
+
+/** The cluster a newcomer gets: three nodes on a LAN-like network, durable storage. */
+export function defaultSpec(name = 'default', seed = 1): ClusterSpec {
+  return {
+    name,
+    seed,
+    nodes: ['n1', 'n2', 'n3'],
+    params: defaultParams(),
+    tickMs: 10,
+    network: defaultNetworkConfig({ latency: 10, jitter: 10 }),
+    storage: 'durable',
+    snapshotEvery: 200,
+    clientTimeoutMs: 3000,
+  }
+}
+
+export type RuntimePhase = 'idle' | 'locking' | 'busy-elsewhere' | 'starting' | 'running' | 'taken-over' | 'error'
+
+export interface RuntimeStatus {
+  phase: RuntimePhase
+  /** A sentence for the banner: what happened and what the user can do. */
+  message?: string
+  /** True when the nodes were restarted from existing databases (a reload is a crash of the whole cluster). */
+  recovered?: boolean
+}
+
+export interface RuntimeOptions {
+  factory: HostFactory
+  storage?: StorageOptions
+  /** Web Locks; absent (e.g. an old browser) means no protection against a second tab, and the UI says so. */
+  locks?: LockManager | null
+}
+
+/**
+ * The cluster as the page owns it: one Scheduler and its Driver, the settings database, and the lock that keeps a
+ * second tab from running the same cluster (two writers would corrupt every node's disk).
+ */
+export class ClusterRuntime {
+  sched: Scheduler | null = null
+  driver: Driver | null = null
+  settings: StoredSettings | null = null
+  status: RuntimeStatus = { phase: 'idle' }
+  private db: ClusterDb | null = null
+  private releaseLock: (() => void) | null = null
+  private readonly opts: RuntimeOptions
+  private name: string
+  private listeners = new Set<(e: ClusterEvent) => void>()
+  private statusListeners = new Set<(s: RuntimeStatus) => void>()
+  private progressListeners = new Set<() => void>()
+
+  constructor(name: string, opts: RuntimeOptions) {
+    this.name = name
+    this.opts = opts
+  }
+
+  get clusterName(): string {
+    return this.name
+  }
+
+  onEvent(f: (e: ClusterEvent) => void): () => void {
+    this.listeners.add(f)
+    return () => this.listeners.delete(f)
+  }
+
+  onStatus(f: (s: RuntimeStatus) => void): () => void {
+    this.statusListeners.add(f)
+    return () => this.statusListeners.delete(f)
+  }
+
+  onProgress(f: () => void): () => void {
+    this.progressListeners.add(f)
+    return () => this.progressListeners.delete(f)
+  }
+
+  private setStatus(s: RuntimeStatus): void {
+    this.status = s
+    for (const f of this.statusListeners) f(s)
+  }
+
+  /**
+   * Show an error that happened outside the runtime (booting, a UI action) in the status banner, so that a
+   * failure is a sentence on the page rather than a blank page or a console-only message.
+   */
+  reportError(message: string): void {
+    this.driver?.pause()
+    this.setStatus({ ...this.status, phase: 'error', message })
+  }
+
+  // ---------------------------------------------------------------- lock
+
+  /** Take the cluster's lock. With `steal`, the tab that holds it is stopped cleanly and this one takes over. */
+  private async lock(steal: boolean): Promise<boolean> {
+    const locks = this.opts.locks
+    if (!locks) return true
+    const name = `raftlab/${this.name}`
+    return new Promise<boolean>((resolve) => {
+      const held = new Promise<void>((release) => (this.releaseLock = release))
+      const req = steal
+        ? locks.request(name, { steal: true }, () => {
+            resolve(true)
+            return held
+          })
+        : locks.request(name, { ifAvailable: true }, (lock) => {
+            if (!lock) {
+              resolve(false)
+              return undefined
+            }
+            resolve(true)
+            return held
+          })
+      req.catch((e: unknown) => {
+        // Another tab stole the lock: stop at once, without touching the disks again.
+        if (e instanceof Error && e.name === 'AbortError') void this.takenOver()
+      })
+    })
+  }
+
+  private async takenOver(): Promise<void> {
+    this.driver?.pause()
+    await this.sched?.shutdown()
+    this.db?.close()
+    this.db = null
+    this.setStatus({ phase: 'taken-over', message: 'This cluster is now running in another tab. Reload this page to take it back.' })
+  }
+
+  // ---------------------------------------------------------------- start
+
+  /**
+   * Open the cluster: if one exists in this browser, restart every node from its database (recovery); otherwise
+   * create it from `fresh` (or the defaults). Returns false when another tab holds the cluster.
+   */
+  async open(fresh?: ClusterSpec, steal = false): Promise<boolean> {
+    this.setStatus({ phase: 'locking' })
+    if (!(await this.lock(steal))) {
+      this.setStatus({ phase: 'busy-elsewhere', message: 'This cluster is already running in another tab. Two tabs would corrupt its disks, so this one waits. Use "Take over here" to move it to this tab.' })
+      return false
+    }
+    this.setStatus({ phase: 'starting' })
+    let stored: StoredSettings | null = null
+    try {
+      this.db = await openClusterDb(this.name, this.opts.storage)
+      stored = parseSettings(await this.db.load())
+    } catch (e) {
+      // No settings database (private mode, quota): run from the given spec in memory.
+      this.db = null
+      fresh = { ...(fresh ?? defaultSpec(this.name)), storage: 'volatile' }
+      this.setStatus({ phase: 'starting', message: `Browser storage is unavailable (${errText(e)}); the cluster runs in memory only and a reload starts afresh.` })
+    }
+    const recovered = !!stored && !fresh
+    const settings: StoredSettings = stored && !fresh ? stored : { version: SETTINGS_VERSION, spec: fresh ?? defaultSpec(this.name), joined: [], retired: [] }
+    if (fresh && stored) await this.wipeDisks(stored)
+    await this.boot(settings, recovered)
+    return true
+  }
+
+  /** Move the cluster to this tab, stopping the other one. */
+  takeOver(fresh?: ClusterSpec): Promise<boolean> {
+    return this.open(fresh, true)
+  }
+
+  private async boot(settings: StoredSettings, recovered: boolean): Promise<void> {
+    this.settings = settings
+    settings.spec.name = this.name
+    settings.boots = (settings.boots ?? 0) + 1
+    const session = settings.boots > 1 || recovered ? String(settings.boots) : ''
+    const sched = new Scheduler(settings.spec, this.opts.factory, { joined: settings.joined, retired: settings.retired, session })
+    this.sched = sched
+    sched.on((e) => {
+      for (const f of this.listeners) f(e)
+      if (e.type === 'nodeState' && e.state === 'crashed' && e.error && /quota/i.test(e.error)) void this.quotaFallback(e.node)
+    })
+    const driver = new Driver(sched)
+    driver.onProgress = () => {
+      for (const f of this.progressListeners) f()
+    }
+    driver.onError = (e) => this.setStatus({ phase: 'error', message: `The simulation stopped: ${errText(e)}` })
+    this.driver = driver
+    await this.save()
+    await sched.start()
+    const prior = this.status.message
+    this.setStatus({ phase: 'running', recovered, message: prior })
+    for (const f of this.progressListeners) f()
+  }
+
+  /** Browser storage is full: say so, and keep going on volatile storage. */
+  private async quotaFallback(node: NodeId): Promise<void> {
+    if (!this.sched || !this.settings) return
+    this.settings.spec.storage = 'volatile'
+    this.sched.spec.storage = 'volatile'
+    this.setStatus({
+      phase: 'running',
+      message: `Browser storage is full: ${node} could not write its log. The cluster now uses volatile storage (memory only); free some space and switch back to durable.`,
+    })
+    await this.sched.restart(node)
+  }
+
+  /** Delete every node's database and the settings, then start `spec` afresh. */
+  async newCluster(spec: ClusterSpec): Promise<void> {
+    this.driver?.pause()
+    await this.sched?.shutdown()
+    if (this.settings) await this.wipeDisks(this.settings)
+    await this.boot({ version: SETTINGS_VERSION, spec: { ...spec, name: this.name }, joined: [], retired: [] }, false)
+  }
+
+  private async wipeDisks(s: StoredSettings): Promise<void> {
+    const names = new Set<string>([...s.spec.nodes, ...s.joined, ...s.retired])
+    const listed = await listNodeDisks(this.name, this.opts.storage).catch(() => null)
+    for (const n of listed ?? []) names.add(n)
+    await Promise.all([...names].map((n) => deleteNodeDisk(this.name, n, this.opts.storage).catch(() => undefined)))
+  }
+
+  /** Store the settings (membership, parameters, storage mode) so that a reload recovers the same cluster. */
+  async save(): Promise<void> {
+    if (!this.db || !this.settings) return
+    const s = this.settings
+    try {
+      await this.db.save(structuredClone({ version: SETTINGS_VERSION, spec: this.sched ? this.sched.spec : s.spec, joined: s.joined, retired: s.retired, boots: s.boots ?? 0 }))
+    } catch (e) {
+      this.setStatus({ ...this.status, message: `Could not save the cluster's settings: ${errText(e)}` })
+    }
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  private need(): Scheduler {
+    if (!this.sched) throw new Error('the cluster is not running')
+    return this.sched
+  }
+
+  crash(id: NodeId): Promise<void> {
+    return this.need().crash(id)
+  }
+
+  restart(id: NodeId): Promise<void> {
+    return this.need().restart(id)
+  }
+
+  /** Erase a node's disk and start it empty (the way out of "disk corrupted"). */
+  async wipe(id: NodeId): Promise<void> {
+    const s = this.need()
+    await s.crash(id)
+    await deleteNodeDisk(this.name, id, this.opts.storage)
+    await s.restart(id)
+  }
+
+  setStorage(mode: StorageMode): Promise<void> {
+    const s = this.need()
+    s.spec.storage = mode
+    return this.save()
+  }
+
+  setNetwork(cfg: NetworkConfig): Promise<void> {
+    const s = this.need()
+    s.network.setConfig(cfg)
+    s.spec.network = s.network.config
+    return this.save()
+  }
+
+  /** Raft parameters change live: every node gets them, and they are kept for restarts. */
+  async setParams(p: Partial<RaftParams>, snapshotEvery?: number): Promise<void> {
+    const s = this.need()
+    await s.setParams(p, snapshotEvery)
+    return this.save()
+  }
+
+  /**
+   * Add a node through real membership changes: a new worker and database, added as a learner, caught up by the
+   * leader (by snapshot if its log is compacted), then promoted to voter. Resolves with the new node's id.
+   */
+  async addNode(onStep: (what: string) => void = () => undefined): Promise<NodeId> {
+    const s = this.need()
+    const settings = this.settings!
+    const id = nextNodeId([...s.nodeIds(), ...settings.retired])
+    const leader = this.leaderOrThrow()
+    settings.joined.push(id)
+    await this.save()
+    await s.addNode(id)
+    onStep(`${id} started empty; asking ${leader} to add it as a learner`)
+    const r = await s.confChange(leader, { type: 'addLearner', node: id })
+    if (r.outcome !== 'ok') throw new Error(`${leader} refused to add ${id}: ${r.error ?? r.outcome}`)
+    onStep(`${id} is a learner; catching up`)
+    await s.waitFor(() => {
+      const l = s.likelyLeader()
+      const sum = l ? s.summary(l) : null
+      const p = sum?.progress?.[id]
+      return !!sum && sum.role === 'leader' && !!p && p.match >= sum.commit
+    }, 60_000)
+    const l2 = this.leaderOrThrow()
+    onStep(`${id} caught up; promoting it to voter`)
+    for (let attempt = 0; ; attempt++) {
+      const r2 = await s.confChange(l2, { type: 'addVoter', node: id })
+      if (r2.outcome === 'ok') break
+      if (attempt >= 20) throw new Error(`${l2} refused to promote ${id}: ${r2.error ?? r2.outcome}`)
+      await s.sleep(200)
+    }
+    await s.waitFor(() => this.committedConfHas(id, true), 60_000)
+    onStep(`${id} is a voter`)
+    return id
+  }
+
+  /** Remove a node through a membership change; once the change is committed its worker stops for good. */
+  async removeNode(id: NodeId, onStep: (what: string) => void = () => undefined): Promise<void> {
+    const s = this.need()
+    const leader = this.leaderOrThrow()
+    onStep(`asking ${leader} to remove ${id}`)
+    for (let attempt = 0; ; attempt++) {
+      const r = await s.confChange(leader, { type: 'removeNode', node: id })
+      if (r.outcome === 'ok') break
+      if (attempt >= 20 || r.outcome === 'redirect') throw new Error(`${leader} refused to remove ${id}: ${r.error ?? r.outcome}`)
+      await s.sleep(200)
+    }
+    await s.waitFor(() => this.committedConfHas(id, false), 60_000)
+    await s.retire(id)
+    this.settings!.retired.push(id)
+    await deleteNodeDisk(this.name, id, this.opts.storage).catch(() => undefined)
+    await this.save()
+    onStep(`${id} removed`)
+  }
+
+  /** Replace = add a new node, then remove the old one (never two changes at once). */
+  async replaceNode(id: NodeId, onStep: (what: string) => void = () => undefined): Promise<NodeId> {
+    const nid = await this.addNode(onStep)
+    await this.removeNode(id, onStep)
+    return nid
+  }
+
+  private committedConfHas(id: NodeId, present: boolean): boolean {
+    const s = this.need()
+    for (const n of s.nodeIds()) {
+      const sum = s.summary(n)
+      if (!sum || sum.role !== 'leader' || s.nodeState(n) !== 'up') continue
+      const inConf = sum.voters.includes(id)
+      // The leader's configuration is the latest in its log; it is in force once the leader has committed it.
+      if (inConf === present && s.lastConfIndex(n) <= sum.commit) return true
+    }
+    return false
+  }
+
+  private leaderOrThrow(): NodeId {
+    const s = this.need()
+    const l = s.likelyLeader()
+    if (!l || s.summary(l)?.role !== 'leader') throw new Error('There is no leader right now; try again once one is elected.')
+    return l
+  }
+
+  /** Stop everything (page unload). */
+  async close(): Promise<void> {
+    this.driver?.pause()
+    await this.sched?.shutdown()
+    this.db?.close()
+    this.releaseLock?.()
+  }
+}
+
+function nextNodeId(taken: NodeId[]): NodeId {
+  let max = 0
+  for (const id of taken) {
+    const m = /^n(\d+)$/.exec(id)
+    if (m) max = Math.max(max, Number(m[1]))
+  }
+  return `n${max + 1}`
+}
+
+function parseSettings(raw: unknown): StoredSettings | null {
+  if (!raw || typeof raw !== 'object') return null
+  const o = raw as Partial<StoredSettings>
+  if (o.version !== SETTINGS_VERSION || !o.spec || !Array.isArray(o.spec.nodes)) return null
+  return {
+    version: o.version,
+    spec: o.spec,
+    joined: Array.isArray(o.joined) ? o.joined : [],
+    retired: Array.isArray(o.retired) ? o.retired : [],
+    boots: typeof o.boots === 'number' && Number.isSafeInteger(o.boots) && o.boots >= 0 ? o.boots : 0,
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
