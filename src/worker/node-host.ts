@@ -2,6 +2,7 @@ import { NotLeaderError, RawNode, parseConfEntry } from '../raft/index.ts'
 import type { Entry, NodeId, PersistedState, Ready } from '../raft/index.ts'
 import { KvCommandError, decodeCommand, encodeCommand } from '../kv/command.ts'
 import { KvStore } from '../kv/store.ts'
+import { Prng } from '../sim/prng.ts'
 import type { NodeDisk } from '../storage/types.ts'
 import type {
   ClientRequest,
@@ -17,16 +18,10 @@ import type {
   Reply,
 } from './protocol.ts'
 
-/** A seeded PRNG (mulberry32) for the node's election timeouts; the seed comes from the scheduler. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+/** The node's only source of randomness (its election timeouts); the scheduler draws the seed. */
+function seededRandom(seed: number): () => number {
+  const g = new Prng(seed)
+  return () => g.next()
 }
 
 /** A short, human summary of an entry for the log timelines. */
@@ -139,7 +134,7 @@ export class NodeHost {
       maxEntriesPerMsg: p.maxEntriesPerMsg,
       maxInflightMsgs: p.maxInflightMsgs,
       snapshotChunkSize: p.snapshotChunkSize,
-      random: prng(this.init.seed),
+      random: seededRandom(this.init.seed),
     }
   }
 
