@@ -1,0 +1,128 @@
+/**
+ * Cluster measurements, run inside the app's page through `window.__raftlab`. Each function is serialized into
+ * the page by `page.evaluate`: it must not refer to anything outside itself (types are erased).
+ */
+import type { ClusterRuntime } from '../../src/cluster/runtime.ts'
+import type { LoadGenerator } from '../../src/cluster/workload.ts'
+
+type Lab = { runtime: ClusterRuntime; LoadGenerator: typeof LoadGenerator }
+
+export interface ThroughputResult {
+  nodes: number
+  clients: number
+  wallMs: number
+  /** Client operations acknowledged (all of them go through the log). */
+  ok: number
+  unknown: number
+  /** Entries committed by the leader. */
+  committed: number
+  virtualMs: number
+  steps: number
+  /** Entries committed per scheduler step (one virtual instant). */
+  entriesPerStep: number
+  p50: number
+  p99: number
+}
+
+/** Start a fresh durable cluster of `nodes` and run `clients` writers at full speed for `seconds` of wall time. */
+export async function measureThroughput(args: {
+  nodes: number
+  clients: number
+  seconds: number
+  warmup: number
+  /** Raft parameters over the defaults (message size and pipelining). */
+  params: { maxEntriesPerMsg?: number; maxInflightMsgs?: number }
+}): Promise<ThroughputResult> {
+  const lab = (globalThis as unknown as { __raftlab: Lab }).__raftlab
+  const rt = lab.runtime
+  const base = structuredClone(rt.sched!.spec)
+  const nodes = Array.from({ length: args.nodes }, (_, i) => `n${i + 1}`)
+  await rt.newCluster({ ...base, nodes, storage: 'durable', params: { ...base.params, ...args.params } })
+  const s = rt.sched!
+  const d = rt.driver!
+  const leader = () => s.nodeIds().find((id) => s.nodeState(id) === 'up' && s.summary(id)?.role === 'leader')
+  for (let i = 0; i < 100 && !leader(); i++) await d.fastForward(100)
+  if (!leader()) throw new Error('no leader')
+  const load = new lab.LoadGenerator(s, { clients: args.clients, keys: 8, mix: { set: 8, cas: 1, delete: 1 }, prefix: 'bench' })
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  load.start()
+  d.max()
+  await sleep(args.warmup * 1000)
+  const a = { t: performance.now(), st: load.stats(), now: s.now, committed: s.stats.committed, steps: s.stats.steps }
+  await sleep(args.seconds * 1000)
+  const b = { t: performance.now(), st: load.stats(), now: s.now, committed: s.stats.committed, steps: s.stats.steps }
+  d.pause()
+  load.dispose()
+  return {
+    nodes: args.nodes,
+    clients: args.clients,
+    wallMs: b.t - a.t,
+    ok: b.st.ok - a.st.ok,
+    unknown: b.st.unknown - a.st.unknown,
+    committed: b.committed - a.committed,
+    virtualMs: b.now - a.now,
+    steps: b.steps - a.steps,
+    entriesPerStep: (b.committed - a.committed) / Math.max(1, b.steps - a.steps),
+    p50: b.st.latency.p50,
+    p99: b.st.latency.p99,
+  }
+}
+
+/** Start a fresh durable cluster without compaction and write until every node holds `entries` entries. */
+export async function fillLog(args: {
+  nodes: number
+  entries: number
+  clients: number
+  params: { maxEntriesPerMsg?: number; maxInflightMsgs?: number }
+}): Promise<{ lastIndex: number[]; wallMs: number }> {
+  const lab = (globalThis as unknown as { __raftlab: Lab }).__raftlab
+  const rt = lab.runtime
+  const base = structuredClone(rt.sched!.spec)
+  const nodes = Array.from({ length: args.nodes }, (_, i) => `n${i + 1}`)
+  await rt.newCluster({ ...base, nodes, storage: 'durable', snapshotEvery: 0, params: { ...base.params, ...args.params } })
+  const s = rt.sched!
+  const d = rt.driver!
+  const t0 = performance.now()
+  const load = new lab.LoadGenerator(s, { clients: args.clients, keys: 8, mix: { set: 1 }, prefix: 'fill' })
+  load.start()
+  d.max()
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  const persisted = () => nodes.map((id) => s.summary(id)?.persistedIndex ?? 0)
+  while (Math.min(...persisted()) < args.entries) {
+    if (Math.max(...persisted()) >= args.entries) load.stop()
+    await sleep(50)
+  }
+  load.stop()
+  d.pause()
+  load.dispose()
+  return { lastIndex: persisted(), wallMs: performance.now() - t0 }
+}
+
+export interface ReloadResult {
+  /** From navigation start to every node up (recovered from its database). */
+  navToRecoveredMs: number
+  /** Of which: until the page's scripts ran (DOMContentLoaded), before any node started. */
+  pageLoadMs: number
+  logLengths: number[]
+  phase: string
+}
+
+/** After a reload: wait until every node is up, and read the time since navigation start. */
+export async function awaitRecovered(): Promise<ReloadResult> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  const nav = () => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.domContentLoadedEventEnd ?? 0
+  let lab: Lab | undefined
+  for (;;) {
+    lab = (globalThis as unknown as { __raftlab?: Lab }).__raftlab
+    const rt = lab?.runtime
+    const s = rt?.sched
+    if (rt && (rt.status.phase === 'error' || rt.status.phase === 'busy-elsewhere')) {
+      return { navToRecoveredMs: performance.now(), pageLoadMs: nav(), logLengths: [], phase: rt.status.phase }
+    }
+    if (rt && s && rt.status.phase === 'running' && s.nodeIds().every((id) => s.nodeState(id) !== 'starting')) {
+      const t = performance.now()
+      return { navToRecoveredMs: t, pageLoadMs: nav(), logLengths: s.nodeIds().map((id) => s.recovery(id)?.logLength ?? -1), phase: rt.status.phase }
+    }
+    await sleep(2)
+  }
+}
