@@ -1,0 +1,423 @@
+/**
+ * The cluster graph: cytoscape draws the nodes and links (shapes, borders, cut links) and takes the clicks; a
+ * canvas on top draws what moves (see overlay.ts). Cytoscape is loaded lazily, so only `import type` here.
+ * Everything is synced from the Lab in the frame loop, and only what changed is touched.
+ */
+import type { Core, EventObject, StylesheetJson } from 'cytoscape'
+import type { NodeId } from '../../raft/types.ts'
+import type { FrameInfo, Lab } from '../state/lab.svelte.ts'
+import { pairKey } from '../state/messages.ts'
+import { PALETTES, type Palette, type ThemeName } from '../theme.ts'
+import { NODE_SIZE, circlePositions, circleRadius, stretchFor } from './layout.ts'
+import { drawOverlay, type DrawnToken, type OverlayNode } from './overlay.ts'
+import { gateLoopsOf } from './rafgate.ts'
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
+const MOVE_MS = 450
+
+function style(p: Palette): StylesheetJson {
+  return [
+    {
+      selector: 'node',
+      style: {
+        width: NODE_SIZE,
+        height: NODE_SIZE,
+        shape: 'ellipse',
+        'background-color': p.role.follower.fill,
+        'border-width': 2.5,
+        'border-color': p.role.follower.border,
+        'border-style': 'solid',
+        label: 'data(id)',
+        color: p.role.follower.text,
+        'font-size': 21,
+        'font-weight': 700,
+        'font-family': FONT,
+        'text-valign': 'center',
+        'text-halign': 'center',
+      },
+    },
+    {
+      selector: 'node.role-precandidate',
+      style: { 'background-color': p.role.precandidate.fill, 'border-color': p.role.precandidate.border, 'border-style': 'dotted', 'border-width': 5, color: p.role.precandidate.text },
+    },
+    {
+      selector: 'node.role-candidate',
+      style: { 'background-color': p.role.candidate.fill, 'border-color': p.role.candidate.border, 'border-style': 'dashed', 'border-width': 5, color: p.role.candidate.text },
+    },
+    {
+      selector: 'node.role-leader',
+      style: { 'background-color': p.role.leader.fill, 'border-color': p.role.leader.border, 'border-style': 'double', 'border-width': 9, color: p.role.leader.text, 'font-size': 23 },
+    },
+    { selector: 'node.learner', style: { shape: 'round-rectangle' } },
+    { selector: 'node.joining', style: { shape: 'round-rectangle', 'border-style': 'dashed', 'background-opacity': 0.55 } },
+    { selector: 'node.st-starting', style: { 'background-opacity': 0.55 } },
+    {
+      selector: 'node.st-crashed',
+      style: { 'background-color': p.crashed, 'border-color': p.crashed, 'border-style': 'solid', 'border-width': 2.5, color: p.fg, 'background-opacity': 0.55 },
+    },
+    {
+      selector: 'node.st-corrupt',
+      style: { 'background-color': p.crashed, 'border-color': p.danger, 'border-style': 'solid', 'border-width': 7, color: p.fg },
+    },
+    { selector: 'node.multi', style: { 'underlay-color': p.accent, 'underlay-padding': 16, 'underlay-opacity': 0.18, 'underlay-shape': 'ellipse' } },
+    { selector: 'node.sel', style: { 'underlay-color': p.accent, 'underlay-padding': 16, 'underlay-opacity': 0.35, 'underlay-shape': 'ellipse' } },
+    {
+      selector: 'edge',
+      style: { width: 3, 'line-color': p.edge, 'curve-style': 'straight', opacity: 0.95, 'arrow-scale': 1.8 },
+    },
+    { selector: 'edge.custom', style: { 'line-color': p.warn, width: 4, 'line-style': 'dotted' } },
+    { selector: 'edge.cut-both', style: { 'line-color': p.danger, 'line-style': 'dashed', 'line-dash-pattern': [10, 8], opacity: 0.75, width: 3 } },
+    {
+      selector: 'edge.cut-st',
+      style: { 'line-color': p.warn, 'line-style': 'dashed', 'line-dash-pattern': [10, 8], 'target-arrow-shape': 'tee', 'target-arrow-color': p.danger },
+    },
+    {
+      selector: 'edge.cut-ts',
+      style: { 'line-color': p.warn, 'line-style': 'dashed', 'line-dash-pattern': [10, 8], 'source-arrow-shape': 'tee', 'source-arrow-color': p.danger },
+    },
+    { selector: 'edge.hl', style: { 'line-color': p.accent, width: 5, opacity: 1 } },
+    { selector: 'edge.sel', style: { 'line-color': p.accent, width: 7, opacity: 1 } },
+  ]
+}
+
+export class GraphView {
+  private readonly lab: Lab
+  private readonly host: HTMLElement
+  private cy: Core | null = null
+  private canvas: HTMLCanvasElement | null = null
+  private ctx: CanvasRenderingContext2D | null = null
+  private dpr = 1
+  private width = 0
+  private height = 0
+  private members: NodeId[] = []
+  private nodeClass = new Map<NodeId, string>()
+  private edgeClass = new Map<string, string>()
+  private theme: ThemeName | null = null
+  private moveUntil = 0
+  private drawn: DrawnToken[] = []
+  private boxed: NodeId[] = []
+  private boxAdditive = false
+  private disposers: (() => void)[] = []
+  private destroyed = false
+  private resized = true
+  private stretch = 1
+  private lastDraw = 0
+  private structKey = ''
+  private lastNet: unknown = null
+
+  constructor(lab: Lab, host: HTMLElement) {
+    this.lab = lab
+    this.host = host
+  }
+
+  async start(): Promise<void> {
+    const { default: cytoscape } = await import('cytoscape')
+    if (this.destroyed) return
+    const box = document.createElement('div')
+    box.className = 'cy'
+    const canvas = document.createElement('canvas')
+    canvas.className = 'overlay'
+    canvas.setAttribute('aria-hidden', 'true')
+    this.host.append(box, canvas)
+    this.canvas = canvas
+    this.ctx = canvas.getContext('2d')
+    const options = {
+      container: box,
+      elements: [],
+      style: style(PALETTES[this.lab.theme]),
+      userZoomingEnabled: false,
+      userPanningEnabled: false,
+      boxSelectionEnabled: true,
+      autoungrabify: true,
+      autounselectify: true,
+      minZoom: 0.2,
+      maxZoom: 1.9,
+    }
+    const gate = gateLoopsOf(() => cytoscape(options))
+    const cy = gate.value
+    this.disposers.push(gate.release)
+    this.cy = cy
+    // Cytoscape draws hover and box selection on its own frames: keep the loop awake while the pointer acts.
+    const poke = () => this.lab.linger(600)
+    this.host.addEventListener('pointermove', poke, { passive: true })
+    this.host.addEventListener('pointerdown', poke, { passive: true })
+    this.disposers.push(() => {
+      this.host.removeEventListener('pointermove', poke)
+      this.host.removeEventListener('pointerdown', poke)
+    })
+    this.theme = this.lab.theme
+    // One tap handler: a message token (drawn over the links) wins over the link or node under it.
+    cy.on('tap', (e: EventObject) => {
+      const target = e.target
+      // Over a node, only a direct hit on a token counts; elsewhere a near miss does too.
+      const z = cy.zoom()
+      const radius = target !== cy && target.isNode() ? Math.max(6, 9 * z) : Math.max(10, 16 * z)
+      const hit = this.hitToken(e.renderedPosition.x, e.renderedPosition.y, radius)
+      if (hit) this.lab.selectMessage(hit)
+      else if (target !== cy && target.isNode()) {
+        const oe = e.originalEvent as MouseEvent | undefined
+        this.lab.select(target.id(), !!(oe && (oe.shiftKey || oe.ctrlKey || oe.metaKey)))
+      } else if (target !== cy && target.isEdge()) this.lab.selectLink(target.data('source'), target.data('target'))
+      else this.lab.clearSelection()
+    })
+    cy.on('boxstart', (e: EventObject) => {
+      const oe = e.originalEvent as MouseEvent | undefined
+      this.boxAdditive = !!(oe && (oe.shiftKey || oe.ctrlKey || oe.metaKey))
+      this.boxed = []
+    })
+    cy.on('box', 'node', (e: EventObject) => {
+      if (this.boxed.length === 0) {
+        queueMicrotask(() => {
+          const ids = this.boxAdditive ? [...this.lab.multi, ...this.boxed] : this.boxed
+          this.boxed = []
+          this.lab.setMulti(ids)
+        })
+      }
+      this.boxed.push(e.target.id())
+    })
+    cy.on('mouseover', 'node, edge', () => (box.style.cursor = 'pointer'))
+    cy.on('mouseout', 'node, edge', () => (box.style.cursor = ''))
+    const ro = new ResizeObserver(() => {
+      this.resized = true
+      this.lab.wake(true)
+    })
+    ro.observe(this.host)
+    this.disposers.push(() => ro.disconnect())
+    this.disposers.push(this.lab.addRenderer((f) => this.render(f)))
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    for (const d of this.disposers) d()
+    this.disposers = []
+    this.cy?.destroy()
+    this.cy = null
+    this.canvas?.remove()
+  }
+
+  /** Where node `id` is on the screen (page coordinates), for tests and tooltips. */
+  nodeClientPosition(id: NodeId): { x: number; y: number } | null {
+    const n = this.cy?.$id(id)
+    if (!n || n.empty()) return null
+    const p = n.renderedPosition()
+    const r = this.host.getBoundingClientRect()
+    return { x: r.left + p.x, y: r.top + p.y }
+  }
+
+  /** Tokens drawn in the last frame, in page coordinates (for tests). */
+  tokenClientPositions(): { id: number; type: string; x: number; y: number }[] {
+    const r = this.host.getBoundingClientRect()
+    return this.drawn.map((d) => ({ id: d.token.id, type: d.token.msg.type, x: r.left + d.x, y: r.top + d.y }))
+  }
+
+  /** The page position of the middle of the link a-b. */
+  linkClientPosition(a: NodeId, b: NodeId): { x: number; y: number } | null {
+    const pa = this.nodeClientPosition(a)
+    const pb = this.nodeClientPosition(b)
+    return pa && pb ? { x: (pa.x + pb.x) / 2, y: (pa.y + pb.y) / 2 } : null
+  }
+
+  private hitToken(x: number, y: number, radius: number) {
+    let best: DrawnToken | null = null
+    let bd = radius * radius
+    for (const d of this.drawn) {
+      const dd = (d.x - x) ** 2 + (d.y - y) ** 2
+      if (dd < bd) {
+        bd = dd
+        best = d
+      }
+    }
+    return best?.token ?? null
+  }
+
+  private render(f: FrameInfo): boolean {
+    const cy = this.cy
+    const ctx = this.ctx
+    const canvas = this.canvas
+    const lab = this.lab
+    const sched = lab.runtime.sched
+    if (!cy || !ctx || !canvas) return false
+    // Skip a frame when drawing faster than the loop asks for (see FrameInfo.drawHz).
+    if (!f.dirty && f.wall - this.lastDraw < 1000 / f.drawHz - 4) return true
+    this.lastDraw = f.wall
+    let animating = false
+
+    if (this.theme !== lab.theme) {
+      this.theme = lab.theme
+      cy.style(style(PALETTES[lab.theme]))
+    }
+    const pal = PALETTES[lab.theme]
+
+    // Members: add and remove nodes and links, move everyone to their place on the circle.
+    const ids = lab.nodeIds()
+    const stretch = stretchFor(this.host.clientWidth, this.host.clientHeight, ids.length)
+    if (ids.join() !== this.members.join() || stretch !== this.stretch) {
+      this.stretch = stretch
+      this.syncMembers(ids, f.wall)
+      this.resized = true
+    }
+    if (f.wall < this.moveUntil) animating = true
+
+    if (this.resized) {
+      this.resized = false
+      this.fit()
+    }
+
+    const view = lab.view
+    const learners = new Set(view.learners)
+    const voters = new Set(view.voters)
+    const selected = lab.selected
+    const multi = new Set(lab.multi)
+    const rec = lab.record
+    const hlNodes = new Set<NodeId>(rec?.nodes ?? [])
+    const netCfg = sched?.spec.network
+    const isolated = new Set(netCfg?.isolated ?? [])
+
+    // Classes change only with roles, states, membership, the network and the selection.
+    const key = `${lab.feed.structVersion}|${view.voters.join()}|${view.learners.join()}|${selected}|${lab.multi.join()}|${lab.link?.join() ?? ''}|${rec?.seq ?? ''}|${ids.join()}`
+    const structChanged = key !== this.structKey || netCfg !== this.lastNet
+    this.structKey = key
+    this.lastNet = netCfg
+    const overlayNodes: OverlayNode[] = []
+    cy.batch(() => {
+      for (const id of ids) {
+        const live = lab.feed.node(id)
+        const s = live.summary
+        const learner = learners.has(id)
+        const joining = !learner && !voters.has(id) && view.voters.length > 0
+        const cls = [
+          `role-${s && (live.state === 'up' || live.state === 'paused') ? s.role : 'follower'}`,
+          `st-${live.state}`,
+          learner ? 'learner' : '',
+          joining ? 'joining' : '',
+          id === selected ? 'sel' : multi.has(id) ? 'multi' : '',
+        ]
+          .filter(Boolean)
+          .join(' ')
+        if (this.nodeClass.get(id) !== cls) {
+          this.nodeClass.set(id, cls)
+          cy.$id(id).classes(cls)
+        }
+        overlayNodes.push({ live, learner, joining, isolated: isolated.has(id) })
+      }
+      // Link classes: blocked directions, overrides, selection.
+      if (sched && structChanged) {
+        const linkSel = lab.link ? pairKey(lab.link[0], lab.link[1]) : null
+        const msgPair = rec?.msgId !== undefined && rec.nodes.length === 2 ? pairKey(rec.nodes[0], rec.nodes[1]) : null
+        for (let i = 0; i < ids.length; i++) {
+          for (let j = i + 1; j < ids.length; j++) {
+            const key = pairKey(ids[i], ids[j])
+            const [a, b] = key.split('|')
+            const ab = sched.network.blocked(a, b) !== null
+            const ba = sched.network.blocked(b, a) !== null
+            const custom = !!netCfg && (netCfg.links[`${a}->${b}`] !== undefined || netCfg.links[`${b}->${a}`] !== undefined)
+            const cls = [ab && ba ? 'cut-both' : ab ? 'cut-st' : ba ? 'cut-ts' : '', custom ? 'custom' : '', key === linkSel ? 'sel' : key === msgPair ? 'hl' : '']
+              .filter(Boolean)
+              .join(' ')
+            if (this.edgeClass.get(key) !== cls) {
+              this.edgeClass.set(key, cls)
+              cy.$id(`e:${key}`).classes(cls)
+            }
+          }
+        }
+      }
+    })
+
+    // The overlay.
+    const pos = (id: NodeId) => {
+      const n = cy.$id(id)
+      return n.empty() ? null : n.renderedPosition()
+    }
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
+    if (
+      drawOverlay(
+        {
+          ctx,
+          width: this.width,
+          height: this.height,
+          zoom: cy.zoom(),
+          pos,
+          nodes: overlayNodes,
+          tokens: lab.feed.tokens.values(),
+          pulses: lab.feed.pulses,
+          now: f.now,
+          wall: f.wall,
+          tickMs: sched?.spec.tickMs ?? 10,
+          pal,
+          reduced: lab.reducedMotion,
+          selectedMsg: lab.message?.id ?? null,
+          highlightMsg: rec?.msgId ?? null,
+          highlightNodes: hlNodes,
+        },
+        this.drawn,
+      )
+    )
+      animating = true
+    return animating
+  }
+
+  private syncMembers(ids: NodeId[], wall: number): void {
+    const cy = this.cy!
+    const want = new Set(ids)
+    const places = circlePositions(ids, this.stretch)
+    const first = this.members.length === 0
+    cy.batch(() => {
+      cy.nodes().forEach((n) => {
+        if (!want.has(n.id())) {
+          this.nodeClass.delete(n.id())
+          n.remove()
+        }
+      })
+      for (const id of ids) {
+        if (cy.$id(id).empty()) {
+          cy.add({ group: 'nodes', data: { id }, position: { ...places.get(id)! } })
+        }
+      }
+      for (let i = 0; i < ids.length; i++) {
+        for (let j = i + 1; j < ids.length; j++) {
+          const key = pairKey(ids[i], ids[j])
+          if (cy.$id(`e:${key}`).empty()) {
+            const [a, b] = key.split('|')
+            cy.add({ group: 'edges', data: { id: `e:${key}`, source: a, target: b } })
+            this.edgeClass.set(key, '')
+          }
+        }
+      }
+    })
+    for (const [id, p] of places) {
+      const n = cy.$id(id)
+      const cur = n.position()
+      if (cur.x === p.x && cur.y === p.y) continue
+      if (first || this.lab.reducedMotion) n.position(p)
+      else {
+        n.animate({ position: p }, { duration: MOVE_MS, easing: 'ease-in-out-cubic' })
+        this.moveUntil = wall + MOVE_MS + 50
+      }
+    }
+    this.members = ids.slice()
+  }
+
+  /** Fit the circle (with room for crowns above and captions below) into the container. */
+  private fit(): void {
+    const cy = this.cy!
+    const canvas = this.canvas!
+    const w = this.host.clientWidth
+    const h = this.host.clientHeight
+    if (w === 0 || h === 0) return
+    this.dpr = window.devicePixelRatio || 1
+    this.width = w
+    this.height = h
+    canvas.width = Math.round(w * this.dpr)
+    canvas.height = Math.round(h * this.dpr)
+    canvas.style.width = `${w}px`
+    canvas.style.height = `${h}px`
+    cy.resize()
+    const r = circleRadius(this.members.length)
+    const x1 = -r * this.stretch - 80
+    const x2 = r * this.stretch + 80
+    const y1 = -r - 70
+    const y2 = r + 110
+    const z = Math.min(1.9, Math.min(w / (x2 - x1), h / (y2 - y1)))
+    cy.viewport({ zoom: z, pan: { x: w / 2 - ((x1 + x2) / 2) * z, y: h / 2 - ((y1 + y2) / 2) * z } })
+  }
+}

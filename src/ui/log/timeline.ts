@@ -1,0 +1,513 @@
+/**
+ * The log timelines, drawn on one canvas that stays in view while its scroll container scrolls: one row per
+ * node, one column per log index, so a column reads down across nodes. Redrawn only when a log, the selection,
+ * the size, the theme or the scroll position changed. Follows the tail unless the user scrolls back.
+ */
+import type { NodeId } from '../../raft/types.ts'
+import type { FrameInfo, Lab } from '../state/lab.svelte.ts'
+import { strings } from '../strings.ts'
+import { PALETTES, termColour, type Palette } from '../theme.ts'
+import { cellAt, indexRange, lastIndexOf, progressOf, type Row } from './model.ts'
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
+export const BOX_WIDTHS = [22, 32, 44, 60, 80, 110]
+const LABEL_W = 180
+const HEADER_H = 24
+const REDRAW_HZ = 15
+
+export class TimelineView {
+  private readonly lab: Lab
+  private readonly scroller: HTMLElement
+  private readonly content: HTMLElement
+  private readonly canvas: HTMLCanvasElement
+  private readonly ctx: CanvasRenderingContext2D
+  private boxW = 60
+  private following = true
+  private lastVersion = -1
+  private lastScroll = -1
+  private lastKey = ''
+  private lastDraw = 0
+  private lastAria = ''
+  private programmatic = -1
+  private dpr = 1
+  private w = 0
+  private h = 0
+  private rows: Row[] = []
+  private base = 1
+  private rowH = 30
+  private disposers: (() => void)[] = []
+  /** Told when following changes (the "follow the tail" button shows). */
+  onFollow: (following: boolean) => void = () => undefined
+
+  constructor(lab: Lab, scroller: HTMLElement) {
+    this.lab = lab
+    this.scroller = scroller
+    this.content = document.createElement('div')
+    this.content.className = 'tl-content'
+    this.canvas = document.createElement('canvas')
+    this.canvas.className = 'tl-canvas'
+    this.canvas.setAttribute('role', 'img')
+    this.content.append(this.canvas)
+    scroller.append(this.content)
+    this.ctx = this.canvas.getContext('2d')!
+    const onScroll = () => {
+      const sl = this.scroller.scrollLeft
+      if (Math.abs(sl - this.programmatic) > 2) {
+        const atEnd = sl >= this.scroller.scrollWidth - this.scroller.clientWidth - this.boxW
+        this.setFollowing(atEnd)
+      }
+      this.lab.wake()
+    }
+    scroller.addEventListener('scroll', onScroll, { passive: true })
+    const onMove = (e: MouseEvent) => this.hover(e)
+    this.canvas.addEventListener('mousemove', onMove)
+    const onClick = (e: MouseEvent) => this.click(e)
+    this.canvas.addEventListener('click', onClick)
+    const ro = new ResizeObserver(() => {
+      this.lastKey = ''
+      this.lab.wake(true)
+    })
+    ro.observe(scroller)
+    this.disposers.push(
+      () => scroller.removeEventListener('scroll', onScroll),
+      () => this.canvas.removeEventListener('mousemove', onMove),
+      () => this.canvas.removeEventListener('click', onClick),
+      () => ro.disconnect(),
+      lab.addRenderer((f) => this.render(f)),
+    )
+  }
+
+  destroy(): void {
+    for (const d of this.disposers) d()
+    this.content.remove()
+  }
+
+  get boxWidth(): number {
+    return this.boxW
+  }
+
+  zoom(dir: 1 | -1): void {
+    const i = BOX_WIDTHS.indexOf(this.boxW)
+    this.boxW = BOX_WIDTHS[Math.min(BOX_WIDTHS.length - 1, Math.max(0, (i < 0 ? 3 : i) + dir))]
+    this.lastKey = ''
+    this.lab.wake(true)
+  }
+
+  follow(): void {
+    this.setFollowing(true)
+    this.lastKey = ''
+    this.lab.wake(true)
+  }
+
+  private setFollowing(on: boolean): void {
+    if (on !== this.following) {
+      this.following = on
+      this.onFollow(on)
+    }
+  }
+
+  private collect(): Row[] {
+    const sched = this.lab.runtime.sched
+    if (!sched) return []
+    return this.lab.nodeIds().map((id) => {
+      const live = this.lab.feed.node(id)
+      return { id, state: live.state, summary: live.summary, log: sched.log(id) }
+    })
+  }
+
+  private render(f: FrameInfo): boolean {
+    const lab = this.lab
+    const version = lab.feed.logVersion + lab.feed.structVersion * 1e-6
+    const sl = this.scroller.scrollLeft
+    const key = `${lab.theme}|${lab.selected}|${lab.record?.seq ?? ''}|${this.boxW}|${this.scroller.clientWidth}x${this.scroller.clientHeight}`
+    const logsOnly = !f.dirty && sl === this.lastScroll && key === this.lastKey
+    if (logsOnly && version === this.lastVersion) return false
+    // Logs change at nearly every step: redraw them at most REDRAW_HZ times a second (the eye cannot follow
+    // faster, and the canvas is large). Scrolling, resizing and selection redraw at once.
+    if (logsOnly && f.wall - this.lastDraw < 1000 / Math.min(REDRAW_HZ, f.drawHz / 3)) return true
+    this.lastDraw = f.wall
+    this.lastVersion = version
+    this.lastKey = key
+    this.rows = this.collect()
+    const { first, last } = indexRange(this.rows)
+    this.base = first
+    const cols = last - first + 3
+    const viewW = this.scroller.clientWidth
+    const viewH = this.scroller.clientHeight
+    const contentW = Math.max(viewW, LABEL_W + cols * this.boxW)
+    if (this.content.style.width !== `${contentW}px`) this.content.style.width = `${contentW}px`
+    if (this.following) {
+      const target = Math.max(0, contentW - viewW)
+      if (Math.abs(this.scroller.scrollLeft - target) > 1) {
+        this.programmatic = target
+        this.scroller.scrollLeft = target
+      }
+    }
+    this.lastScroll = this.scroller.scrollLeft
+    this.resize(viewW, viewH)
+    this.draw(this.scroller.scrollLeft)
+    return false
+  }
+
+  private resize(w: number, h: number): void {
+    const dpr = window.devicePixelRatio || 1
+    if (w === this.w && h === this.h && dpr === this.dpr) return
+    this.w = w
+    this.h = h
+    this.dpr = dpr
+    this.canvas.width = Math.round(w * dpr)
+    this.canvas.height = Math.round(h * dpr)
+    this.canvas.style.width = `${w}px`
+    this.canvas.style.height = `${h}px`
+  }
+
+  private draw(scrollLeft: number): void {
+    const { ctx, rows, lab } = this
+    const pal = PALETTES[lab.theme]
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
+    ctx.clearRect(0, 0, this.w, this.h)
+    const n = Math.max(1, rows.length)
+    this.rowH = Math.max(20, Math.min(46, Math.floor((this.h - HEADER_H - 2) / n)))
+    const rowH = this.rowH
+    const bw = this.boxW
+    const leaderId = lab.leaderId()
+    const leader = rows.find((r) => r.id === leaderId) ?? null
+    const firstCol = Math.max(this.base, this.base + Math.floor(scrollLeft / bw) - 1)
+    const lastCol = this.base + Math.ceil((scrollLeft + this.w - LABEL_W) / bw) + 1
+    const x = (i: number) => LABEL_W + (i - this.base) * bw - scrollLeft
+    const hl = new Set(lab.record?.nodes ?? [])
+
+    // Header: index numbers.
+    ctx.font = `600 12px ${FONT}`
+    ctx.fillStyle = pal.muted
+    ctx.textAlign = 'center'
+    ctx.textBaseline = 'middle'
+    const every = bw >= 40 ? 1 : bw >= 30 ? 2 : 5
+    for (let i = firstCol; i <= lastCol; i++) {
+      if (i % every !== 0 && every > 1) continue
+      const cx = x(i) + bw / 2
+      if (cx < LABEL_W) continue
+      ctx.fillText(String(i), cx, HEADER_H / 2)
+    }
+
+    rows.forEach((row, k) => {
+      const top = HEADER_H + k * rowH
+      const down = row.state === 'crashed' || row.state === 'corrupt' || row.state === 'starting'
+      if (k % 2 === 1) {
+        ctx.fillStyle = pal.fg
+        ctx.globalAlpha = 0.04
+        ctx.fillRect(0, top, this.w, rowH)
+        ctx.globalAlpha = 1
+      }
+      if (row.id === lab.selected || hl.has(row.id)) {
+        ctx.fillStyle = pal.accent
+        ctx.globalAlpha = 0.1
+        ctx.fillRect(0, top, this.w, rowH)
+        ctx.globalAlpha = 1
+      }
+      ctx.save()
+      ctx.beginPath()
+      ctx.rect(LABEL_W, top, this.w - LABEL_W, rowH)
+      ctx.clip()
+      if (down) ctx.globalAlpha = 0.45
+      const boxTop = top + 3
+      const boxH = rowH - 9
+      const snapIdx = row.log.snapshot.index
+      // The snapshot: one band up to its index, closed by a bracket.
+      if (snapIdx >= firstCol && snapIdx >= this.base) {
+        const sx = Math.max(LABEL_W, x(this.base))
+        const ex = x(snapIdx + 1) - 2
+        if (ex > sx) {
+          ctx.fillStyle = pal.edge
+          ctx.globalAlpha = down ? 0.25 : 0.5
+          ctx.fillRect(sx, boxTop, ex - sx, boxH)
+          ctx.globalAlpha = down ? 0.45 : 1
+          ctx.strokeStyle = pal.fg
+          ctx.lineWidth = 2
+          ctx.beginPath()
+          ctx.moveTo(ex - 5, boxTop)
+          ctx.lineTo(ex, boxTop)
+          ctx.lineTo(ex, boxTop + boxH)
+          ctx.lineTo(ex - 5, boxTop + boxH)
+          ctx.stroke()
+          const text = strings.log.snapshot(snapIdx, row.log.snapshot.term)
+          ctx.font = `600 12px ${FONT}`
+          const tw = ctx.measureText(text).width
+          if (ex - sx > tw + 12) {
+            ctx.fillStyle = pal.fg
+            ctx.textAlign = 'right'
+            ctx.fillText(text, ex - 8, boxTop + boxH / 2)
+          }
+        }
+      }
+      for (let i = Math.max(firstCol, row.log.from); i <= lastCol; i++) {
+        const c = cellAt(row, i, leader)
+        if (c.kind !== 'entry' || !c.entry) {
+          if (i > lastIndexOf(row.log)) break
+          continue
+        }
+        this.box(ctx, pal, x(i) + 2, boxTop, bw - 4, boxH, c.entry.term, c.entry.label, c.committed, c.applied, c.conflict, c.entry.kind)
+      }
+      // Commit marker of this row: a bar after the last committed entry.
+      const commit = row.summary?.commit ?? 0
+      if (commit >= this.base) {
+        const cx = x(commit + 1) - 1
+        if (cx > LABEL_W) {
+          ctx.fillStyle = pal.ok
+          ctx.fillRect(cx - 1.5, top + 1, 3, rowH - 4)
+        }
+      }
+      // The leader's view of this follower: match (filled) and next (hollow).
+      const p = progressOf(leader, row.id)
+      if (p) {
+        this.marker(ctx, pal, x(p.match) + bw / 2, top + rowH - 4, true)
+        this.marker(ctx, pal, x(p.next) + bw / 2, top + rowH - 4, false)
+      }
+      ctx.restore()
+      ctx.globalAlpha = 1
+      this.label(ctx, pal, row, top, rowH, row.id === leaderId)
+    })
+
+    // The leader's commit index: one line across every row, labelled in the header.
+    if (leader?.summary) {
+      const c = leader.summary.commit
+      const cx = x(c + 1) - 1
+      if (cx > LABEL_W && cx < this.w) {
+        ctx.strokeStyle = pal.ok
+        ctx.lineWidth = 2
+        ctx.setLineDash([4, 3])
+        ctx.beginPath()
+        ctx.moveTo(cx, HEADER_H - 2)
+        ctx.lineTo(cx, HEADER_H + rows.length * rowH)
+        ctx.stroke()
+        ctx.setLineDash([])
+      }
+    }
+    // The leader's commit index, named in the corner above the labels (the line has the same colour).
+    if (leader?.summary) {
+      const text = strings.log.commitLine(leader.summary.commit)
+      ctx.font = `700 12px ${FONT}`
+      ctx.fillStyle = pal.surface
+      ctx.fillRect(0, 0, LABEL_W - 1, HEADER_H)
+      ctx.strokeStyle = pal.ok
+      ctx.lineWidth = 2
+      ctx.setLineDash([4, 3])
+      ctx.beginPath()
+      ctx.moveTo(10, 4)
+      ctx.lineTo(10, HEADER_H - 4)
+      ctx.stroke()
+      ctx.setLineDash([])
+      ctx.fillStyle = pal.ok
+      ctx.textAlign = 'left'
+      ctx.fillText(text, 18, HEADER_H / 2)
+    }
+    // The label column's edge.
+    ctx.fillStyle = pal.edge
+    ctx.fillRect(LABEL_W - 1, HEADER_H, 1, rows.length * rowH)
+    const aria = rows.map((r) => rowText(r)).join('; ')
+    if (aria !== this.lastAria) {
+      this.lastAria = aria
+      this.canvas.setAttribute('aria-label', aria)
+    }
+  }
+
+  private box(
+    ctx: CanvasRenderingContext2D,
+    pal: Palette,
+    x: number,
+    y: number,
+    w: number,
+    h: number,
+    term: number,
+    label: string,
+    committed: boolean,
+    applied: boolean,
+    conflict: boolean,
+    kind: string,
+  ): void {
+    ctx.fillStyle = termColour(term)
+    if (committed) {
+      ctx.fillRect(x, y, w, h)
+      ctx.strokeStyle = 'rgba(0,0,0,0.55)'
+      ctx.lineWidth = 1
+      ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1)
+    } else {
+      // Not committed: pale, hatched, dashed outline.
+      const a = ctx.globalAlpha
+      ctx.globalAlpha = a * 0.45
+      ctx.fillRect(x, y, w, h)
+      ctx.globalAlpha = a
+      ctx.save()
+      ctx.beginPath()
+      ctx.rect(x, y, w, h)
+      ctx.clip()
+      ctx.strokeStyle = termColour(term)
+      ctx.lineWidth = 2
+      for (let d = -h; d < w; d += 7) {
+        ctx.beginPath()
+        ctx.moveTo(x + d, y + h)
+        ctx.lineTo(x + d + h, y)
+        ctx.stroke()
+      }
+      ctx.restore()
+      ctx.strokeStyle = pal.fg
+      ctx.lineWidth = 1.5
+      ctx.setLineDash([4, 3])
+      ctx.strokeRect(x + 0.75, y + 0.75, w - 1.5, h - 1.5)
+      ctx.setLineDash([])
+    }
+    if (conflict) {
+      ctx.strokeStyle = pal.danger
+      ctx.lineWidth = 3
+      ctx.strokeRect(x + 1.5, y + 1.5, w - 3, h - 3)
+    }
+    // Text: the command, and the term when there is room.
+    ctx.fillStyle = '#111'
+    ctx.textBaseline = 'middle'
+    const twoLines = h >= 23 && w >= 40
+    if (w >= 40) {
+      ctx.font = `${kind === 'command' ? 600 : 'italic 600'} ${h >= 28 ? 11 : 10}px ${FONT}`
+      ctx.textAlign = 'left'
+      // Leave room for the applied tick when it shares the line.
+      const text = fit(ctx, label, w - (applied && !twoLines ? 16 : 6))
+      ctx.fillText(text, x + 3, twoLines ? y + h * 0.34 : y + h / 2)
+      if (twoLines) {
+        ctx.font = `700 10px ${FONT}`
+        ctx.fillText(strings.node.termShort(term), x + 3, y + h * 0.74)
+      }
+    } else if (w >= 18) {
+      ctx.font = `700 10px ${FONT}`
+      ctx.textAlign = 'center'
+      ctx.fillText(String(term), x + w / 2, y + h / 2)
+    }
+    if (applied && w >= 18) {
+      ctx.font = `800 11px ${FONT}`
+      ctx.textAlign = 'right'
+      ctx.fillStyle = '#0a5c2c'
+      ctx.fillText('✓', x + w - 2, twoLines ? y + h * 0.74 : y + h / 2)
+    }
+  }
+
+  private marker(ctx: CanvasRenderingContext2D, pal: Palette, cx: number, y: number, filled: boolean): void {
+    ctx.beginPath()
+    ctx.moveTo(cx, y - 7)
+    ctx.lineTo(cx + 6, y + 2)
+    ctx.lineTo(cx - 6, y + 2)
+    ctx.closePath()
+    ctx.lineWidth = 2
+    ctx.strokeStyle = pal.accent
+    if (filled) {
+      ctx.fillStyle = pal.accent
+      ctx.fill()
+    } else {
+      ctx.fillStyle = pal.surface
+      ctx.fill()
+      ctx.stroke()
+    }
+  }
+
+  private label(ctx: CanvasRenderingContext2D, pal: Palette, row: Row, top: number, rowH: number, isLeader: boolean): void {
+    ctx.fillStyle = pal.surface
+    ctx.fillRect(0, top, LABEL_W - 1, rowH)
+    const mid = top + rowH / 2
+    ctx.textBaseline = 'middle'
+    ctx.textAlign = 'left'
+    ctx.fillStyle = pal.fg
+    ctx.font = `800 ${rowH >= 28 ? 16 : 14}px ${FONT}`
+    ctx.fillText(row.id, 8, mid)
+    const s = row.summary
+    let tag = ''
+    if (row.state !== 'up') tag = strings.states[row.state]
+    else if (s) tag = isLeader ? `♛ ${strings.rolesShort.leader}` : this.lab.view.learners.includes(row.id) ? strings.node.learner : strings.rolesShort[s.role]
+    ctx.font = `${isLeader ? 700 : 500} 12px ${FONT}`
+    ctx.fillStyle = row.state === 'crashed' || row.state === 'corrupt' ? pal.danger : pal.muted
+    ctx.fillText(fit(ctx, tag, LABEL_W - 100), 42, mid - (rowH >= 34 ? 7 : 0))
+    if (s && rowH >= 34) {
+      ctx.fillStyle = pal.muted
+      ctx.font = `500 11px ${FONT}`
+      ctx.fillText(`c ${s.commit} · a ${s.applied}`, 42, mid + 8)
+    }
+    if (s) {
+      const t = strings.node.termShort(s.term)
+      ctx.font = `700 12px ${FONT}`
+      const tw = ctx.measureText(t).width
+      const bx = LABEL_W - tw - 16
+      ctx.fillStyle = termColour(s.term)
+      ctx.fillRect(bx, mid - 9, tw + 8, 18)
+      ctx.fillStyle = '#111'
+      ctx.fillText(t, bx + 4, mid + 1)
+    }
+  }
+
+  private at(e: MouseEvent): { row: Row; index: number } | null {
+    const r = this.canvas.getBoundingClientRect()
+    const px = e.clientX - r.left
+    const py = e.clientY - r.top
+    const k = Math.floor((py - HEADER_H) / this.rowH)
+    const row = this.rows[k]
+    if (!row) return null
+    if (px < LABEL_W) return { row, index: -1 }
+    const index = this.base + Math.floor((px - LABEL_W + this.scroller.scrollLeft) / this.boxW)
+    return { row, index }
+  }
+
+  private hover(e: MouseEvent): void {
+    const hit = this.at(e)
+    if (!hit) {
+      this.canvas.title = ''
+      return
+    }
+    if (hit.index < 0) {
+      this.canvas.title = rowText(hit.row)
+      return
+    }
+    const leaderId = this.lab.leaderId()
+    const leader = this.rows.find((r) => r.id === leaderId) ?? null
+    const c = cellAt(hit.row, hit.index, leader)
+    if (c.kind === 'entry' && c.entry) {
+      const bits = [`${hit.row.id} #${hit.index}`, strings.node.term(c.entry.term), c.entry.label]
+      bits.push(c.committed ? strings.log.legendCommitted : strings.log.legendUncommitted)
+      if (c.applied) bits.push(strings.inspector.applied)
+      if (c.conflict) bits.push(strings.log.legendConflict)
+      this.canvas.title = bits.join(' · ')
+    } else if (c.kind === 'snapshot') {
+      this.canvas.title = strings.log.snapshot(hit.row.log.snapshot.index, hit.row.log.snapshot.term)
+    } else this.canvas.title = ''
+  }
+
+  private click(e: MouseEvent): void {
+    const hit = this.at(e)
+    if (hit) this.lab.select(hit.row.id as NodeId)
+  }
+}
+
+function rowText(r: Row): string {
+  const s = r.summary
+  return strings.log.rowSummary(r.id, r.log.from, lastIndexOf(r.log), s?.commit ?? 0, s?.applied ?? 0, r.log.snapshot.index)
+}
+
+const fitCache = new Map<string, string>()
+
+/** `text` cut to `max` pixels with an ellipsis (cached: the same labels come back every frame). */
+function fit(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+  const key = `${ctx.font}|${max}|${text}`
+  let out = fitCache.get(key)
+  if (out === undefined) {
+    out = fitNow(ctx, text, max)
+    if (fitCache.size > 4000) fitCache.clear()
+    fitCache.set(key, out)
+  }
+  return out
+}
+
+function fitNow(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+  if (ctx.measureText(text).width <= max) return text
+  let lo = 0
+  let hi = text.length
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= max) lo = mid
+    else hi = mid - 1
+  }
+  return lo > 0 ? `${text.slice(0, lo)}…` : ''
+}

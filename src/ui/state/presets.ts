@@ -1,0 +1,37 @@
+/** The built-in presets: a few setups to start a lesson from. */
+import { defaultNetworkConfig } from '../../sim/network.ts'
+import { strings } from '../strings.ts'
+import { defaultSetup, nodeIds, type PresetId, type Setup } from '../url.ts'
+
+export interface Preset {
+  id: PresetId
+  label: string
+  tip: string
+  setup: () => Setup
+}
+
+export const PRESETS: readonly Preset[] = [
+  { id: 'three', label: strings.presets.three, tip: strings.presets.threeTip, setup: () => ({ ...defaultSetup(), preset: 'three' }) },
+  { id: 'five', label: strings.presets.five, tip: strings.presets.fiveTip, setup: () => ({ ...defaultSetup(), nodes: nodeIds(5), preset: 'five' }) },
+  {
+    id: 'lossy',
+    label: strings.presets.lossy,
+    tip: strings.presets.lossyTip,
+    setup: () => ({
+      ...defaultSetup(),
+      nodes: nodeIds(5),
+      network: defaultNetworkConfig({ latency: 10, jitter: 20, drop: 0.2, duplicate: 0.05, reorder: 0.1, reorderDelay: 20 }),
+      preset: 'lossy',
+    }),
+  },
+  {
+    id: 'partitioned-leader',
+    label: strings.presets.partitionedLeader,
+    tip: strings.presets.partitionedLeaderTip,
+    setup: () => ({ ...defaultSetup(), nodes: nodeIds(5), load: true, preset: 'partitioned-leader', scenario: 'isolate-leader' }),
+  },
+]
+
+export function presetById(id: string | undefined): Preset | undefined {
+  return PRESETS.find((p) => p.id === id)
+}
