@@ -16,14 +16,14 @@ function read(path) {
   }
 }
 
-const unit = read('test-results/unit.json')
+const unit = read('reports/unit.json')
 if (unit) {
   seen.push('unit')
   passed += unit.numPassedTests ?? 0
   failed += unit.numFailedTests ?? 0
   skipped += (unit.numPendingTests ?? 0) + (unit.numTodoTests ?? 0)
 }
-const e2e = read('test-results/e2e.json')
+const e2e = read('reports/e2e.json')
 if (e2e?.stats) {
   seen.push('e2e')
   passed += (e2e.stats.expected ?? 0) + (e2e.stats.flaky ?? 0)
