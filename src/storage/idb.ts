@@ -1,18 +1,21 @@
 /**
- * The durable disk: one IndexedDB database per node, `raftlab/<cluster>/<node>` (layout in schema.ts).
+ * The durable disk: one IndexedDB database per node, `raftlab/<cluster>/<node>` (layout in schema.ts: the
+ * log is stored as segments, one record per persisted batch, see segments.ts).
  * Reloading the page is a real crash; reopening is a real recovery.
  *
  * Writes are planned against the disk's bounds (rules.ts), checked right before writing and committed in
- * one readwrite transaction over all three stores. The bounds are cached because this object is the only
- * writer of its database (one worker per node); they are re-read from disk after any failure.
+ * one readwrite transaction over all three stores. The bounds and the last segment's extent (its entries too,
+ * while it is small) are cached because this object is the only writer of its database (one worker per node);
+ * they are re-read from disk after any failure. An append, the common case, reads nothing: it puts one segment
+ * (a new one, or the small last one rewritten with the new entries) and commits.
  */
 import { unwrap } from 'idb'
 import type { IDBPDatabase, IDBPTransaction } from 'idb'
 import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types.ts'
-import { sealEntry, sealHardState, sealSchema, sealSnapshot } from './checksum.ts'
+import { sealHardState, sealSchema, sealSegment, sealSnapshot } from './checksum.ts'
 import { StorageCorruptError, StorageUnavailableError, describeError } from './errors.ts'
 import { deleteDatabase, getFactory, openDatabase, idbError } from './open.ts'
-import { unsealEntry, unsealHardState, unsealSchema, unsealSnapshot } from './records.ts'
+import { unsealHardState, unsealSchema, unsealSegment, unsealSnapshot } from './records.ts'
 import {
   EMPTY_BOUNDS,
   checkBatch,
@@ -26,12 +29,60 @@ import {
 import type { DiskBounds, WritePlan } from './rules.ts'
 import { DB_PREFIX, NODE_STORES, SCHEMA_VERSION, clusterDbName, nodeDbName, parseDbName, upgradeNodeDb } from './schema.ts'
 import type { NodeDbSchema } from './schema.ts'
+import { MAX_SEGMENT_ENTRIES, MERGE_BELOW, segmentName, sliceSegment, toSegments } from './segments.ts'
+import type { Segment } from './segments.ts'
 import type { DiskSummary, NodeDisk, NodeDiskOptions, PersistBatch, StorageOptions } from './types.ts'
+import { copyEntry } from './validate.ts'
 
 type Db = IDBPDatabase<NodeDbSchema>
 type WriteTx = IDBPTransaction<NodeDbSchema, typeof NODE_STORES[number][], 'readwrite'>
 
+/**
+ * The last segment: where it starts, how many entries it holds and, while it is small enough to take more
+ * (fewer than MERGE_BELOW entries), a private copy of them, so an append can rewrite it without reading it.
+ */
+interface Tail {
+  first: number
+  count: number
+  entries: Entry[] | null
+}
+
+/** The Tail of `seg`, whose entries must not be visible to any caller (copy them first if they are). */
+function tailOf(seg: Segment): Tail {
+  return { first: seg.first, count: seg.entries.length, entries: seg.entries.length < MERGE_BELOW ? seg.entries : null }
+}
+
 const noop = (): void => {}
+
+/**
+ * Reads segments by entry index inside one transaction, verifying each and reading each at most once.
+ * Only used before the transaction's first write, so it always sees the disk as the write found it.
+ */
+class SegmentReader {
+  readonly #node: string
+  readonly #tx: WriteTx
+  readonly #seen: Segment[] = []
+
+  constructor(node: string, tx: WriteTx) {
+    this.#node = node
+    this.#tx = tx
+  }
+
+  /** The stored segment holding entry `index`; StorageCorruptError if there is none or it is damaged. */
+  async at(index: number): Promise<Segment> {
+    const known = this.#seen.find((s) => s.first <= index && index <= s.last)
+    if (known) return known
+    const cursor = await this.#tx.objectStore('log').openCursor(IDBKeyRange.upperBound(index), 'prev')
+    if (!cursor) throw new StorageCorruptError(this.#node, `log entry ${index} is missing`)
+    const seg = unsealSegment(this.#node, cursor.key, cursor.value)
+    if (seg.last < index) throw new StorageCorruptError(this.#node, `log entry ${index} is missing: ${segmentName(seg.first, seg.last)} ends before it`)
+    this.#seen.push(seg)
+    return seg
+  }
+}
+
+/** One write, as planned against the disk and laid out over segments. */
+type Layout = WritePlan & { wipe?: boolean; puts: Segment[]; tail: Tail | null | undefined }
 
 class IdbNodeDisk implements NodeDisk {
   readonly kind = 'durable' as const
@@ -40,6 +91,8 @@ class IdbNodeDisk implements NodeDisk {
   #durability: IDBTransactionDurability
   /** What is on disk, or null when unknown (before the first read, after a failure). */
   #bounds: DiskBounds | null = null
+  /** The last segment, null when the log store is empty, undefined when unknown (then nothing is merged into it). */
+  #tail: Tail | null | undefined = undefined
   /** Operations run one after another, so the cached bounds always describe the disk a write starts from. */
   #queue: Promise<unknown> = Promise.resolve()
   /** Why the connection is gone, once it is. */
@@ -66,6 +119,11 @@ class IdbNodeDisk implements NodeDisk {
     })
     this.#queue = result.catch(noop)
     return result
+  }
+
+  #forget(): void {
+    this.#bounds = null
+    this.#tail = undefined
   }
 
   load(): Promise<PersistedState & { empty: boolean }> {
@@ -100,7 +158,7 @@ class IdbNodeDisk implements NodeDisk {
     } catch (e) {
       throw idbError(this.node, e, null)
     }
-    this.#bounds = null
+    this.#forget()
     const [rawSchema, rawHs, rawSnap, keys, values] = parts
     if (rawSchema === undefined) throw new StorageCorruptError(this.node, 'the schema record is missing')
     const schema = unsealSchema(this.node, rawSchema)
@@ -111,9 +169,27 @@ class IdbNodeDisk implements NodeDisk {
     const hardState = rawHs === undefined ? null : unsealHardState(this.node, rawHs)
     const snapshot = rawSnap === undefined ? null : unsealSnapshot(this.node, rawSnap)
     if (keys.length !== values.length) throw new StorageCorruptError(this.node, "the log's keys and values differ in number")
-    const entries: Entry[] = new Array(keys.length)
-    for (let i = 0; i < keys.length; i++) entries[i] = unsealEntry(this.node, keys[i], values[i])
-    this.#bounds = checkLoaded(this.node, hardState, snapshot, entries)
+    const segments: Segment[] = new Array(keys.length)
+    let count = 0
+    for (let i = 0; i < keys.length; i++) {
+      const seg = unsealSegment(this.node, keys[i], values[i])
+      const prev = segments[i - 1]
+      // Each segment is contiguous inside; together they must tile the log (the start is checked below).
+      if (prev && seg.first !== prev.last + 1) {
+        throw new StorageCorruptError(this.node, `log is not contiguous: ${segmentName(prev.first, prev.last)} is followed by ${segmentName(seg.first, seg.last)}`)
+      }
+      segments[i] = seg
+      count += seg.entries.length
+    }
+    const entries: Entry[] = new Array(count)
+    let k = 0
+    for (const seg of segments) for (const e of seg.entries) entries[k++] = e
+    // The start of the log, terms along it and the commit index, named by entry, as for the volatile disk.
+    const bounds = checkLoaded(this.node, hardState, snapshot, entries)
+    const last = segments[segments.length - 1]
+    this.#bounds = bounds
+    // The loaded entries go to the caller, who may change them: the cached tail gets copies.
+    this.#tail = last ? tailOf(last.entries.length < MERGE_BELOW ? { ...last, entries: last.entries.map(copyEntry) } : last) : null
     const state: PersistedState & { empty: boolean } = {
       hardState: hardState ?? { term: 0, vote: null, commit: 0 },
       entries,
@@ -130,7 +206,7 @@ class IdbNodeDisk implements NodeDisk {
       if (clean.entries.length === 0 && !clean.hardState && !clean.snapshot) return
       const bounds = await this.#readBounds()
       const need = termsNeededForPersist(bounds, clean)
-      await this.#write(async (tx) => planPersist(this.node, bounds, clean, await this.#termsAt(tx, need)))
+      await this.#write(async (reader) => planPersist(this.node, bounds, clean, await this.#termsAt(reader, need)))
     })
   }
 
@@ -140,7 +216,7 @@ class IdbNodeDisk implements NodeDisk {
       const snap = checkSnapshot(this.node, snapshot)
       const bounds = await this.#readBounds()
       const need = termsNeededForCompact(bounds, snap)
-      await this.#write(async (tx) => planCompact(this.node, bounds, snap, await this.#termsAt(tx, need)))
+      await this.#write(async (reader) => planCompact(this.node, bounds, snap, await this.#termsAt(reader, need)))
     })
   }
 
@@ -149,25 +225,26 @@ class IdbNodeDisk implements NodeDisk {
       try {
         const tx = this.#db.transaction(NODE_STORES, 'readonly')
         const log = tx.objectStore('log')
-        const [hs, snap, count, firstCursor, lastCursor] = await Promise.all([
+        const [hs, snap, firstCursor, lastCursor] = await Promise.all([
           tx.objectStore('meta').get('hardState'),
           tx.objectStore('snapshot').get('latest'),
-          log.count(),
           log.openKeyCursor(),
-          log.openKeyCursor(null, 'prev'),
+          log.openCursor(null, 'prev'),
           tx.done,
         ])
-        // A summary for display: best effort, no verification (load is where corruption is reported).
+        // A summary for display: best effort, no verification (load is where corruption is reported). The
+        // count assumes the segments tile the log, as they do on any disk that loads.
         const hardState = (hs?.value ?? null) as HardState | null
         const snapshotIndex = (snap?.value.index as number | undefined) ?? 0
         const snapshotTerm = (snap?.value.term as number | undefined) ?? 0
+        const lastSeg = lastCursor?.value.value as Partial<Segment> | undefined
         const first = typeof firstCursor?.key === 'number' ? firstCursor.key : snapshotIndex + 1
-        const last = typeof lastCursor?.key === 'number' ? lastCursor.key : snapshotIndex
+        const last = typeof lastSeg?.last === 'number' ? lastSeg.last : typeof lastCursor?.key === 'number' ? lastCursor.key : snapshotIndex
         return {
           hardState: hardState ? { term: hardState.term, vote: hardState.vote, commit: hardState.commit } : null,
           firstIndex: first,
           lastIndex: last,
-          entryCount: count,
+          entryCount: firstCursor ? Math.max(0, last - first + 1) : 0,
           snapshotIndex,
           snapshotTerm,
         }
@@ -209,45 +286,91 @@ class IdbNodeDisk implements NodeDisk {
     const [rawHs, rawSnap, lastKey, rawLast] = parts
     const hardState = rawHs === undefined ? null : unsealHardState(this.node, rawHs)
     const snap = rawSnap === undefined ? null : unsealSnapshot(this.node, rawSnap)
-    const last = lastKey === undefined ? null : unsealEntry(this.node, lastKey, rawLast)
+    const tail = lastKey === undefined ? null : unsealSegment(this.node, lastKey, rawLast)
     const s = snap?.index ?? 0
     const st = snap?.term ?? 0
-    if (last && last.index <= s) throw new StorageCorruptError(this.node, `log entry ${last.index} is covered by the snapshot at ${s} but was not deleted`)
-    this.#bounds = { snapshotIndex: s, snapshotTerm: st, lastIndex: last?.index ?? s, lastTerm: last?.term ?? st, hardState }
+    if (tail && tail.first <= s) {
+      throw new StorageCorruptError(this.node, `${segmentName(tail.first, tail.last)} starts inside the snapshot at ${s}: it should have been deleted or cut`)
+    }
+    const lastEntry = tail?.entries[tail.entries.length - 1]
+    this.#bounds = { snapshotIndex: s, snapshotTerm: st, lastIndex: lastEntry?.index ?? s, lastTerm: lastEntry?.term ?? st, hardState }
+    this.#tail = tail ? tailOf(tail) : null
     return this.#bounds
   }
 
-  /** The stored terms at `indexes`, read (and verified) inside `tx`. */
-  async #termsAt(tx: WriteTx, indexes: number[]): Promise<Map<number, number>> {
+  /** The stored terms at `indexes`, read (and verified) inside the write transaction. */
+  async #termsAt(reader: SegmentReader, indexes: number[]): Promise<Map<number, number>> {
     const terms = new Map<number, number>()
-    if (indexes.length === 0) return terms
-    const log = tx.objectStore('log')
-    const raws = await Promise.all(indexes.map((i) => log.get(i)))
-    indexes.forEach((index, k) => {
-      if (raws[k] === undefined) throw new StorageCorruptError(this.node, `log entry ${index} is missing`)
-      terms.set(index, unsealEntry(this.node, index, raws[k]).term)
-    })
+    for (const index of indexes) {
+      const seg = await reader.at(index)
+      terms.set(index, seg.entries[index - seg.first].term)
+    }
     return terms
   }
 
   /**
-   * Run one readwrite transaction: `plan` may read (awaiting only requests of `tx`) and returns what to write.
-   * The writes go through the raw stores: their requests need no promises, and a failing one aborts the
-   * transaction, which `tx.done` reports. Nothing else is awaited until the commit.
+   * Lay a plan out over segments: which segments to delete (key ranges), and which to put. A snapshot cuts the
+   * segment holding its index (the part after it is put again under the next index); a replaced suffix cuts the
+   * segment holding its first index (the part before it is put again under the same key); new entries are put
+   * as new segments, merged into a small last segment when they simply extend it (from the cached copy: this
+   * disk is its database's only writer). Reads happen here, before any write of the transaction.
    */
-  async #write(plan: (tx: WriteTx) => Promise<WritePlan & { wipe?: boolean }>): Promise<void> {
+  async #layout(reader: SegmentReader, p: WritePlan & { wipe?: boolean }, before: DiskBounds | null): Promise<Layout> {
+    const puts: Segment[] = []
+    let tail = this.#tail
+    if (p.clearLog) tail = null
+    const cut = new Map<number, Segment>()
+    if (!p.clearLog && before) {
+      if (p.dropThrough > 0 && p.dropThrough < before.lastIndex) {
+        const seg = await reader.at(p.dropThrough)
+        if (seg.last > p.dropThrough) cut.set(seg.first, seg)
+      }
+      if (p.dropFrom > 0) {
+        const seg = await reader.at(p.dropFrom)
+        if (seg.first < p.dropFrom) cut.set(seg.first, seg)
+      }
+      if (p.dropThrough > 0 || p.dropFrom > 0) tail = undefined
+    }
+    const keepLo = p.dropThrough + 1
+    const keepHi = p.dropFrom > 0 ? p.dropFrom - 1 : Infinity
+    for (const seg of cut.values()) {
+      const kept = sliceSegment(seg, keepLo, keepHi)
+      if (kept) puts.push(kept)
+    }
+
+    let fresh: Entry[] = p.entries
+    if (fresh.length > 0) {
+      const t = tail
+      if (t?.entries && t.first + t.count === fresh[0].index && t.count + fresh.length <= MAX_SEGMENT_ENTRIES) fresh = t.entries.concat(fresh)
+      // The entries are the batch's private copies (checkBatch), so the new tail may keep them.
+      const segs = toSegments(fresh)
+      for (const seg of segs) puts.push(seg)
+      tail = tailOf(segs[segs.length - 1])
+    }
+    return { ...p, puts, tail }
+  }
+
+  /**
+   * Run one readwrite transaction: `plan` may read (only through the reader, so only requests of this
+   * transaction are awaited) and returns what to write. The writes go through the raw stores: their requests
+   * need no promises, and a failing one aborts the transaction, which `tx.done` reports. Nothing else is
+   * awaited until the commit.
+   */
+  async #write(plan: (reader: SegmentReader) => Promise<WritePlan & { wipe?: boolean }>): Promise<void> {
     let tx: WriteTx
+    const before = this.#bounds
     try {
       tx = this.#db.transaction(NODE_STORES, 'readwrite', { durability: this.#durability })
     } catch (e) {
-      this.#bounds = null
+      this.#forget()
       throw idbError(this.node, e, null)
     }
     const done = tx.done
     done.catch(noop) // observed below; this only stops an early throw from leaving it unhandled
-    let p: WritePlan & { wipe?: boolean }
+    let p: Layout
     try {
-      p = await plan(tx)
+      const reader = new SegmentReader(this.node, tx)
+      p = await this.#layout(reader, await plan(reader), before)
       const meta = unwrap(tx.objectStore('meta'))
       const log = unwrap(tx.objectStore('log'))
       const snapStore = unwrap(tx.objectStore('snapshot'))
@@ -260,10 +383,10 @@ class IdbNodeDisk implements NodeDisk {
       if (p.clearLog) log.clear()
       else if (p.dropThrough > 0) log.delete(IDBKeyRange.upperBound(p.dropThrough))
       if (p.dropFrom > 0) log.delete(IDBKeyRange.lowerBound(p.dropFrom))
-      for (const e of p.entries) log.put(sealEntry(e), e.index)
+      for (const seg of p.puts) log.put(sealSegment(seg), seg.first)
       if (p.hardState) meta.put(sealHardState(p.hardState), 'hardState')
     } catch (e) {
-      this.#bounds = null
+      this.#forget()
       try {
         tx.abort()
       } catch {
@@ -275,10 +398,11 @@ class IdbNodeDisk implements NodeDisk {
     try {
       await done
     } catch (e) {
-      this.#bounds = null
+      this.#forget()
       throw idbError(this.node, e, unwrap(tx).error)
     }
     this.#bounds = p.next
+    this.#tail = p.tail
   }
 }
 

@@ -4,10 +4,12 @@
  * buggy code) as what is malformed. Every failure is a StorageCorruptError naming the record.
  */
 import type { Entry, HardState, Snapshot } from '../raft/types.ts'
-import { entrySum, hardStateSum, schemaSum, snapshotSum } from './checksum.ts'
+import { entrySum, hardStateSum, schemaSum, segmentSum, snapshotSum } from './checksum.ts'
 import type { SchemaInfo } from './checksum.ts'
 import { StorageCorruptError } from './errors.ts'
-import { readEntry, readHardState, readSchema, readSnapshot } from './validate.ts'
+import { segmentName } from './segments.ts'
+import type { Segment } from './segments.ts'
+import { readEntry, readHardState, readSchema, readSegment, readSnapshot } from './validate.ts'
 
 function unwrapSealed(node: string, what: string, raw: unknown): { value: unknown; sum: unknown } {
   if (typeof raw !== 'object' || raw === null || !('value' in raw) || !('sum' in raw)) {
@@ -25,7 +27,20 @@ function sumOf(compute: () => number): number {
   }
 }
 
-/** The entry stored under `key` in the log store. */
+/** The segment stored under `key` in the log store (schema version 3). Errors name it "log segment <first>..<last>". */
+export function unsealSegment(node: string, key: IDBValidKey, raw: unknown): Segment {
+  const inner = typeof raw === 'object' && raw !== null ? (raw as { value?: unknown }).value : undefined
+  const last = typeof inner === 'object' && inner !== null ? (inner as { last?: unknown }).last : undefined
+  const what = segmentName(key, last)
+  const r = unwrapSealed(node, what, raw)
+  if (r.sum !== sumOf(() => segmentSum(key, r.value as Segment))) throw new StorageCorruptError(node, `${what}: checksum mismatch`)
+  const s = readSegment(r.value)
+  if (typeof s === 'string') throw new StorageCorruptError(node, `${what}: ${s}`)
+  if (s.first !== key) throw new StorageCorruptError(node, `${what}: stored under key ${String(key)} but starts at entry ${s.first}`)
+  return s
+}
+
+/** The entry stored under `key` in a version-2 log store (one record per entry; read only by the upgrade). */
 export function unsealEntry(node: string, key: IDBValidKey, raw: unknown): Entry {
   const what = `log entry ${String(key)}`
   const r = unwrapSealed(node, what, raw)

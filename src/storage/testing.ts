@@ -3,6 +3,7 @@
  * database, and damage stored records the way a bad disk would, without fixing their checksums.
  */
 import type { Entry, HardState, Snapshot } from '../raft/types.ts'
+import { sealEntry, sealHardState, sealSchema, sealSnapshot } from './checksum.ts'
 import { describeError } from './errors.ts'
 import { getFactory } from './open.ts'
 import { NODE_STORES, nodeDbName } from './schema.ts'
@@ -54,9 +55,41 @@ export async function createV1DatabaseForTest(
 }
 
 /**
- * Flip data in one stored (version-2) record of a node's database without updating its checksum, as a
- * failing disk would. `key` defaults to the first log entry, 'hardState' in meta, 'latest' in snapshot.
- * Returns what was changed. The node's disk should be closed, or at least not written, meanwhile.
+ * Create `raftlab/<cluster>/<node>` as a version-2 database: one sealed record per log entry, sealed hard state
+ * and snapshot, and a schema record naming `schemaNode` (default `node`). Fails if it already exists.
+ */
+export async function createV2DatabaseForTest(
+  cluster: string,
+  node: string,
+  contents: { hardState?: HardState; entries?: Entry[]; snapshot?: Snapshot; schemaNode?: string },
+  opts?: StorageOptions,
+): Promise<void> {
+  const factory = getFactory(opts)
+  const open = factory.open(nodeDbName(cluster, node), 2)
+  let created = false
+  open.onupgradeneeded = (event) => {
+    if (event.oldVersion !== 0) return
+    created = true
+    const db = open.result
+    for (const name of NODE_STORES) db.createObjectStore(name)
+    const tx = open.transaction as IDBTransaction
+    const meta = tx.objectStore('meta')
+    meta.put(sealSchema({ version: 2, node: contents.schemaNode ?? node }), 'schema')
+    if (contents.hardState) meta.put(sealHardState(contents.hardState), 'hardState')
+    if (contents.snapshot) tx.objectStore('snapshot').put(sealSnapshot(contents.snapshot), 'latest')
+    for (const e of contents.entries ?? []) tx.objectStore('log').put(sealEntry(e), e.index)
+  }
+  const db = await request(open)
+  db.close()
+  if (!created) throw new Error(`createV2DatabaseForTest: ${nodeDbName(cluster, node)} already exists`)
+}
+
+/**
+ * Flip data in one stored (version-3) record of a node's database without updating its checksum, as a
+ * failing disk would. For the log, `key` is an entry index (default: the first stored entry) and the change is
+ * made to that entry inside the segment that holds it; otherwise `key` defaults to 'hardState' in meta and
+ * 'latest' in snapshot. Returns what was changed. The node's disk should be closed, or at least not written,
+ * meanwhile.
  */
 export async function corruptRecord(
   cluster: string,
@@ -84,12 +117,24 @@ export async function corruptRecord(
     const tx = db.transaction(which, 'readwrite')
     const done = finished(tx)
     const store = tx.objectStore(which)
-    let k = key ?? (which === 'meta' ? 'hardState' : which === 'snapshot' ? 'latest' : undefined)
-    if (k === undefined) {
-      const cursor = await request(store.openKeyCursor())
-      if (!cursor) throw new Error(`corruptRecord: the log of ${node} is empty`)
-      k = cursor.key
+    if (which === 'log') {
+      if (key !== undefined && typeof key !== 'number') throw new Error('corruptRecord: a log key is an entry index')
+      const cursor = await request(store.openCursor(key === undefined ? null : IDBKeyRange.upperBound(key), key === undefined ? 'next' : 'prev'))
+      if (!cursor) throw new Error(key === undefined ? `corruptRecord: the log of ${node} is empty` : `corruptRecord: no log segment holds entry ${key}`)
+      const record: unknown = cursor.value
+      const seg = typeof record === 'object' && record !== null ? (record as { value?: unknown }).value : undefined
+      const list = typeof seg === 'object' && seg !== null ? (seg as { entries?: unknown }).entries : undefined
+      if (!Array.isArray(list)) throw new Error(`corruptRecord: no checksummed log segment at key ${String(cursor.key)}`)
+      const { first, last } = seg as { first: number; last: number }
+      const at = key === undefined ? first : key
+      const entry: unknown = list[at - first]
+      if (typeof entry !== 'object' || entry === null) throw new Error(`corruptRecord: log segment ${first}..${last} does not hold entry ${at}`)
+      const change = flip(entry as Record<string, unknown>)
+      cursor.update(record)
+      await done
+      return `log segment ${first}..${last}: ${change} of entry ${at}`
     }
+    const k = key ?? (which === 'meta' ? 'hardState' : 'latest')
     const record: unknown = await request(store.get(k))
     if (typeof record !== 'object' || record === null || !('value' in record)) {
       throw new Error(`corruptRecord: no checksummed ${which} record at key ${String(k)}`)

@@ -5,6 +5,7 @@
  */
 import type { Entry, HardState, Snapshot } from '../raft/types.ts'
 import type { SchemaInfo } from './checksum.ts'
+import type { Segment } from './segments.ts'
 
 const KINDS: ReadonlySet<string> = new Set(['command', 'noop', 'config'])
 
@@ -30,6 +31,28 @@ export function readEntry(v: unknown): Entry | string {
   const e: Entry = { index: v.index, term: v.term, kind: v.kind as Entry['kind'] }
   if (v.data !== undefined) e.data = v.data
   return e
+}
+
+/**
+ * A clean copy of a log segment, or what is wrong with it: its bounds, its length, every entry's shape and
+ * index (entry #j must have index first + j). Terms along the log are checked once the whole log is read.
+ */
+export function readSegment(v: unknown): Segment | string {
+  if (!isObject(v)) return 'is not an object'
+  if (!isCount(v.first) || v.first < 1) return `first index ${String(v.first)} is not an integer >= 1`
+  if (!isCount(v.last) || v.last < v.first) return `last index ${String(v.last)} is not an integer >= the first index ${v.first}`
+  const raw = v.entries
+  if (!Array.isArray(raw)) return 'entries is not a list'
+  const first = v.first
+  if (raw.length !== v.last - first + 1) return `holds ${raw.length} entries but should hold ${v.last - first + 1}`
+  const entries: Entry[] = new Array(raw.length)
+  for (let j = 0; j < raw.length; j++) {
+    const e = readEntry(raw[j])
+    if (typeof e === 'string') return `entry #${j}: ${e}`
+    if (e.index !== first + j) return `entry #${j} has index ${e.index}, expected ${first + j}`
+    entries[j] = e
+  }
+  return { first, last: v.last, entries }
 }
 
 /** A clean copy of a hard state, or what is wrong with it. */

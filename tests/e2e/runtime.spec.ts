@@ -19,8 +19,12 @@ async function expectEverywhere(page: Page, key: string, value: string): Promise
     .toBe(true)
 }
 
-/** Flip one stored log record of a node's database, keeping its checksum: what a failing disk does. */
-async function corruptFirstLogRecord(page: Page, cluster: string, node: string): Promise<string> {
+/**
+ * Flip one entry inside the first stored log segment of a node's database (schema version 3: the log store
+ * holds segments `{ value: { first, last, entries }, sum }`), keeping the segment's checksum: what a failing
+ * disk does. Returns what was changed, naming the segment.
+ */
+async function corruptFirstLogSegment(page: Page, cluster: string, node: string): Promise<string> {
   return page.evaluate(
     ([c, n]) =>
       new Promise<string>((resolve, reject) => {
@@ -35,13 +39,16 @@ async function corruptFirstLogRecord(page: Page, cluster: string, node: string):
           cur.onsuccess = () => {
             const c2 = cur.result
             if (!c2) return
-            const rec = c2.value as { value: { term: number; data?: string } }
-            if (typeof rec.value.data === 'string' && rec.value.data.length > 0) {
-              rec.value.data = String.fromCharCode(rec.value.data.charCodeAt(0) ^ 1) + rec.value.data.slice(1)
-              what = `data of entry ${String(c2.key)}`
+            const rec = c2.value as { value: { first: number; last: number; entries: { index: number; term: number; data?: string }[] } }
+            const seg = rec.value
+            // The first entry with data (a command), else the first entry's term.
+            const e = seg.entries.find((x) => typeof x.data === 'string' && x.data.length > 0)
+            if (e) {
+              e.data = String.fromCharCode(e.data!.charCodeAt(0) ^ 1) + e.data!.slice(1)
+              what = `data of entry ${e.index} in log segment ${seg.first}..${seg.last}`
             } else {
-              rec.value.term = rec.value.term ^ 1
-              what = `term of entry ${String(c2.key)}`
+              seg.entries[0].term ^= 1
+              what = `term of entry ${seg.entries[0].index} in log segment ${seg.first}..${seg.last}`
             }
             c2.update(rec)
           }
@@ -191,11 +198,15 @@ test.describe('browser cluster runtime', () => {
     // Restart path: crash it, damage its disk, restart it.
     await page.getByTestId(`node-${victim}-crash`).click()
     await expect(page.getByTestId(`node-row-${victim}`)).toHaveAttribute('data-state', 'crashed')
-    expect(await corruptFirstLogRecord(page, 'e2e-corrupt', victim)).not.toBe('nothing')
+    const changed = await corruptFirstLogSegment(page, 'e2e-corrupt', victim)
+    expect(changed).toMatch(/^(data|term) of entry \d+ in log segment \d+\.\.\d+$/)
+    const segment = changed.slice(changed.indexOf('log segment'))
     await page.getByTestId(`node-${victim}-restart`).click()
     await expect(page.getByTestId(`node-row-${victim}`)).toHaveAttribute('data-state', 'corrupt')
     await expect(page.getByTestId(`node-${victim}-state`)).toContainText('disk corrupted')
     await expect(page.getByTestId(`node-${victim}-error`)).toContainText(/checksum|corrupt/i)
+    // The error names the damaged segment.
+    await expect(page.getByTestId(`node-${victim}-error`)).toContainText(segment)
 
     // Reload path: still corrupted after a reload; the other two elect a leader and commit.
     await page.reload()

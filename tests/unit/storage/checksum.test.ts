@@ -1,6 +1,7 @@
 // The record checksum: standard FNV-1a 32 over UTF-16LE, covering every field, the store and the key.
 import { describe, it, expect } from 'vitest'
-import { entrySum, fieldsSum, fnv1a32, hardStateSum, schemaSum, snapshotSum } from '../../../src/storage/checksum.ts'
+import { entrySum, fieldsSum, fnv1a32, hardStateSum, schemaSum, segmentSum, snapshotSum } from '../../../src/storage/checksum.ts'
+import type { Segment } from '../../../src/storage/segments.ts'
 import type { Entry } from '../../../src/raft/types.ts'
 
 /** Textbook byte-wise FNV-1a 32, independent of the implementation under test. */
@@ -105,5 +106,49 @@ describe('record checksums', () => {
       snapshotSum('latest', { ...s, data: '{ }' }),
     ]).size).toBe(4)
     expect(schemaSum('schema', { version: 2, node: 'n1' })).not.toBe(schemaSum('schema', { version: 1, node: 'n1' }))
+  })
+})
+
+describe('segment checksums', () => {
+  const list: Entry[] = [
+    { index: 4, term: 1, kind: 'noop' },
+    { index: 5, term: 2, kind: 'command', data: 'set x 1' },
+    { index: 6, term: 2, kind: 'config', data: '{"type":"addVoter","node":"n4"}' },
+  ]
+  const seg: Segment = { first: 4, last: 6, entries: list }
+
+  it('is the documented encoding of [store, key, first, last, [[index, term, kind, data], ...]]', () => {
+    const fields = ['log', 4, 4, 6, list.map((e) => [e.index, e.term, e.kind, e.data])]
+    expect(segmentSum(4, seg)).toBe(fieldsSum(fields))
+    expect(segmentSum(4, seg)).toBe(fnvBytes(encode(fields)))
+    expect(segmentSum(1, { first: 1, last: 0, entries: [] })).toBe(fnvBytes(encode(['log', 1, 1, 0, []])))
+  })
+
+  it('changes with the key, either bound, and any field of any entry, and with entries dropped or reordered', () => {
+    const at = (i: number, change: Partial<Entry>): Segment => ({ ...seg, entries: list.map((e, j) => (j === i ? { ...e, ...change } : e)) })
+    const variants = [
+      segmentSum(5, seg),
+      segmentSum(4, { ...seg, first: 5 }),
+      segmentSum(4, { ...seg, last: 7 }),
+      segmentSum(4, at(0, { index: 7 })),
+      segmentSum(4, at(1, { term: 3 })),
+      segmentSum(4, at(2, { kind: 'command' })),
+      segmentSum(4, at(1, { data: 'set x 2' })),
+      segmentSum(4, at(0, { data: '' })),
+      segmentSum(4, { ...seg, entries: list.slice(0, 2) }),
+      segmentSum(4, { ...seg, entries: [list[1], list[0], list[2]] }),
+    ]
+    expect(new Set([segmentSum(4, seg), ...variants]).size).toBe(variants.length + 1)
+  })
+
+  it('does not depend on property order, and differs from the same entries stored one by one', () => {
+    const shuffled = { entries: list.map((e) => ({ data: e.data, kind: e.kind, term: e.term, index: e.index }) as Entry), last: 6, first: 4 }
+    expect(segmentSum(4, shuffled)).toBe(segmentSum(4, seg))
+    expect(segmentSum(4, { first: 4, last: 4, entries: [list[0]] })).not.toBe(entrySum(4, list[0]))
+  })
+
+  it('hashes malformed values without throwing where it can, so they read as mismatches', () => {
+    const odd = { first: 4, last: 6, entries: 'not a list' } as unknown as Segment
+    expect(segmentSum(4, odd)).toBe(fieldsSum(['log', 4, 4, 6, 'not a list']))
   })
 })

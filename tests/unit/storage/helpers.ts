@@ -89,3 +89,41 @@ export async function rejection(p: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected a rejection, but the promise resolved')
 }
+
+/** The log store as stored: each record's key and, for a well-formed segment, its bounds and entry count. */
+export function rawLog(factory: IDBFactory, cluster: string, node: string): Promise<Array<{ key: number; first: unknown; last: unknown; count: number }>> {
+  return withRawDb(factory, cluster, node, async (db) => {
+    const store = db.transaction('log').objectStore('log')
+    const [keys, values] = await Promise.all([req(store.getAllKeys()), req(store.getAll())])
+    return keys.map((key, i) => {
+      const v = (values[i] as { value?: { first?: unknown; last?: unknown; entries?: unknown } } | undefined)?.value
+      return { key: key as number, first: v?.first, last: v?.last, count: Array.isArray(v?.entries) ? v.entries.length : -1 }
+    })
+  })
+}
+
+/** Replace the whole log store with `records` (key, value) as given, in one transaction. */
+export function rawReplaceLog(factory: IDBFactory, cluster: string, node: string, records: Array<[number, unknown]>): Promise<void> {
+  return withRawDb(factory, cluster, node, async (db) => {
+    const tx = db.transaction('log', 'readwrite')
+    const store = tx.objectStore('log')
+    store.clear()
+    for (const [key, value] of records) store.put(value, key)
+    await new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve()
+      tx.onabort = () => reject(tx.error)
+    })
+  })
+}
+
+/** A seeded pseudo-random source in [0, 1) for the model tests (xorshift32; quality is not the point). */
+export function seeded(seed: number): () => number {
+  let x = (seed >>> 0) || 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    return x / 4294967296
+  }
+}

@@ -3,7 +3,7 @@ import { describe, it, expect, afterEach, vi } from 'vitest'
 import { entries, freshFactory, hs, rejection, snap } from './helpers.ts'
 import { deleteNodeDisk, openNodeDisk, probeIndexedDb } from '../../../src/storage/idb.ts'
 import { createV1DatabaseForTest } from '../../../src/storage/testing.ts'
-import { nodeDbName } from '../../../src/storage/schema.ts'
+import { SCHEMA_VERSION, nodeDbName } from '../../../src/storage/schema.ts'
 import { StorageQuotaError, StorageUnavailableError } from '../../../src/storage/errors.ts'
 import { openClusterDb } from '../../../src/storage/cluster-db.ts'
 
@@ -27,19 +27,21 @@ describe('quota exceeded', () => {
     const disk = await diskWithData(freshFactory())
     const before = await disk.load()
     const put = IDBObjectStore.prototype.put
-    // Fail in the middle of the batch: entries 4 and 5 would already be queued in the transaction.
+    // A batch too big for one segment: 2..1001 and 1002..1500. Fail on the second, when the first (and the
+    // deletion of the replaced suffix) is already queued in the transaction.
+    const big = entries(2, 1500, 2)
     vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-      if (this.name === 'log' && key === 6) throw quota()
+      if (this.name === 'log' && key === 1002) throw quota()
       return put.call(this, value, key)
     })
-    const err = await rejection(disk.persist({ entries: entries(2, 8, 2), hardState: hs(2, null, 2) }))
+    const err = await rejection(disk.persist({ entries: big, hardState: hs(2, null, 2) }))
     expect(err).toBeInstanceOf(StorageQuotaError)
     expect(err.message).toMatch(/no more storage space/)
     vi.restoreAllMocks()
     expect(await disk.load()).toEqual(before)
     // The disk is still consistent with itself: the same batch goes through once there is space.
-    await disk.persist({ entries: entries(2, 8, 2), hardState: hs(2, null, 2) })
-    expect((await disk.load()).entries).toEqual(entries(2, 8, 2))
+    await disk.persist({ entries: big, hardState: hs(2, null, 2) })
+    expect((await disk.load()).entries).toEqual(big)
     disk.close()
   })
 
@@ -49,7 +51,8 @@ describe('quota exceeded', () => {
     const put = IDBObjectStore.prototype.put
     vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
       const r = put.call(this, value, key)
-      if (this.name === 'log' && key === 4) {
+      // The new entries extend the small last segment 2..3, so they are written as segment 2..6.
+      if (this.name === 'log' && key === 2) {
         // As browsers do when the commit does not fit: the transaction aborts later with the quota error.
         // (fake-indexeddb's internal _abort(name) is the only way to make it do the same.)
         const tx = this.transaction as IDBTransaction & { _abort(name: string): void }
@@ -109,7 +112,7 @@ describe('IndexedDB unavailable', () => {
   it('a database from a newer version of the app', async () => {
     const factory = freshFactory()
     await new Promise<void>((resolve) => {
-      const r = factory.open(nodeDbName('c', 'n1'), 3)
+      const r = factory.open(nodeDbName('c', 'n1'), SCHEMA_VERSION + 1)
       r.onsuccess = () => {
         r.result.close()
         resolve()
