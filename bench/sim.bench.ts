@@ -40,9 +40,13 @@ function build(nodes: number, drop: number, seed: number): Simulator {
     snapshotEvery: 1000,
     maxEntriesPerMsg: 64,
     maxInflightMsgs: 16,
+    snapshotChunkSize: 16384,
     clients: 16,
     keys: 8,
     thinkMs: 2,
+    readMode: 'log',
+    membershipRate: 0,
+    transferRate: 0,
   })
 }
 

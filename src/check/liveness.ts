@@ -7,7 +7,8 @@ import type { Observation, Violation } from './safety.ts'
  * timely for long enough, so the host calls `start` at the moment it makes the network timely, not before.
  *
  * A leader here is a node that is up, leads, and has a term at least as high as every other node that is up:
- * a deposed leader that has not heard the news does not count.
+ * a deposed leader that has not heard the news does not count. Nodes whose removal from the configuration
+ * committed are left out, even while they still run: their terms say nothing about the cluster.
  */
 export interface LivenessOptions {
   /** Milliseconds after `start` by which there must be a leader. */
@@ -22,6 +23,8 @@ interface NodeView {
   role: Role
   term: number
   up: boolean
+  /** Removed from the configuration: never counted again, even while it still runs. */
+  removed: boolean
 }
 
 /** Checks the liveness bounds from the same observations as the safety checker. */
@@ -81,6 +84,9 @@ export class LivenessChecker {
         n.role = 'follower'
         return
       }
+      case 'removed':
+        this.#node(o.node).removed = true
+        return
       default:
         return
     }
@@ -114,7 +120,7 @@ export class LivenessChecker {
     let maxTerm = -1
     let leaderTerm = -1
     for (const n of this.#nodes.values()) {
-      if (!n.up) continue
+      if (!n.up || n.removed) continue
       if (n.term > maxTerm) maxTerm = n.term
       if (n.role === 'leader' && n.term > leaderTerm) leaderTerm = n.term
     }
@@ -140,7 +146,7 @@ export class LivenessChecker {
   #node(id: NodeId): NodeView {
     let n = this.#nodes.get(id)
     if (n === undefined) {
-      n = { role: 'follower', term: 0, up: true }
+      n = { role: 'follower', term: 0, up: true, removed: false }
       this.#nodes.set(id, n)
     }
     return n

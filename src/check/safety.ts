@@ -9,6 +9,9 @@ import type { Entry, HardState, NodeId, Role } from '../raft/types.ts'
  * entries must match it, in order, without gaps and without going backwards.
  *
  * Cost per observation is O(entries in it); a new leader costs O(committed entries above its snapshot).
+ * Memory: the commit history, plus one record per (index, term) persisted above the committed prefix and per
+ * entry that lost (a term other than the committed one at its index); records of committed entries are
+ * dropped once they commit, since the history holds the same facts.
  */
 
 /** The properties a checker can find broken. */
@@ -106,6 +109,11 @@ export type Observation =
   | { type: 'restart'; node: NodeId; index: number; term: number }
   /** The node stopped; it lost everything it had not persisted. */
   | { type: 'crash'; node: NodeId }
+  /**
+   * The node's removal from the configuration committed: it is no longer part of the cluster, though it may
+   * run a while longer before it stops (its observations are still checked).
+   */
+  | { type: 'removed'; node: NodeId }
 
 export interface SafetyOptions {
   /** Printed with every violation. */
@@ -191,8 +199,11 @@ export class SafetyChecker {
   readonly #hKind: Entry['kind'][] = ['noop']
   readonly #hData: (string | undefined)[] = [undefined]
   readonly #hNode: NodeId[] = ['']
-  /** Every (index, term) ever persisted by any node: index -> records (usually one). */
-  readonly #logs: (LogRecord[] | undefined)[] = []
+  /**
+   * Every (index, term) persisted by any node: index -> records (usually one). Below the committed prefix only
+   * the entries that lost remain: an entry of the committed term there is checked against the history instead.
+   */
+  readonly #logs = new Map<number, LogRecord[]>()
   readonly #stats: SafetyStats = {
     elections: 0,
     leaderTerms: 0,
@@ -215,6 +226,13 @@ export class SafetyChecker {
   /** Counters for asserting that the checks had something to check. */
   stats(): SafetyStats {
     return { ...this.#stats }
+  }
+
+  /** Indexes with log records held, and records in all (the part of the checker's memory pruning bounds). */
+  get recordCount(): { indexes: number; records: number } {
+    let records = 0
+    for (const recs of this.#logs.values()) records += recs.length
+    return { indexes: this.#logs.size, records }
   }
 
   /** Highest index in the global commit history (0 when nothing was applied yet). */
@@ -251,6 +269,8 @@ export class SafetyChecker {
         return this.#onRestore(o.node, o.index, o.term, false)
       case 'restart':
         return this.#onRestore(o.node, o.index, o.term, true)
+      case 'removed':
+        return // a removed node still running is checked like any other
       case 'crash': {
         this.#stats.crashes++
         const s = this.#state(o.node)
@@ -397,10 +417,18 @@ export class SafetyChecker {
   }
 
   #matchRecord(node: NodeId, e: Entry, prevTerm: number | undefined): void {
-    let recs = this.#logs[e.index]
+    const h = this.#hTerm
+    if (e.index < h.length && e.term === h[e.index]) {
+      // A committed (index, term): its records were pruned; the history says what the entry and the one
+      // before it are.
+      this.#stats.logMatches++
+      this.#matchCommitted(node, e.index, e.kind, e.data, prevTerm)
+      return
+    }
+    let recs = this.#logs.get(e.index)
     if (recs === undefined) {
       recs = []
-      this.#logs[e.index] = recs
+      this.#logs.set(e.index, recs)
     }
     for (const r of recs) {
       if (r.term !== e.term) continue
@@ -463,10 +491,51 @@ export class SafetyChecker {
       this.#hData.push(e.data)
       this.#hNode.push(node)
       this.#stats.committed = e.index
+      this.#prune(e.index)
     } else {
       // A gap in the history means this node applied past entries nobody applied: ApplyOrder was reported.
       // Keep the history dense by not recording it.
     }
+  }
+
+  /** A persisted entry of the committed term at a committed index must be the committed entry, after the committed one. */
+  #matchCommitted(node: NodeId, index: number, kind: Entry['kind'], data: string | undefined, prevTerm: number | undefined): void {
+    const term = this.#hTerm[index]
+    const by = this.#hNode[index]
+    if (kind !== this.#hKind[index] || data !== this.#hData[index]) {
+      this.#report(
+        'LogMatching',
+        [by, node],
+        `entry ${index} of term ${term} differs: ${describe(this.#hKind[index], this.#hData[index])} committed (applied by ${by}), ${describe(kind, data)} on ${node}`,
+        index,
+        term,
+      )
+    } else if (prevTerm !== undefined && prevTerm !== this.#hTerm[index - 1]) {
+      this.#report(
+        'LogMatching',
+        [by, node],
+        `${node} holds committed entry ${index} term ${term} after entry ${index - 1} of term ${prevTerm}, but the committed entry ${index - 1} has term ${this.#hTerm[index - 1]}`,
+        index - 1,
+        term,
+      )
+    }
+  }
+
+  /**
+   * Index `index` just entered the commit history: its records of the committed term are checked against it
+   * one last time and dropped; records of other terms (entries that lost) stay, to keep checking one another.
+   */
+  #prune(index: number): void {
+    const recs = this.#logs.get(index)
+    if (recs === undefined) return
+    const term = this.#hTerm[index]
+    let kept = 0
+    for (const r of recs) {
+      if (r.term === term) this.#matchCommitted(r.node, index, r.kind, r.data, r.prevTerm)
+      else recs[kept++] = r
+    }
+    if (kept === 0) this.#logs.delete(index)
+    else recs.length = kept
   }
 
   #onRestore(node: NodeId, index: number, term: number, restart: boolean): void {

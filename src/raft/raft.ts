@@ -140,8 +140,13 @@ export class Raft {
   private heartbeatElapsed = 0
   randomizedElectionTimeout = 0
 
-  /** Leader only: every other member's progress, and our own (match = what we have persisted). */
+  /**
+   * Leader only: the progress of every node it replicates to (see replicationTargets), and our own (match = what
+   * we have persisted).
+   */
   prs = new Map<NodeId, Progress>()
+  /** Leader only: prs still holds members of the configuration before the latest one, until that change commits. */
+  private tracksPrevious = false
   votes = new Map<NodeId, boolean>()
   msgs: Message[] = []
   /** Index of the last config entry proposed by this leader; no new change until it is committed. */
@@ -228,16 +233,49 @@ export class Raft {
     this.learners = [...c.learners].sort()
     if (this.role === 'leader') {
       const last = this.log.lastIndex()
-      for (const id of [...this.voters, ...this.learners]) {
+      const targets = this.replicationTargets()
+      for (const id of targets) {
         if (!this.prs.has(id)) {
           const p = new Progress(last + 1, this.maxInflight)
           this.prs.set(id, p)
         }
       }
       for (const id of [...this.prs.keys()]) {
-        if (id !== this.id && !this.isMember(id)) this.prs.delete(id)
+        if (id !== this.id && !targets.has(id)) this.prs.delete(id)
       }
       if (this.leadTransferee !== null && !this.isVoter(this.leadTransferee)) this.leadTransferee = null
+    }
+  }
+
+  /**
+   * Leader: the nodes to replicate to. The members of the latest configuration and, while that configuration's
+   * entry is not committed, those of the one before it too: a voter being removed keeps hearing from the leader
+   * until its removal commits (as in etcd, where a change takes effect once committed). Cut off at once, it would
+   * time out and campaign (it still may: its removal is not committed, see promotable), and while a laggard that
+   * still counts it as a voter catches up, its ever higher terms would depose the leader again and again (thesis
+   * section 4.2.3, without CheckQuorum to ignore them), and the removal might never commit. Replicating to a node
+   * outside the configuration changes no quorum: commit, elections, check-quorum and reads count voters only.
+   */
+  private replicationTargets(): Set<NodeId> {
+    const targets = new Set<NodeId>([...this.voters, ...this.learners])
+    this.tracksPrevious = false
+    if (this.confIndex > this.log.committed) {
+      const prev = this.confAt(this.confIndex - 1)
+      for (const id of [...prev.voters, ...prev.learners]) {
+        if (!targets.has(id)) {
+          targets.add(id)
+          this.tracksPrevious = true
+        }
+      }
+    }
+    return targets
+  }
+
+  /** Leader: the latest configuration committed; stop replicating to the nodes it removed (once told the commit). */
+  private dropRemoved(): void {
+    this.tracksPrevious = false
+    for (const id of [...this.prs.keys()]) {
+      if (id !== this.id && !this.isMember(id)) this.prs.delete(id)
     }
   }
 
@@ -303,6 +341,7 @@ export class Raft {
     this.leadTransferee = null
     this.votes = new Map()
     this.prs = new Map()
+    this.tracksPrevious = false
     this.pendingReads = []
     this.readsAwaitingCommit = []
     this.pendingBcast = false
@@ -335,7 +374,7 @@ export class Raft {
     this.role = 'leader'
     this.lead = this.id
     const last = this.log.lastIndex()
-    for (const id of [...this.voters, ...this.learners]) this.prs.set(id, new Progress(last + 1, this.maxInflight))
+    for (const id of this.replicationTargets()) this.prs.set(id, new Progress(last + 1, this.maxInflight))
     if (!this.prs.has(this.id)) this.prs.set(this.id, new Progress(last + 1, this.maxInflight))
     const self = this.prs.get(this.id)!
     self.match = this.log.stable
@@ -417,6 +456,8 @@ export class Raft {
         /* keep streaming */
       }
     }
+    // A removal committed: the append just sent told the removed node so (unless it was paused); now let it go.
+    if (this.tracksPrevious && this.log.committed >= this.confIndex) this.dropRemoved()
   }
 
   private bcastHeartbeat(ctx?: string): void {

@@ -181,7 +181,10 @@ export interface Status {
   lastIndex: number
   voters: NodeId[]
   learners: NodeId[]
-  /** The leader's view of every other member; absent on other roles. */
+  /**
+   * The leader's view of every node it replicates to: the members, and a node being removed until its removal
+   * commits. Absent on other roles.
+   */
   progress?: Record<NodeId, ProgressStatus>
   vote: NodeId | null
   applied: number

@@ -34,6 +34,7 @@ export class SimCheckers {
       onApply: (node, entry) => feed({ type: 'apply', node, entry }),
       onRestore: (node, s) => feed({ type: 'restore', node, index: s.index, term: s.term }),
       onCrash: (node) => feed({ type: 'crash', node }),
+      onRemoved: (node) => feed({ type: 'removed', node }),
       onRestart: (node, disk) =>
         feed({ type: 'restart', node, index: disk.snapshot?.index ?? 0, term: disk.snapshot?.term ?? 0 }),
       afterEvent: () => {

@@ -103,12 +103,20 @@ function main(): number {
   let inconclusive = 0
   let events = 0
   let commits = 0
+  let confChanges = 0
+  let transfers = 0
+  let transfersCompleted = 0
+  let readIndexReads = 0
   const failedSeeds: number[] = []
   for (let seed = args.from; seed < args.from + args.seeds; seed++) {
     const r = runFuzzSeed({ seed, ticks: args.ticks, unsafe: args.unsafe, linearizability: args.lin })
     if (args.single) process.stdout.write(`options: ${r.line}\n`)
     events += r.stats.events
     commits += r.stats.committed
+    confChanges += r.stats.confChanges
+    transfers += r.operator.transfers
+    transfersCompleted += r.operator.transfersCompleted
+    readIndexReads += r.reads.readIndex
     if (r.inconclusive) inconclusive++
     if (!r.ok) {
       failed++
@@ -117,7 +125,8 @@ function main(): number {
     } else if (args.verbose || args.single) {
       process.stdout.write(
         `ok seed ${seed}: ${r.stats.events} events, ${r.stats.committed} committed, ${r.safety.elections} elections, ` +
-          `${r.history.length} client ops, trace ${r.hash}\n`,
+          `${r.stats.confChanges} membership changes, ${r.operator.transfersCompleted}/${r.operator.transfers} transfers, ` +
+          `${r.history.length} client ops (${r.reads.readIndex} ReadIndex reads), trace ${r.hash}\n`,
       )
     }
   }
@@ -128,7 +137,8 @@ function main(): number {
       `${args.unsafe ? `, unsafe ${args.unsafe}` : ''}: ${failed} failed` +
       `${failed > 0 ? ` (${failedSeeds.slice(0, 20).join(' ')}${failedSeeds.length > 20 ? ' ...' : ''})` : ''}` +
       `${inconclusive > 0 ? `, ${inconclusive} linearizability checks inconclusive` : ''}; ` +
-      `${events} events, ${commits} entries committed in ${seconds.toFixed(1)} s\n`,
+      `${events} events, ${commits} entries committed, ${confChanges} membership changes, ` +
+      `${transfersCompleted}/${transfers} transfers completed, ${readIndexReads} ReadIndex reads in ${seconds.toFixed(1)} s\n`,
   )
   return failed > 0 ? 1 : 0
 }

@@ -3,6 +3,7 @@ import type { History } from '../kv/history.ts'
 import { checkLinearizability } from '../check/linearizability.ts'
 import type { SafetyStats, Violation } from '../check/safety.ts'
 import { SimCheckers, defaultLivenessBounds } from './checkers.ts'
+import type { OperatorStats } from './operator.ts'
 import { formatOptions } from './options.ts'
 import { Simulator } from './simulator.ts'
 import type { NodeFactory, SimOptions, SimStats } from './types.ts'
@@ -43,6 +44,10 @@ export interface FuzzResult {
   hash: string
   stats: SimStats
   safety: SafetyStats
+  /** Membership changes and leadership transfers made, and what came of them. */
+  operator: OperatorStats
+  /** Client reads answered through a ReadIndex round and through the log. */
+  reads: { readIndex: number; log: number }
   /** When faults stopped, and when a leader and a new commit were first seen after that (virtual ms). */
   liveness: { start: number; leaderAt: number | null; commitAt: number | null }
   history: History
@@ -115,6 +120,8 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
     hash: sim.traceHash(),
     stats: { ...sim.stats },
     safety: checkers.safety.stats(),
+    operator: { ...sim.operator.stats },
+    reads: { readIndex: sim.workload.readIndexReads, log: sim.workload.logReads },
     liveness: {
       start: checkers.liveness.started ? faultEnd : -1,
       leaderAt: checkers.liveness.leaderAt,

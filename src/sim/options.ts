@@ -26,6 +26,24 @@ export function resolveOptions(input: SimOptionsInput): SimOptions {
   }
   const diskMinMs = r.between(0, 3)
   const diskMaxMs = diskMinMs + r.between(0, 10)
+  const crashRate = round(r.next() * 0.08)
+  const restartRate = round(0.1 + r.next() * 0.4)
+  const partitionRate = round(r.next() * 0.08)
+  const healRate = round(0.1 + r.next() * 0.4)
+  const preVote = r.chance(0.5)
+  const checkQuorum = r.chance(0.5)
+  const snapshotEvery = r.chance(0.4) ? 0 : r.between(5, 60)
+  const maxEntriesPerMsg = r.chance(0.6) ? 64 : r.between(1, 8)
+  const maxInflightMsgs = r.chance(0.6) ? 16 : r.between(1, 4)
+  const clients = r.between(1, 4)
+  const keys = r.between(1, 3)
+  const thinkMs = r.between(0, 60)
+  // Drawn after everything above, so that adding them changed none of the values drawn before.
+  const membershipRate = r.chance(0.15) ? 0 : round(0.03 + r.next() * 0.12)
+  const transferRate = r.chance(0.2) ? 0 : round(0.01 + r.next() * 0.05)
+  const readMode = r.pick(['log', 'readIndex', 'mixed', 'mixed', 'mixed'] as const)
+  const lingerElections = r.chance(0.5) ? 0 : r.between(1, 3)
+  const snapshotChunkSize = r.chance(0.5) ? 16384 : r.between(16, 200)
   const drawn: SimOptions = {
     seed: input.seed,
     nodes,
@@ -36,34 +54,40 @@ export function resolveOptions(input: SimOptionsInput): SimOptions {
     diskMinMs,
     diskMaxMs,
     faultEveryMs: 100,
-    crashRate: round(r.next() * 0.08),
-    restartRate: round(0.1 + r.next() * 0.4),
-    partitionRate: round(r.next() * 0.08),
-    healRate: round(0.1 + r.next() * 0.4),
-    preVote: r.chance(0.5),
-    checkQuorum: r.chance(0.5),
+    crashRate,
+    restartRate,
+    partitionRate,
+    healRate,
+    preVote,
+    checkQuorum,
     unsafe: {},
-    snapshotEvery: r.chance(0.4) ? 0 : r.between(5, 60),
-    maxEntriesPerMsg: r.chance(0.6) ? 64 : r.between(1, 8),
-    maxInflightMsgs: r.chance(0.6) ? 16 : r.between(1, 4),
-    clients: r.between(1, 4),
-    keys: r.between(1, 3),
-    thinkMs: r.between(0, 60),
+    snapshotEvery,
+    maxEntriesPerMsg,
+    maxInflightMsgs,
+    snapshotChunkSize,
+    clients,
+    keys,
+    thinkMs,
     requestTimeoutMs: 0,
     retryMs: 0,
-    readMode: 'log',
+    readMode,
+    membershipRate,
+    transferRate,
+    lingerMs: 0,
   }
   const o: SimOptions = { ...drawn, ...definedOnly(input) }
   const electionMs = o.electionTick * o.tickMs
   if (input.retryMs === undefined) o.retryMs = 3 * electionMs
   if (input.requestTimeoutMs === undefined) o.requestTimeoutMs = 12 * electionMs
+  if (input.lingerMs === undefined) o.lingerMs = lingerElections * electionMs
   validateOptions(o)
   return o
 }
 
 /**
- * Calm options for hand-written scenarios: no random faults, no loss, no workload, snapshots off; elections
- * and delays still come from the seed. Override what the scenario needs.
+ * Calm options for hand-written scenarios: no random faults, no membership changes or transfers, no loss, no
+ * workload, reads through the log, snapshots off; elections and delays still come from the seed. Override what
+ * the scenario needs.
  */
 export function scenarioOptions(seed: number, overrides: Partial<SimOptions> = {}): SimOptions {
   return resolveOptions({
@@ -83,9 +107,14 @@ export function scenarioOptions(seed: number, overrides: Partial<SimOptions> = {
     snapshotEvery: 0,
     maxEntriesPerMsg: 64,
     maxInflightMsgs: 16,
+    snapshotChunkSize: 16384,
     clients: 0,
     keys: 2,
     thinkMs: 10,
+    readMode: 'log',
+    membershipRate: 0,
+    transferRate: 0,
+    lingerMs: 0,
     ...overrides,
   })
 }
@@ -102,14 +131,17 @@ export function validateOptions(o: SimOptions): void {
   if (!(o.tickMs >= 1)) fail(`tickMs must be >= 1, got ${o.tickMs}`)
   if (!(o.diskMinMs >= 0 && o.diskMaxMs >= o.diskMinMs)) fail(`need 0 <= diskMinMs <= diskMaxMs, got ${o.diskMinMs}, ${o.diskMaxMs}`)
   if (!(o.faultEveryMs >= 1)) fail(`faultEveryMs must be >= 1, got ${o.faultEveryMs}`)
-  for (const k of ['crashRate', 'restartRate', 'partitionRate', 'healRate'] as const) {
+  for (const k of ['crashRate', 'restartRate', 'partitionRate', 'healRate', 'membershipRate', 'transferRate'] as const) {
     if (!(o[k] >= 0 && o[k] <= 1)) fail(`${k} must be in [0, 1], got ${o[k]}`)
   }
   if (!(o.snapshotEvery >= 0)) fail(`snapshotEvery must be >= 0, got ${o.snapshotEvery}`)
+  if (!(o.lingerMs >= 0)) fail(`lingerMs must be >= 0, got ${o.lingerMs}`)
+  if (!(Number.isInteger(o.snapshotChunkSize) && o.snapshotChunkSize >= 1)) fail(`snapshotChunkSize must be a positive integer, got ${o.snapshotChunkSize}`)
   if (!(o.clients >= 0 && o.keys >= 1)) fail(`need clients >= 0 and keys >= 1, got ${o.clients}, ${o.keys}`)
   if (!(o.retryMs >= 1 && o.requestTimeoutMs >= o.retryMs)) {
     fail(`need 1 <= retryMs <= requestTimeoutMs, got ${o.retryMs}, ${o.requestTimeoutMs}`)
   }
+  if (!(o.readMode === 'log' || o.readMode === 'readIndex' || o.readMode === 'mixed')) fail(`readMode must be log, readIndex or mixed, got ${String(o.readMode)}`)
 }
 
 /**
@@ -141,12 +173,16 @@ export function formatOptions(o: SimOptions): string {
     `snapshotEvery=${o.snapshotEvery}`,
     `maxEntries=${o.maxEntriesPerMsg}`,
     `maxInflight=${o.maxInflightMsgs}`,
+    `chunk=${o.snapshotChunkSize}`,
     `clients=${o.clients}`,
     `keys=${o.keys}`,
     `think=${o.thinkMs}`,
     `timeout=${o.requestTimeoutMs}`,
     `retry=${o.retryMs}`,
     `reads=${o.readMode}`,
+    `membership=${o.membershipRate}`,
+    `transfer=${o.transferRate}`,
+    `linger=${o.lingerMs}`,
     `unsafe=${unsafe.length > 0 ? unsafe.join(',') : 'none'}`,
   ]
   if (Object.keys(n.links).length > 0) parts.push(`links=${JSON.stringify(n.links)}`)
@@ -155,6 +191,9 @@ export function formatOptions(o: SimOptions): string {
   if (n.isolated.length > 0) parts.push(`isolated=${n.isolated.join(',')}`)
   return parts.join(' ')
 }
+
+/** Membership changes never grow the cluster beyond this many voters (nor shrink it below one). */
+export const MAX_VOTERS = 7
 
 /** The names of the unsafe switches, for command lines. */
 export const UNSAFE_SWITCHES: readonly (keyof UnsafeSwitches)[] = [

@@ -1,8 +1,9 @@
 import { RawNode, parseConfEntry } from '../raft/index.ts'
-import type { ConfChange, Message, NodeId, PersistedState, RaftConfig, Ready, Role } from '../raft/types.ts'
+import type { ConfChange, Entry, Message, NodeId, PersistedState, RaftConfig, Ready, Role } from '../raft/types.ts'
 import { KvStore } from '../kv/store.ts'
 import type { HistoryOp } from '../kv/history.ts'
 import { Network } from './network.ts'
+import { Operator, type CommittedConf, type OperatorHost } from './operator.ts'
 import { formatOptions, resolveOptions, type SimOptionsInput } from './options.ts'
 import { Prng } from './prng.ts'
 import { EventQueue } from './queue.ts'
@@ -24,7 +25,10 @@ export interface SimNode {
   /** What survives a crash. */
   disk: Disk
   up: boolean
-  /** Left the cluster through a conf change; never restarted by faults. */
+  /**
+   * Left the cluster through a committed conf change: no longer a target of faults or clients, never restarted;
+   * stopped at once or after lingering (see SimOptions.lingerMs).
+   */
   removed: boolean
   /** Incremented by every crash and restart; events of older incarnations are void. */
   inc: number
@@ -43,6 +47,9 @@ export interface SimNode {
 function msgCode(type: string): number {
   return type.length * 128 + type.charCodeAt(3)
 }
+
+/** The operator creates no more nodes than this in one run (removed ones included). */
+const MAX_NODES = 40
 
 const defaultFactory: NodeFactory = (config, persisted) => new RawNode(config, persisted)
 
@@ -79,13 +86,24 @@ export class Simulator {
     restarts: 0,
     partitions: 0,
     snapshots: 0,
+    snapshotsInstalled: 0,
+    snapshotChunks: 0,
+    joinedBySnapshot: 0,
+    confChanges: 0,
+    lingerCampaigns: 0,
   }
   readonly workload: Workload
+  /** Membership changes and leadership transfers drawn from the seed (see operator.ts). */
+  readonly operator: Operator
 
   readonly #queue = new EventQueue<SimEvent>()
   readonly #trace = new TraceHash()
   readonly #nodes = new Map<NodeId, SimNode>()
   #ids: NodeId[] = []
+  /** Nodes not removed, in creation order: the ones clients may contact. */
+  #memberIds: NodeId[] = []
+  /** The configuration of the highest config entry some node applied. */
+  #committedConf: CommittedConf
   readonly #observers: SimObserver[] = []
   #watchRoles = false
   readonly #factory: NodeFactory
@@ -94,6 +112,7 @@ export class Simulator {
   readonly #diskRng: Prng
   readonly #faultRng: Prng
   readonly #tickRng: Prng
+  readonly #lingerRng: Prng
   #now = 0
   #eventNo = 0
   #inEvent = false
@@ -117,14 +136,24 @@ export class Simulator {
     this.#diskRng = this.#seedRng.fork('disk')
     this.#faultRng = this.#seedRng.fork('faults')
     this.#tickRng = this.#seedRng.fork('ticks')
+    this.#lingerRng = this.#seedRng.fork('linger')
     this.network = new Network(o.network)
     // The workload exists before the nodes: booting a node may already apply entries.
     this.workload = new Workload(this.#workloadHost(), o, this.#seedRng.fork('clients'))
     const peers: NodeId[] = []
     for (let i = 1; i <= o.nodes; i++) peers.push(`n${i}`)
+    this.#committedConf = { index: 0, term: 0, voters: [...peers].sort(), learners: [] }
     for (const id of peers) this.#create(id, peers)
     this.#faultsOn = o.crashRate > 0 || o.restartRate > 0 || o.partitionRate > 0 || o.healRate > 0
     if (this.#faultsOn) this.#queue.push({ type: 'fault', time: 0, seq: 0 }, o.faultEveryMs)
+    const electionMs = o.electionTick * o.tickMs
+    this.operator = new Operator(
+      this.#operatorHost(),
+      { membershipRate: o.membershipRate, transferRate: o.transferRate, electionMs, initialVoters: peers.length },
+      this.#seedRng.fork('operator'),
+    )
+    // Half a period after the faults, so that the two never share a millisecond.
+    if (this.operator.enabled) this.#queue.push({ type: 'operator', time: 0, seq: 0 }, o.faultEveryMs + Math.floor(o.faultEveryMs / 2))
     this.workload.start()
   }
 
@@ -189,6 +218,7 @@ export class Simulator {
           break
         }
         this.stats.delivered++
+        if (m.offset !== undefined && m.offset > 0 && m.type === 'MsgSnap') this.stats.snapshotChunks++
         n.raw.step(m)
         this.#touch(n)
         break
@@ -216,6 +246,10 @@ export class Simulator {
       case 'call':
         tr.str(ev.label)
         ev.fn()
+        break
+      case 'operator':
+        tr.int(800)
+        if (this.operator.step()) this.#queue.push(ev, ev.time + this.options.faultEveryMs)
         break
     }
     this.#settle()
@@ -277,6 +311,19 @@ export class Simulator {
   /** Every node ever created, in creation order. */
   nodeIds(): readonly NodeId[] {
     return this.#ids
+  }
+
+  /** Nodes not removed from the cluster, in creation order. */
+  memberIds(): readonly NodeId[] {
+    return this.#memberIds
+  }
+
+  /**
+   * The configuration in force by the highest configuration entry some node applied (so committed), or the
+   * initial voters before any.
+   */
+  committedConf(): CommittedConf {
+    return this.#committedConf
   }
 
   /** @throws Error for an unknown id. */
@@ -389,7 +436,7 @@ export class Simulator {
 
   /**
    * Proposes removing node `id` at the current leader. The node stops as soon as some node applies the
-   * removal, and is never restarted.
+   * removal (or lingers up to `lingerMs` first), and is never restarted.
    */
   removeNode(id: NodeId): { index: number; term: number } {
     this.node(id)
@@ -431,11 +478,13 @@ export class Simulator {
   }
 
   /**
-   * Ends the fault phase: no more random faults, the network healed and (with `calm`, the default) made
-   * timely and lossless, and every crashed node restarted. Liveness is judged from here.
+   * Ends the fault phase: no more random faults, no new membership changes or transfers (one under way is
+   * carried out), the network healed and (with `calm`, the default) made timely and lossless, and every
+   * crashed node restarted. Liveness is judged from here.
    */
   stopFaults(calm = true): void {
     this.#faultsOn = false
+    this.operator.stop()
     this.heal()
     if (calm) {
       const c = this.network.config
@@ -479,6 +528,7 @@ export class Simulator {
     }
     this.#nodes.set(id, n)
     this.#ids = [...this.#ids, id]
+    this.#memberIds = [...this.#memberIds, id]
     this.#boot(n, undefined)
     return n
   }
@@ -499,6 +549,7 @@ export class Simulator {
       unsafe: o.unsafe,
       maxEntriesPerMsg: o.maxEntriesPerMsg,
       maxInflightMsgs: o.maxInflightMsgs,
+      snapshotChunkSize: o.snapshotChunkSize,
     }
     n.raw = this.#factory(config, persisted)
     n.kv = new KvStore()
@@ -554,6 +605,7 @@ export class Simulator {
         if (!n.up) continue
         const s = n.raw.status()
         if (s.role !== n.role || s.term !== n.term) {
+          if (n.removed && s.role !== 'follower') this.stats.lingerCampaigns++
           n.role = s.role
           n.term = s.term
           for (const o of this.#observers) o.onRole?.(n.id, s.role, s.term, n.raw)
@@ -585,6 +637,8 @@ export class Simulator {
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) this.#write(n, rd)
     for (let i = 0; i < rd.messages.length; i++) this.#send(rd.messages[i])
     if (rd.snapshot !== undefined) {
+      this.stats.snapshotsInstalled++
+      if (n.peers.length === 0 && n.kv.appliedIndex === 0) this.stats.joinedBySnapshot++
       n.kv.restore(rd.snapshot.data)
       this.workload.onRestore(n.id, rd.snapshot.index)
       for (const o of this.#observers) o.onRestore?.(n.id, rd.snapshot)
@@ -601,7 +655,7 @@ export class Simulator {
       for (const o of this.#observers) o.onApply?.(n.id, e, result)
       this.workload.onApply(n.id, e, result)
       if (e.kind === 'config') {
-        this.#onConfig(e.data)
+        this.#onConfig(e)
         if (!n.up) return // it applied its own removal and shut down
       }
     }
@@ -674,16 +728,33 @@ export class Simulator {
     if (times.length > 1) this.stats.duplicated++
   }
 
-  #onConfig(data: string | undefined): void {
-    const conf = parseConfEntry(data)
-    if (conf === null || conf.type !== 'removeNode' || conf.node === undefined) return
+  /** A config entry was applied: it is committed. */
+  #onConfig(e: Entry): void {
+    const conf = parseConfEntry(e.data)
+    if (conf === null) return
+    if (e.index > this.#committedConf.index) {
+      const prev = this.#committedConf
+      const next: CommittedConf = { index: e.index, term: e.term, voters: [...conf.voters].sort(), learners: [...conf.learners].sort() }
+      if (conf.type !== undefined) next.type = conf.type
+      if (conf.node !== undefined) next.node = conf.node
+      this.#committedConf = next
+      this.stats.confChanges++
+      this.#trace.int(900 + e.index)
+      this.operator.onCommitted(prev, next)
+    }
+    if (conf.type !== 'removeNode' || conf.node === undefined) return
     const gone = this.#nodes.get(conf.node)
     if (gone === undefined || gone.removed) return
-    // The removal is committed (someone applied it): the removed node shuts down for good. Waiting for it to
-    // apply its own removal would not do, since the leader stops replicating to it as soon as the change is
-    // in its log.
-    this.crash(gone.id)
+    // The removal is committed (someone applied it): the removed node shuts down for good, at once or after
+    // lingering a while, as a host that watches the committed configuration would stop it. Waiting for it to
+    // apply its own removal would not do: the leader stops replicating to it once the removal commits, and it
+    // may miss that last append.
     gone.removed = true
+    this.#memberIds = this.#memberIds.filter((id) => id !== gone.id)
+    for (const o of this.#observers) o.onRemoved?.(gone.id)
+    const linger = this.options.lingerMs > 0 && gone.up ? this.#lingerRng.int(this.options.lingerMs + 1) : 0
+    if (linger === 0) this.crash(gone.id)
+    else this.at(this.#now + linger, `stop ${gone.id}`, () => this.crash(gone.id))
   }
 
   #injectFault(): void {
@@ -720,13 +791,45 @@ export class Simulator {
     if (r.chance(o.healRate)) this.heal()
   }
 
+  #operatorHost(): OperatorHost {
+    const self = this
+    return {
+      get now() {
+        return self.#now
+      },
+      leader: () => this.leader(),
+      status: (id) => this.#upNode(id).raw.status(),
+      isUp: (id) => this.isUp(id),
+      reachable: (from, to) => this.network.blocked(from, to) === null,
+      committedConf: () => this.#committedConf,
+      spawn: () => {
+        if (this.#ids.length >= MAX_NODES) return null
+        let k = this.#ids.length + 1
+        while (this.#nodes.has(`n${k}`)) k++
+        const id = `n${k}`
+        this.#create(id, [])
+        return id
+      },
+      proposeConfChange: (at, c) => {
+        const n = this.#upNode(at)
+        this.#touch(n)
+        return n.raw.proposeConfChange(c)
+      },
+      transferLeadership: (from, to) => {
+        const n = this.#upNode(from)
+        this.#touch(n)
+        n.raw.transferLeadership(to)
+      },
+    }
+  }
+
   #workloadHost(): WorkloadHost {
     const self = this
     return {
       get now() {
         return self.#now
       },
-      nodeIds: () => this.#ids,
+      nodeIds: () => this.#memberIds,
       isUp: (id) => this.isUp(id),
       propose: (id, data) => {
         const n = this.#upNode(id)

@@ -51,8 +51,11 @@ export interface Disk {
   snapshot: Snapshot | undefined
 }
 
-/** How client reads are served: as `get` commands through the log, or by a ReadIndex round on the leader. */
-export type ReadMode = 'log' | 'readIndex'
+/**
+ * How client reads are served: as `get` commands through the log, by a ReadIndex round on the leader, or each
+ * read either way at random (`mixed`).
+ */
+export type ReadMode = 'log' | 'readIndex' | 'mixed'
 
 /**
  * Everything that shapes a run. Every field not given is drawn from the seed (see `resolveOptions`), and the
@@ -87,6 +90,8 @@ export interface SimOptions {
   snapshotEvery: number
   maxEntriesPerMsg: number
   maxInflightMsgs: number
+  /** Snapshots larger than this many characters travel in several InstallSnapshot chunks. */
+  snapshotChunkSize: number
   /** Random clients of the built-in workload (0 = none). */
   clients: number
   /** Keys the workload touches: k1..kN. */
@@ -98,6 +103,19 @@ export interface SimOptions {
   /** A request accepted by a leader but not answered by then is sent again (same client and seq). */
   retryMs: number
   readMode: ReadMode
+  /**
+   * Probability, every faultEveryMs while faults run, of starting a membership change when none is under way:
+   * add a node (learner, catch up, promote), remove a member (sometimes the leader), or replace a voter (add,
+   * then remove). See `operator.ts`.
+   */
+  membershipRate: number
+  /** Probability, every faultEveryMs while faults run, of asking the leader to hand over to a voter. */
+  transferRate: number
+  /**
+   * A removed node keeps running for a uniform [0, lingerMs] ms after its removal commits, then stops for good
+   * (0: it stops at once). Meanwhile it may not know it was removed, and campaign (thesis section 4.2.3).
+   */
+  lingerMs: number
 }
 
 /** Counters of a run. */
@@ -121,6 +139,16 @@ export interface SimStats {
   restarts: number
   partitions: number
   snapshots: number
+  /** Snapshots installed from a leader (a Ready carrying one). */
+  snapshotsInstalled: number
+  /** InstallSnapshot chunks delivered after the first of their snapshot (offset > 0). */
+  snapshotChunks: number
+  /** Nodes that joined the cluster empty and got their first state from a snapshot. */
+  joinedBySnapshot: number
+  /** Committed configuration entries (each counted once, when first applied). */
+  confChanges: number
+  /** Removed nodes that, while lingering, campaigned or led (seen only when an observer watches roles). */
+  lingerCampaigns: number
 }
 
 /** The events of the simulator. Times are virtual milliseconds; `seq` orders equal times. */
@@ -131,6 +159,7 @@ export type SimEvent =
   | { type: 'client'; time: number; seq: number; client: number; token: number }
   | { type: 'fault'; time: number; seq: number }
   | { type: 'call'; time: number; seq: number; label: string; fn: () => void }
+  | { type: 'operator'; time: number; seq: number }
 
 /**
  * Hooks the simulator calls while it runs; checkers attach here. Every hook is optional. Role changes are
@@ -146,6 +175,8 @@ export interface SimObserver {
   /** The node's state machine was replaced by a received snapshot. */
   onRestore?(node: NodeId, snapshot: Snapshot): void
   onCrash?(node: NodeId): void
+  /** The node's removal committed (it stops now, or after lingering). */
+  onRemoved?(node: NodeId): void
   /** A node started again from its disk (or for the first time, with an empty disk). */
   onRestart?(node: NodeId, disk: Disk): void
   /** After every event, once the simulator's state is consistent again. */

@@ -87,6 +87,9 @@ export class Workload {
   /** Requests answered, and requests given up on. */
   completed = 0
   timedOut = 0
+  /** Reads answered through a ReadIndex round, and through the log. */
+  readIndexReads = 0
+  logReads = 0
 
   readonly #host: WorkloadHost
   readonly #opts: WorkloadOptions
@@ -276,7 +279,8 @@ export class Workload {
     if (spec.value !== undefined) cmd.value = spec.value
     if (spec.expected !== undefined) cmd.expected = spec.expected
     c.data = encodeCommand(cmd)
-    c.viaReadIndex = spec.op === 'get' && this.#opts.readMode === 'readIndex'
+    const mode = this.#opts.readMode
+    c.viaReadIndex = spec.op === 'get' && (mode === 'readIndex' || (mode === 'mixed' && this.#rng.chance(0.5)))
     const op: HistoryOp = {
       id: ++this.#nextId,
       client: c.name,
@@ -341,6 +345,10 @@ export class Workload {
     op.complete = this.#host.now
     op.outcome = 'ok'
     op.result = result
+    if (op.op === 'get') {
+      if (c.viaReadIndex) this.readIndexReads++
+      else this.logReads++
+    }
     if (result.ok || op.op === 'cas') this.#seen.set(op.key, result.value)
     c.op = null
     this.completed++

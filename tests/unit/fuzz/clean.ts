@@ -1,6 +1,8 @@
-import { expect } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runFuzzSeed } from '../../../src/sim/fuzz.ts'
 import { formatViolation } from '../../../src/check/safety.ts'
+import { MAX_VOTERS } from '../../../src/sim/options.ts'
+import type { OperatorStats } from '../../../src/sim/operator.ts'
 
 /** Totals over a batch of seeds, to show that the checks were not vacuous. */
 export interface Totals {
@@ -22,6 +24,22 @@ export interface Totals {
   clientOps: number
   clientOk: number
   inconclusive: number
+  /** Membership changes and transfers, summed over seeds (minVoters/maxVoters: seeds that reached 1 and MAX_VOTERS). */
+  operator: OperatorStats
+  snapshotsInstalled: number
+  snapshotChunks: number
+  joinedBySnapshot: number
+  confChanges: number
+  /** Removed nodes that campaigned (or led) while lingering, and seeds where removed nodes linger. */
+  lingerCampaigns: number
+  lingerOn: number
+  /** Client reads answered through ReadIndex and through the log. */
+  readIndexReads: number
+  logReads: number
+  /** Seeds with membership changes on, with transfers on, and by read mode. */
+  membershipOn: number
+  transfersOn: number
+  readModes: Record<string, number>
   /** Seeds whose options had each feature on. */
   preVote: number
   checkQuorum: number
@@ -52,6 +70,40 @@ export function runClean(from: number, count: number, ticks: number): Totals {
     clientOps: 0,
     clientOk: 0,
     inconclusive: 0,
+    operator: {
+      adds: 0,
+      removes: 0,
+      replaces: 0,
+      proposals: 0,
+      refused: 0,
+      learnersAdded: 0,
+      promotions: 0,
+      promotedLagging: 0,
+      gaveUp: 0,
+      votersRemoved: 0,
+      leadersRemoved: 0,
+      learnersRemoved: 0,
+      replacements: 0,
+      minVoters: 0,
+      maxVoters: 0,
+      transfers: 0,
+      transfersToUnlikely: 0,
+      transfersCompleted: 0,
+      transfersAborted: 0,
+      transfersOther: 0,
+      transfersRefused: 0,
+    },
+    snapshotsInstalled: 0,
+    snapshotChunks: 0,
+    joinedBySnapshot: 0,
+    confChanges: 0,
+    lingerCampaigns: 0,
+    lingerOn: 0,
+    readIndexReads: 0,
+    logReads: 0,
+    membershipOn: 0,
+    transfersOn: 0,
+    readModes: {},
     preVote: 0,
     checkQuorum: 0,
     nodes: {},
@@ -64,6 +116,25 @@ export function runClean(from: number, count: number, ticks: number): Totals {
     expect(r.liveness.start).toBeGreaterThan(0)
     expect(r.liveness.leaderAt).not.toBeNull()
     expect(r.liveness.commitAt).not.toBeNull()
+    // Membership changes kept between 1 and MAX_VOTERS voters.
+    expect(r.operator.minVoters).toBeGreaterThanOrEqual(1)
+    expect(r.operator.maxVoters).toBeLessThanOrEqual(MAX_VOTERS)
+    for (const k of Object.keys(t.operator) as (keyof OperatorStats)[]) {
+      if (k === 'minVoters') t.operator.minVoters += r.operator.minVoters === 1 ? 1 : 0
+      else if (k === 'maxVoters') t.operator.maxVoters += r.operator.maxVoters === MAX_VOTERS ? 1 : 0
+      else t.operator[k] += r.operator[k]
+    }
+    t.snapshotsInstalled += r.stats.snapshotsInstalled
+    t.snapshotChunks += r.stats.snapshotChunks
+    t.joinedBySnapshot += r.stats.joinedBySnapshot
+    t.confChanges += r.stats.confChanges
+    t.lingerCampaigns += r.stats.lingerCampaigns
+    if (r.options.lingerMs > 0) t.lingerOn++
+    t.readIndexReads += r.reads.readIndex
+    t.logReads += r.reads.log
+    if (r.options.membershipRate > 0) t.membershipOn++
+    if (r.options.transferRate > 0) t.transfersOn++
+    t.readModes[r.options.readMode] = (t.readModes[r.options.readMode] ?? 0) + 1
     t.seeds++
     t.events += r.stats.events
     t.elections += r.safety.elections
@@ -112,4 +183,55 @@ export function expectNotVacuous(t: Totals): void {
   expect(t.checkQuorum).toBeGreaterThan(0)
   expect(t.checkQuorum).toBeLessThan(n)
   expect(Object.keys(t.nodes).sort()).toEqual(['3', '5', '7'])
+
+  // Membership changes: nodes joined empty (some through a snapshot), were promoted, voters left (leaders
+  // too), voters were replaced, learners were removed again; clusters shrank to one voter and grew to seven.
+  const op = t.operator
+  expect(t.membershipOn).toBeGreaterThan(n / 2)
+  expect(t.membershipOn).toBeLessThan(n)
+  expect(t.confChanges).toBeGreaterThan(5 * n)
+  expect(op.learnersAdded).toBeGreaterThan(2 * n)
+  expect(op.promotions).toBeGreaterThan(2 * n)
+  expect(op.promotedLagging).toBeGreaterThan(0)
+  expect(op.votersRemoved).toBeGreaterThan(2 * n)
+  expect(op.leadersRemoved).toBeGreaterThan(n / 2)
+  expect(op.learnersRemoved).toBeGreaterThan(n / 20)
+  expect(op.replacements).toBeGreaterThan(n / 2)
+  expect(t.joinedBySnapshot).toBeGreaterThan(n)
+  expect(t.snapshotsInstalled).toBeGreaterThan(t.joinedBySnapshot)
+  expect(t.snapshotChunks).toBeGreaterThan(t.snapshotsInstalled) // snapshots in several chunks, with loss and reordering
+  expect(op.minVoters).toBeGreaterThan(0)
+  expect(op.maxVoters).toBeGreaterThan(n / 10)
+  // Removed nodes that linger before they stop, not knowing they were removed, campaign (thesis section 4.2.3).
+  expect(t.lingerOn).toBeGreaterThan(n / 4)
+  expect(t.lingerOn).toBeLessThan(n)
+  expect(t.lingerCampaigns).toBeGreaterThan(0)
+  // Leadership transfers: most completed, some were aimed at a voter that could not take over and aborted.
+  expect(t.transfersOn).toBeGreaterThan(n / 2)
+  expect(op.transfers).toBeGreaterThan(n)
+  expect(op.transfersCompleted).toBeGreaterThan(op.transfers / 2)
+  expect(op.transfersToUnlikely).toBeGreaterThan(0)
+  expect(op.transfersAborted).toBeGreaterThan(0)
+  // Reads: both through ReadIndex and through the log, in every read mode.
+  expect(Object.keys(t.readModes).sort()).toEqual(['log', 'mixed', 'readIndex'])
+  expect(t.readIndexReads).toBeGreaterThan(20 * n)
+  expect(t.logReads).toBeGreaterThan(20 * n)
+}
+
+/** Seeds per CI file, ticks per seed, and files: CI runs FILES * SEEDS_PER_FILE seeds of the default profile. */
+export const SEEDS_PER_FILE = 75
+export const CI_TICKS = 2000
+
+/**
+ * One CI file's share of the seeds: file `k` (from 1) runs seeds ((k - 1) * SEEDS_PER_FILE, k * SEEDS_PER_FILE].
+ * Several files, so that vitest can run them in parallel workers.
+ */
+export function fuzzFile(k: number): void {
+  const from = (k - 1) * SEEDS_PER_FILE + 1
+  const to = from + SEEDS_PER_FILE - 1
+  describe(`fuzz, seeds ${from}..${to}`, () => {
+    it(`finds no violation in ${SEEDS_PER_FILE} seeds x ${CI_TICKS} ticks, and faults, membership changes, transfers and reads all happened`, () => {
+      expectNotVacuous(runClean(from, SEEDS_PER_FILE, CI_TICKS))
+    }, 600_000)
+  })
 }

@@ -106,6 +106,13 @@ class FrozenClock extends Wrapper {
   override tick(): void {}
 }
 
+/**
+ * A joining node bootstrapped wrongly: given no peers (it should wait to be contacted), it starts as a cluster of
+ * its own, elects itself and commits its own entries (the classic mistake of starting a new member with a
+ * configuration that names only itself).
+ */
+export const selfBootstrap: NodeFactory = (c, p) => new Wrapper(c.peers.length === 0 ? { ...c, peers: [c.id] } : c, p)
+
 export const rewritingLeader: NodeFactory = (c, p) => new RewritingLeader(c, p)
 export const doubleApplier: NodeFactory = (c, p) => new DoubleApplier(c, p)
 export const frozenClock: NodeFactory = (c, p) => new FrozenClock(c, p)

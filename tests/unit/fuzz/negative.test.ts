@@ -3,7 +3,7 @@ import { runFuzzSeed, type FuzzResult, type FuzzRunOptions } from '../../../src/
 import { defaultNetworkConfig } from '../../../src/sim/network.ts'
 import { formatViolation, type Property } from '../../../src/check/safety.ts'
 import type { SimOptions } from '../../../src/sim/types.ts'
-import { doubleApplier, frozenClock, honest, rewritingLeader } from './liars.ts'
+import { doubleApplier, frozenClock, honest, rewritingLeader, selfBootstrap } from './liars.ts'
 
 /**
  * Every checker must be able to fail: a broken core (an unsafe switch, or a lying wrapper) must make it report
@@ -131,6 +131,16 @@ describe('a broken core is caught, and the same seeds are clean without the bug'
   it('a node that applies an entry twice breaks apply order', () => {
     const f = expectFound(search({ nodeFactory: doubleApplier }, 'ApplyOrder', 10, 1000), 'ApplyOrder')
     expectCleanUpTo(f.seed, 1000, {}, { nodeFactory: honest })
+  })
+
+  it('a joining node that bootstraps a cluster of its own breaks Election Safety or State Machine Safety', () => {
+    const profile: Partial<SimOptions> = { membershipRate: 0.3 }
+    const found = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seed) => runFuzzSeed({ seed, ticks: 1000, overrides: profile, stopOnFirst: false, nodeFactory: selfBootstrap }))
+    const broken = found.filter((r) => r.violations.some((v) => v.property === 'ElectionSafety' || v.property === 'StateMachineSafety'))
+    // Only when the leader does not reach the new node before its election timeout (5 of these 10 seeds).
+    expect(broken.length).toBeGreaterThanOrEqual(3)
+    expect(broken.every((r) => r.stats.confChanges > 0)).toBe(true)
+    expectCleanUpTo(10, 1000, profile, { nodeFactory: honest })
   })
 
   it('nodes that never time out break liveness', () => {

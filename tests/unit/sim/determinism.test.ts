@@ -41,6 +41,17 @@ describe('determinism', () => {
     expect(hashes.size).toBe(10)
   })
 
+  it('a run with membership changes, transfers and ReadIndex reads replays exactly from its seed', () => {
+    const a = runFuzzSeed({ seed: 7, ticks: 1500, linearizability: false })
+    expect(a.stats.confChanges).toBeGreaterThan(3)
+    expect(a.operator.transfers).toBeGreaterThan(0)
+    expect(a.reads.readIndex).toBeGreaterThan(0)
+    const b = runFuzzSeed({ seed: 7, ticks: 1500, linearizability: false })
+    expect(b.hash).toBe(a.hash)
+    expect(b.operator).toEqual(a.operator)
+    expect(b.stats).toEqual(a.stats)
+  })
+
   it('observers do not change the run', () => {
     const plain = new Simulator({ seed: 5, clients: 2 })
     const watched = new Simulator({ seed: 5, clients: 2 })
@@ -67,15 +78,29 @@ describe('options', () => {
     const line = formatOptions(resolveOptions({ seed: 1234, unsafe: { commitOldTermEntries: true } }))
     expect(line).not.toContain('\n')
     expect(line.startsWith('seed=1234 ')).toBe(true)
-    for (const k of ['nodes=', 'electionTick=', 'drop=', 'dup=', 'reorder=', 'disk=', 'crash=', 'partition=', 'preVote=', 'snapshotEvery=']) {
+    for (const k of ['nodes=', 'electionTick=', 'drop=', 'dup=', 'reorder=', 'disk=', 'crash=', 'partition=', 'preVote=', 'snapshotEvery=', 'reads=', 'membership=', 'transfer=', 'linger=']) {
       expect(line).toContain(k)
     }
     expect(line).toContain('unsafe=commitOldTermEntries')
   })
 
+  it('draw membership changes, transfers, lingering and the read mode from the seed; scenarios turn them off', () => {
+    const drawn = [...Array(200).keys()].map((s) => resolveOptions({ seed: s + 1 }))
+    expect(new Set(drawn.map((o) => o.readMode))).toEqual(new Set(['log', 'readIndex', 'mixed']))
+    const on = drawn.filter((o) => o.membershipRate > 0).length
+    expect(on).toBeGreaterThan(150)
+    expect(on).toBeLessThan(200)
+    expect(drawn.filter((o) => o.transferRate > 0).length).toBeGreaterThan(140)
+    expect(drawn.filter((o) => o.lingerMs > 0).length).toBeGreaterThan(60)
+    const calm = scenarioOptions(3)
+    expect([calm.membershipRate, calm.transferRate, calm.lingerMs, calm.readMode]).toEqual([0, 0, 0, 'log'])
+  })
+
   it('reject nonsense', () => {
     expect(() => resolveOptions({ seed: 1, electionTick: 2, heartbeatTick: 2 })).toThrow(/heartbeatTick/)
     expect(() => resolveOptions({ seed: 1, crashRate: 2 })).toThrow(/crashRate/)
+    expect(() => resolveOptions({ seed: 1, membershipRate: -1 })).toThrow(/membershipRate/)
+    expect(() => resolveOptions({ seed: 1, lingerMs: -5 })).toThrow(/lingerMs/)
     expect(() => scenarioOptions(1, { diskMinMs: 5, diskMaxMs: 1 })).toThrow(/disk/)
   })
 })
