@@ -122,8 +122,9 @@ const CATCH_UP_ELECTIONS = 20
  */
 const LAG_OK = 16
 
-export class Operator {
-  readonly stats: OperatorStats = {
+/** All counters at zero (also used to sum the statistics of many runs). */
+export function emptyOperatorStats(): OperatorStats {
+  return {
     adds: 0,
     removes: 0,
     replaces: 0,
@@ -146,6 +147,10 @@ export class Operator {
     transfersOther: 0,
     transfersRefused: 0,
   }
+}
+
+export class Operator {
+  readonly stats: OperatorStats = emptyOperatorStats()
 
   readonly #host: OperatorHost
   readonly #opts: OperatorOptions

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { runFuzzSeed } from '../../../src/sim/fuzz.ts'
 import { formatViolation } from '../../../src/check/safety.ts'
 import { MAX_VOTERS } from '../../../src/sim/options.ts'
-import type { OperatorStats } from '../../../src/sim/operator.ts'
+import { emptyOperatorStats, type OperatorStats } from '../../../src/sim/operator.ts'
 
 /** Totals over a batch of seeds, to show that the checks were not vacuous. */
 export interface Totals {
@@ -70,29 +70,7 @@ export function runClean(from: number, count: number, ticks: number): Totals {
     clientOps: 0,
     clientOk: 0,
     inconclusive: 0,
-    operator: {
-      adds: 0,
-      removes: 0,
-      replaces: 0,
-      proposals: 0,
-      refused: 0,
-      learnersAdded: 0,
-      promotions: 0,
-      promotedLagging: 0,
-      gaveUp: 0,
-      votersRemoved: 0,
-      leadersRemoved: 0,
-      learnersRemoved: 0,
-      replacements: 0,
-      minVoters: 0,
-      maxVoters: 0,
-      transfers: 0,
-      transfersToUnlikely: 0,
-      transfersCompleted: 0,
-      transfersAborted: 0,
-      transfersOther: 0,
-      transfersRefused: 0,
-    },
+    operator: emptyOperatorStats(),
     snapshotsInstalled: 0,
     snapshotChunks: 0,
     joinedBySnapshot: 0,
