@@ -77,7 +77,7 @@ const ENTRY_KINDS = new Set(['command', 'noop', 'config'])
  */
 function wellFormed(m: Message): boolean {
   if (!isOptIndex(m.index) || !isOptIndex(m.logTerm) || !isOptIndex(m.commit)) return false
-  if (!isOptIndex(m.rejectHint) || !isOptIndex(m.hintTerm) || !isOptIndex(m.offset)) return false
+  if (!isOptIndex(m.rejectHint) || !isOptIndex(m.hintTerm) || !isOptIndex(m.offset) || !isOptIndex(m.lastIndex)) return false
   if (m.type === 'MsgApp') {
     if (!isIndex(m.index) || !isIndex(m.logTerm)) return false
     if (m.entries === undefined) return true
@@ -723,6 +723,17 @@ export class Raft {
         if (m.reject) {
           let hint = typeof m.rejectHint === 'number' ? m.rejectHint : index
           if (typeof m.hintTerm === 'number' && m.hintTerm > 0) hint = this.log.findConflictByTerm(hint, m.hintTerm)
+          if (index <= pr.match && typeof m.lastIndex === 'number' && m.lastIndex < index) {
+            // The follower lacks an entry it had acknowledged: it lost its disk (volatile storage or a wiped disk,
+            // which Raft itself assumes never happens). Forget what we believed it holds and probe from its hint;
+            // lowering a match never lowers the commit index. A stale duplicate of an old rejection lands here too
+            // and only costs a few probes.
+            pr.match = 0
+            pr.becomeProbe()
+            pr.next = Math.max(1, Math.min(hint, m.lastIndex) + 1)
+            this.sendAppend(m.from)
+            return
+          }
           if (pr.maybeDecrTo(index, hint)) {
             if (pr.state === 'replicate') pr.becomeProbe()
             this.sendAppend(m.from)
@@ -829,6 +840,12 @@ export class Raft {
         const r: Message = { type: 'MsgHeartbeatResp', from: this.id, to: m.from, term: this.term }
         if (typeof m.context === 'string') r.context = m.context
         this.send(r)
+        if (typeof m.commit === 'number' && m.commit > this.log.lastIndex()) {
+          // The leader counts entries up to m.commit as ours, but we do not have them: our disk was lost. Say so,
+          // or an idle leader would never send them again.
+          const last = this.log.lastIndex()
+          this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: m.commit, reject: true, rejectHint: last, hintTerm: this.log.term(last) ?? 0, lastIndex: last })
+        }
         return
       }
       case 'MsgSnap':
@@ -890,6 +907,7 @@ export class Raft {
       reject: true,
       rejectHint: hintIndex,
       hintTerm,
+      lastIndex: this.log.lastIndex(),
     })
   }
 

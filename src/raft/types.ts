@@ -56,7 +56,8 @@ export interface SnapshotMeta {
 /**
  * A Raft message. Plain data only. Which optional fields are set depends on `type`:
  * - MsgApp: index/logTerm (of the entry before `entries`), entries, commit.
- * - MsgAppResp: index (last index now matching, or the rejected prev index), reject, rejectHint/hintTerm.
+ * - MsgAppResp: index (last index now matching, or the rejected prev index), reject, rejectHint/hintTerm, and on a
+ *   rejection lastIndex (the follower's last index: below an index it had acknowledged means its disk was lost).
  * - MsgHeartbeat / MsgHeartbeatResp: commit; context (a ReadIndex round, when set).
  * - MsgVote / MsgPreVote: index/logTerm of the candidate's last entry; transfer when caused by MsgTimeoutNow.
  * - MsgVoteResp / MsgPreVoteResp: reject.
@@ -75,6 +76,7 @@ export interface Message {
   reject?: boolean
   rejectHint?: number
   hintTerm?: number
+  lastIndex?: number
   context?: string
   transfer?: boolean
   snapshot?: SnapshotMeta
