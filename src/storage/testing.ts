@@ -27,61 +27,64 @@ function finished(tx: IDBTransaction): Promise<void> {
 }
 
 /**
- * Create `raftlab/<cluster>/<node>` as a version-1 database (no checksums, no schema record) holding exactly
- * `contents`, written as given (so a test can store v1 data that is malformed). Fails if it already exists.
+ * Create `raftlab/<cluster>/<node>` at an old schema `version` with the node stores, letting `fill` write the
+ * records inside the creating transaction. Fails if the database already exists.
  */
-export async function createV1DatabaseForTest(
+async function createOldDatabase(
   cluster: string,
   node: string,
-  contents: { hardState?: HardState; entries?: Entry[]; snapshot?: Snapshot },
+  version: number,
+  fill: (tx: IDBTransaction) => void,
   opts?: StorageOptions,
 ): Promise<void> {
-  const factory = getFactory(opts)
-  const open = factory.open(nodeDbName(cluster, node), 1)
+  const open = getFactory(opts).open(nodeDbName(cluster, node), version)
   let created = false
   open.onupgradeneeded = (event) => {
     if (event.oldVersion !== 0) return
     created = true
     const db = open.result
     for (const name of NODE_STORES) db.createObjectStore(name)
-    const tx = open.transaction as IDBTransaction
-    if (contents.hardState) tx.objectStore('meta').put(contents.hardState, 'hardState')
-    if (contents.snapshot) tx.objectStore('snapshot').put(contents.snapshot, 'latest')
-    for (const e of contents.entries ?? []) tx.objectStore('log').put(e, e.index)
+    fill(open.transaction as IDBTransaction)
   }
   const db = await request(open)
   db.close()
-  if (!created) throw new Error(`createV1DatabaseForTest: ${nodeDbName(cluster, node)} already exists`)
+  if (!created) throw new Error(`creating a version-${version} database: ${nodeDbName(cluster, node)} already exists`)
+}
+
+/**
+ * Create `raftlab/<cluster>/<node>` as a version-1 database (no checksums, no schema record) holding exactly
+ * `contents`, written as given (so a test can store v1 data that is malformed). Fails if it already exists.
+ */
+export function createV1DatabaseForTest(
+  cluster: string,
+  node: string,
+  contents: { hardState?: HardState; entries?: Entry[]; snapshot?: Snapshot },
+  opts?: StorageOptions,
+): Promise<void> {
+  return createOldDatabase(cluster, node, 1, (tx) => {
+    if (contents.hardState) tx.objectStore('meta').put(contents.hardState, 'hardState')
+    if (contents.snapshot) tx.objectStore('snapshot').put(contents.snapshot, 'latest')
+    for (const e of contents.entries ?? []) tx.objectStore('log').put(e, e.index)
+  }, opts)
 }
 
 /**
  * Create `raftlab/<cluster>/<node>` as a version-2 database: one sealed record per log entry, sealed hard state
  * and snapshot, and a schema record naming `schemaNode` (default `node`). Fails if it already exists.
  */
-export async function createV2DatabaseForTest(
+export function createV2DatabaseForTest(
   cluster: string,
   node: string,
   contents: { hardState?: HardState; entries?: Entry[]; snapshot?: Snapshot; schemaNode?: string },
   opts?: StorageOptions,
 ): Promise<void> {
-  const factory = getFactory(opts)
-  const open = factory.open(nodeDbName(cluster, node), 2)
-  let created = false
-  open.onupgradeneeded = (event) => {
-    if (event.oldVersion !== 0) return
-    created = true
-    const db = open.result
-    for (const name of NODE_STORES) db.createObjectStore(name)
-    const tx = open.transaction as IDBTransaction
+  return createOldDatabase(cluster, node, 2, (tx) => {
     const meta = tx.objectStore('meta')
     meta.put(sealSchema({ version: 2, node: contents.schemaNode ?? node }), 'schema')
     if (contents.hardState) meta.put(sealHardState(contents.hardState), 'hardState')
     if (contents.snapshot) tx.objectStore('snapshot').put(sealSnapshot(contents.snapshot), 'latest')
     for (const e of contents.entries ?? []) tx.objectStore('log').put(sealEntry(e), e.index)
-  }
-  const db = await request(open)
-  db.close()
-  if (!created) throw new Error(`createV2DatabaseForTest: ${nodeDbName(cluster, node)} already exists`)
+  }, opts)
 }
 
 /**

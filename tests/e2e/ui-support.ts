@@ -8,19 +8,12 @@ import type { ClusterRuntime } from '../../src/cluster/runtime.ts'
 import type { Lab } from '../../src/ui/state/lab.svelte.ts'
 import type { GraphView } from '../../src/ui/graph/graph.ts'
 
+export { watchErrors } from './helpers.ts'
+
 /** What the page exposes (see src/main.ts and src/ui/LabApp.svelte). */
 export interface Handle {
   runtime: ClusterRuntime
   ui: { lab: Lab; graph: GraphView | null }
-}
-
-export function watchErrors(page: Page): string[] {
-  const errors: string[] = []
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text())
-  })
-  page.on('pageerror', (e) => errors.push(String(e)))
-  return errors
 }
 
 /** Open the teaching app on cluster `name` (paused) and wait until the cluster runs and the graph is drawn. */

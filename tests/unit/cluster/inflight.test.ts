@@ -2,19 +2,10 @@ import { describe, it, expect } from 'vitest'
 import { Scheduler, type ClusterEvent, type ClusterSpec } from '../../../src/cluster/scheduler.ts'
 import { inprocFactory } from '../../../src/cluster/inproc.ts'
 import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { testSpec } from './spec.ts'
 
 function spec(): ClusterSpec {
-  return {
-    name: 'inflight',
-    seed: 5,
-    nodes: ['n1', 'n2', 'n3'],
-    params: { electionTick: 10, heartbeatTick: 2, preVote: true, checkQuorum: true },
-    tickMs: 10,
-    network: defaultNetworkConfig({ latency: 20, jitter: 0 }),
-    storage: 'volatile',
-    snapshotEvery: 0,
-    clientTimeoutMs: 2000,
-  }
+  return testSpec({ name: 'inflight', seed: 5, network: defaultNetworkConfig({ latency: 20, jitter: 0 }), storage: 'volatile' })
 }
 
 /** Step until some message is on the wire. */

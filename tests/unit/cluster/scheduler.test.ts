@@ -2,21 +2,11 @@ import { describe, it, expect } from 'vitest'
 import { Scheduler, type ClusterSpec } from '../../../src/cluster/scheduler.ts'
 import { inprocFactory } from '../../../src/cluster/inproc.ts'
 import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { testSpec } from './spec.ts'
 import { checkLinearizability } from '../../../src/check/linearizability.ts'
 
 function spec(over: Partial<ClusterSpec> = {}): ClusterSpec {
-  return {
-    name: 'test',
-    seed: 42,
-    nodes: ['n1', 'n2', 'n3'],
-    params: { electionTick: 10, heartbeatTick: 2, preVote: true, checkQuorum: true },
-    tickMs: 10,
-    network: defaultNetworkConfig(),
-    storage: 'durable',
-    snapshotEvery: 0,
-    clientTimeoutMs: 2000,
-    ...over,
-  }
+  return testSpec(over)
 }
 
 async function leaderOf(s: Scheduler, until: number): Promise<string> {

@@ -8,21 +8,11 @@ import { Scheduler, type ClusterSpec } from '../../../src/cluster/scheduler.ts'
 import { inprocFactory } from '../../../src/cluster/inproc.ts'
 import { LoadGenerator } from '../../../src/cluster/workload.ts'
 import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { testSpec } from './spec.ts'
 import { checkLinearizability } from '../../../src/check/linearizability.ts'
 
 function spec(over: Partial<ClusterSpec> = {}): ClusterSpec {
-  return {
-    name: 'load',
-    seed: 3,
-    nodes: ['n1', 'n2', 'n3'],
-    params: { electionTick: 10, heartbeatTick: 2, preVote: true, checkQuorum: true },
-    tickMs: 10,
-    network: defaultNetworkConfig({ latency: 5, jitter: 6 }),
-    storage: 'durable',
-    snapshotEvery: 50,
-    clientTimeoutMs: 2000,
-    ...over,
-  }
+  return testSpec({ name: 'load', seed: 3, network: defaultNetworkConfig({ latency: 5, jitter: 6 }), snapshotEvery: 50, ...over })
 }
 
 /** Step one virtual instant at a time, as the Driver does (the generator resubmits between steps). */
