@@ -84,6 +84,9 @@ export class NodeHost {
   private reads = new Map<string, PendingRead>()
   private readyReads: PendingRead[] = []
   private persistedIndex = 0
+  /** A manual snapshot was asked for (request id `compactReq`); taken once the Ready loop is quiet. */
+  private compactPending = false
+  private compactReq = 0
   /** The hard state last written to disk. */
   private writtenHardState: HardState | undefined
   /**
@@ -211,9 +214,6 @@ export class NodeHost {
       }
     }
   }
-
-  private compactPending = false
-  private compactReq = 0
 
   private failure(id: number, e: unknown): Reply {
     if (e instanceof NotLeaderError) return { id, node: this.id, outcome: 'redirect', leader: e.leader, error: e.message }
