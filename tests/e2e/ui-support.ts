@@ -63,10 +63,19 @@ export async function nodePosition(page: Page, id: string): Promise<{ x: number;
 }
 
 export async function clickNode(page: Page, id: string, shift = false): Promise<void> {
-  const p = await nodePosition(page, id)
-  if (shift) await page.keyboard.down('Shift')
-  await page.mouse.click(p.x, p.y)
-  if (shift) await page.keyboard.up('Shift')
+  if (shift) {
+    const p = await nodePosition(page, id)
+    await page.keyboard.down('Shift')
+    await page.mouse.click(p.x, p.y)
+    await page.keyboard.up('Shift')
+    return
+  }
+  // Nodes glide to new places after a membership change: click where the node is now until it is selected.
+  await expect(async () => {
+    const p = await nodePosition(page, id)
+    await page.mouse.click(p.x, p.y)
+    expect(await js<string | null>(page, 'lab.selected')).toBe(id)
+  }).toPass({ timeout: 15_000 })
 }
 
 /**
