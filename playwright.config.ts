@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs'
 // Playwright cannot download its own browser on every machine; use a system Chromium when one is there.
 const systemChromium = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
 const base = '/raft-lab/'
+// PW_PORT lets several checkouts run their browser tests side by side.
+const port = Number(process.env.PW_PORT ?? 4173)
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -13,14 +15,14 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [['list'], ['json', { outputFile: 'reports/e2e.json' }]] : 'list',
   use: {
-    baseURL: `http://127.0.0.1:4173${base}`,
+    baseURL: `http://127.0.0.1:${port}${base}`,
     launchOptions: { chromiumSandbox: false, ...(systemChromium ? { executablePath: systemChromium } : {}) },
     trace: 'off',
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    command: `npx vite preview --base ${base} --host 127.0.0.1 --port 4173 --strictPort`,
-    url: `http://127.0.0.1:4173${base}`,
+    command: `npx vite preview --base ${base} --host 127.0.0.1 --port ${port} --strictPort`,
+    url: `http://127.0.0.1:${port}${base}`,
     reuseExistingServer: false,
     timeout: 60_000,
   },

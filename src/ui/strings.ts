@@ -8,7 +8,7 @@ import type { NodeId, Role } from '../raft/types.ts'
 import type { NodeState } from '../cluster/scheduler.ts'
 import type { DropReason } from '../sim/network.ts'
 import type { MsgKind } from './state/messages.ts'
-import type { Category, RoleCause, VoteRefusal } from './state/records.ts'
+import type { Category, VoteRefusal } from './state/records.ts'
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 const range = (from: number, to: number) => (from === to ? `${from}` : `${from}–${to}`)

@@ -11,7 +11,6 @@ import type {
   HostInput,
   HostOutput,
   LogDelta,
-  NodeEvent,
   NodeSummary,
   RaftParams,
   Recovery,
