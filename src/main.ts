@@ -5,6 +5,8 @@ import { workerFactory } from './cluster/worker-host.ts'
 import { clusterNameFromUrl, readLaunch, setupToSpec } from './ui/url.ts'
 import { bootRuntime } from './ui/boot.ts'
 import { LoadGenerator } from './cluster/workload.ts'
+import UpdatePrompt from './ui/update/UpdatePrompt.svelte'
+import { registerServiceWorker } from './ui/update/update.svelte.ts'
 
 const target = document.getElementById('app')
 if (!target) throw new Error('Raft Lab: #app element missing from index.html')
@@ -26,5 +28,9 @@ const launch = readLaunch(location.href)
 const app = mount(App, { target, props: { runtime, launch } })
 // Open (recover or create) the cluster after the first render, so the banner can show every step.
 void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName) } : {})
+
+// Offline after the first visit; a new version waits for the user's "Reload to update" (src/ui/update/).
+mount(UpdatePrompt, { target: document.body })
+void registerServiceWorker()
 
 export default app

@@ -400,6 +400,14 @@ export const en = {
     heartbeat: 'the heartbeat interval must be shorter than the election timeout.',
   },
 
+  /** The prompt shown when a new version of the app is installed and waiting (src/ui/update/). */
+  update: {
+    label: 'Update',
+    ready: 'A new version of Raft Lab is ready. It takes over when the page reloads, and a reload restarts the cluster as a crash of every node.',
+    reload: 'Reload to update',
+    later: 'Later',
+  },
+
   /** Sentences of the event log. */
   narrate: {
     roleTimer: (n: NodeId, role: string, term: number) => `${n}'s election timer fired: ${n} becomes ${role} for term ${term} and votes for itself`,
