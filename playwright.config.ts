@@ -1,8 +1,10 @@
-import { defineConfig } from '@playwright/test'
-import { existsSync } from 'node:fs'
+import { chromium, defineConfig } from '@playwright/test'
+import { findChromium, machine } from './scripts/browser.ts'
 
-// Playwright cannot download its own browser on every machine; use a system Chromium when one is there.
-const systemChromium = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
+// Playwright cannot download its own browser on every machine: CHROMIUM_PATH, else a system Chromium when one is
+// there, else Playwright's own (scripts/browser.ts, which `npm run test:e2e` runs first to set one up).
+const found = findChromium(machine(() => chromium.executablePath()))
+const systemChromium = found.ok ? found.executablePath : null
 const base = '/raft-lab/'
 // PW_PORT lets several checkouts run their browser tests side by side.
 const port = Number(process.env.PW_PORT ?? 4173)
