@@ -403,7 +403,7 @@ export const en = {
   /** The prompt shown when a new version of the app is installed and waiting (src/ui/update/). */
   update: {
     label: 'Update',
-    ready: 'A new version of Raft Lab is ready. It takes over when the page reloads, and a reload restarts the cluster as a crash of every node.',
+    ready: 'A new version of Raft Lab is ready. Updating reloads the page, which restarts the cluster as a crash of every node.',
     reload: 'Reload to update',
     later: 'Later',
   },

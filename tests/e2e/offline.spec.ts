@@ -6,6 +6,7 @@
 import { test, expect, type Page } from '@playwright/test'
 import { openLab, waitLeader, waitReady, fastForward, watchErrors } from './ui-support.ts'
 import { serveDist } from './static-server.ts'
+import { en } from '../../src/ui/strings.ts'
 
 /** Wait until the service worker is active (its install, the precache, is complete); returns its scope and URL. */
 function swReady(page: Page): Promise<{ scope: string; script: string }> {
@@ -75,7 +76,7 @@ test('a new version waits for "Reload to update" and never takes over a running 
       await (await navigator.serviceWorker.getRegistration())!.update()
     })
     await expect(prompt).toBeVisible()
-    await expect(prompt).toContainText('A new version of Raft Lab is ready')
+    await expect(prompt).toContainText(en.update.ready)
     // The cluster keeps running the old code: the page was not reloaded and the new worker still waits.
     await fastForward(page, 3000)
     await waitLeader(page)
@@ -86,15 +87,17 @@ test('a new version waits for "Reload to update" and never takes over a running 
     expect(state).toEqual({ marker: 1, waiting: true })
 
     // "Later" hides the prompt; the new version still waits.
-    await prompt.getByRole('button', { name: 'Later' }).click()
+    await prompt.getByRole('button', { name: en.update.later }).click()
     await expect(prompt).toHaveCount(0)
+    // A plain reload keeps the old version: the new one still waits, and the prompt is back.
     await page.reload()
     await waitReady(page)
     await expect(prompt).toBeVisible()
+    expect(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())!.waiting)).toBe(true)
 
     // Only the button lets it take over: the page reloads under the new worker.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 2))
-    await prompt.getByRole('button', { name: 'Reload to update' }).click()
+    await prompt.getByRole('button', { name: en.update.reload }).click()
     await page.waitForFunction(() => (window as unknown as { marker?: number }).marker === undefined)
     await waitReady(page)
     const after = await page.evaluate(async () => {
