@@ -421,13 +421,18 @@ export class Raft {
     return true
   }
 
+  /**
+   * Send the follower the next chunk of its snapshot. A transfer under way goes on with the snapshot it began with,
+   * even when a compaction has since replaced the log's latest one (as etcd keeps sending the snapshot it started):
+   * restarting it with every compaction, a slow transfer would never finish. The newer snapshot follows if needed.
+   */
   private sendSnapshot(to: NodeId, pr: Progress): boolean {
-    const snap = this.log.snapshot
-    if (!snap) return false
-    if (pr.state !== 'snapshot' || pr.pendingSnapshot !== snap.index) {
-      pr.becomeSnapshot(snap.index)
+    if (pr.state !== 'snapshot' || pr.snapshot === null) {
+      const snap = this.log.snapshot
+      if (!snap) return false
+      pr.becomeSnapshot(snap)
     }
-    this.sendSnapshotChunk(to, pr, snap)
+    this.sendSnapshotChunk(to, pr, pr.snapshot!)
     return true
   }
 
@@ -769,8 +774,7 @@ export class Raft {
         if (pr.state === 'replicate' && pr.inflights.length >= pr.maxInflight) pr.freeFirst()
         if (pr.state === 'snapshot') {
           // Retransmit the chunk the follower is waiting for (it or its answer may have been lost).
-          if (this.log.snapshot && this.log.snapshot.index === pr.pendingSnapshot) this.sendSnapshotChunk(m.from, pr, this.log.snapshot)
-          else this.sendSnapshot(m.from, pr)
+          this.sendSnapshot(m.from, pr)
         } else if (pr.match < this.log.lastIndex()) {
           this.sendAppend(m.from)
         }
@@ -779,12 +783,8 @@ export class Raft {
       }
       case 'MsgSnapResp': {
         pr.recentActive = true
-        if (pr.state !== 'snapshot' || m.index !== pr.pendingSnapshot) return
-        const snap = this.log.snapshot
-        if (!snap || snap.index !== pr.pendingSnapshot) {
-          this.sendSnapshot(m.from, pr)
-          return
-        }
+        const snap = pr.snapshot
+        if (pr.state !== 'snapshot' || snap === null || m.index !== snap.index) return
         if (m.reject) {
           pr.becomeProbe()
           this.sendAppend(m.from)
