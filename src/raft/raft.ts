@@ -159,6 +159,8 @@ export class Raft {
   /** ReadIndex requests waiting for the first commit of this leader's term. */
   private readsAwaitingCommit: string[] = []
   readStates: ReadState[] = []
+  /** Contexts of ReadIndex requests dropped on stepping down, not yet handed out in a Ready. */
+  failedReads: string[] = []
   private incoming: IncomingSnapshot | null = null
 
   constructor(c: RaftConfig) {
@@ -342,6 +344,10 @@ export class Raft {
     this.votes = new Map()
     this.prs = new Map()
     this.tracksPrevious = false
+    // A leader that steps down can confirm none of its pending reads: say so, so that their clients retry at
+    // the new leader at once instead of waiting for a timeout (etcd drops them silently).
+    for (const r of this.pendingReads) this.failedReads.push(r.ctx)
+    for (const ctx of this.readsAwaitingCommit) this.failedReads.push(ctx)
     this.pendingReads = []
     this.readsAwaitingCommit = []
     this.pendingBcast = false

@@ -91,6 +91,15 @@ export interface ReadState {
   index: number
 }
 
+/**
+ * A ReadIndex request that will never be answered: the node stopped leading before it could confirm the read.
+ * `leader` is the node it now believes leads (null when it does not know): the client retries there.
+ */
+export interface ReadFailure {
+  ctx: string
+  leader: NodeId | null
+}
+
 export interface SoftState {
   role: Role
   leader: NodeId | null
@@ -114,6 +123,8 @@ export interface Ready {
   messages: Message[]
   /** ReadIndex answers (see RawNode.readIndex). */
   readStates?: ReadState[]
+  /** ReadIndex requests dropped because this node stopped leading: answer their clients "not leader" at once. */
+  readFailures?: ReadFailure[]
 }
 
 /**
