@@ -25,6 +25,8 @@ export class Progress {
    * leader's latest snapshot, and a transfer that started must be able to finish (a newer one goes after it).
    */
   snapshot: Snapshot | null = null
+  /** The highest `seen` of the follower's acknowledgements (see Message.seen). */
+  ackSeen = 0
   /** Heard from since the last check-quorum round. */
   recentActive = true
 

@@ -78,6 +78,7 @@ const ENTRY_KINDS = new Set(['command', 'noop', 'config'])
 function wellFormed(m: Message): boolean {
   if (!isOptIndex(m.index) || !isOptIndex(m.logTerm) || !isOptIndex(m.commit)) return false
   if (!isOptIndex(m.rejectHint) || !isOptIndex(m.hintTerm) || !isOptIndex(m.offset) || !isOptIndex(m.lastIndex)) return false
+  if (!isOptIndex(m.seq) || !isOptIndex(m.seen)) return false
   if (m.type === 'MsgApp') {
     if (!isIndex(m.index) || !isIndex(m.logTerm)) return false
     if (m.entries === undefined) return true
@@ -162,6 +163,11 @@ export class Raft {
   /** Contexts of ReadIndex requests dropped on stepping down, not yet handed out in a Ready. */
   failedReads: string[] = []
   private incoming: IncomingSnapshot | null = null
+  /** Leader: the last seq given to a MsgApp, MsgHeartbeat or MsgSnap of this term (see Message.seq). */
+  private sentSeq = 0
+  /** Follower: the highest seq processed from the leader of term `seenTerm` (see Message.seen). */
+  private seen = 0
+  private seenTerm = 0
 
   constructor(c: RaftConfig) {
     if (!c.id) throw new Error('config.id is required')
@@ -351,6 +357,7 @@ export class Raft {
     this.pendingReads = []
     this.readsAwaitingCommit = []
     this.pendingBcast = false
+    this.sentSeq = 0
   }
 
   becomeFollower(term: number, lead: NodeId | null): void {
@@ -397,6 +404,8 @@ export class Raft {
   // ---------------------------------------------------------------- sending
 
   private send(m: Message): void {
+    if (this.role === 'leader' && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap')) m.seq = ++this.sentSeq
+    else if (m.type === 'MsgAppResp' && this.seenTerm === m.term && this.seen > 0) m.seen = this.seen
     this.msgs.push(m)
   }
 
@@ -735,10 +744,14 @@ export class Raft {
           let hint = typeof m.rejectHint === 'number' ? m.rejectHint : index
           if (typeof m.hintTerm === 'number' && m.hintTerm > 0) hint = this.log.findConflictByTerm(hint, m.hintTerm)
           if (index <= pr.match && typeof m.lastIndex === 'number' && m.lastIndex < index) {
-            // The follower lacks an entry it had acknowledged: it lost its disk (volatile storage or a wiped disk,
-            // which Raft itself assumes never happens). Forget what we believed it holds and probe from its hint;
-            // lowering a match never lowers the commit index. A stale duplicate of an old rejection lands here too
-            // and only costs a few probes.
+            // The follower lacks an entry it had acknowledged. Either it lost its disk (volatile storage or a
+            // wiped disk, which Raft itself assumes never happens), or this is an old rejection, sent while it was
+            // short, that the network duplicated or delayed. etcd drops it (index <= match: stale). Only a
+            // rejection that answers something we sent after the follower's last acknowledgement proves the loss
+            // (see Message.seen); anything else must not lower match.
+            if (typeof m.seen !== 'number' || m.seen <= pr.ackSeen) return
+            // Lost: forget what we believed it holds and probe from its hint; lowering a match never lowers the
+            // commit index.
             pr.match = 0
             pr.becomeProbe()
             pr.next = Math.max(1, Math.min(hint, m.lastIndex) + 1)
@@ -751,6 +764,7 @@ export class Raft {
           }
           return
         }
+        if (typeof m.seen === 'number' && m.seen > pr.ackSeen) pr.ackSeen = m.seen
         const oldPaused = pr.isPaused()
         if (pr.maybeUpdate(index)) {
           if (pr.state === 'probe') pr.becomeReplicate()
@@ -831,6 +845,13 @@ export class Raft {
   }
 
   private stepFollower(m: Message): void {
+    if (typeof m.seq === 'number' && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap')) {
+      if (this.seenTerm !== this.term) {
+        this.seenTerm = this.term
+        this.seen = 0
+      }
+      if (m.seq > this.seen) this.seen = m.seq
+    }
     switch (m.type) {
       case 'MsgApp':
         this.electionElapsed = 0

@@ -63,6 +63,11 @@ export interface SnapshotMeta {
  * - MsgVoteResp / MsgPreVoteResp: reject.
  * - MsgSnap: snapshot (metadata), offset, data (one chunk), done (last chunk).
  * - MsgSnapResp: index (the snapshot's), offset (chars received so far), reject.
+ * - MsgApp, MsgHeartbeat and MsgSnap also carry seq: the leader numbers what it sends in its term, 1, 2, 3...
+ * - MsgAppResp also carries seen: the highest seq of this term's leader the follower had processed when it
+ *   answered (a volatile count: it restarts from 0 when the node does). A rejection that reports lost entries is
+ *   believed only when its seen is above that of every acknowledgement: then the follower had acknowledged the
+ *   entries before and lacks them now (its disk was lost), rather than this being an old rejection replayed.
  */
 export interface Message {
   type: string
@@ -83,6 +88,8 @@ export interface Message {
   offset?: number
   data?: string
   done?: boolean
+  seq?: number
+  seen?: number
 }
 
 /** A ReadIndex answer: reads of `ctx` are linearizable once the state machine has applied `index`. */
