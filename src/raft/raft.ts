@@ -94,6 +94,12 @@ function wellFormed(m: Message): boolean {
       prevTerm = term
     }
   }
+  if (m.conf !== undefined) {
+    const c = m.conf as unknown
+    if (typeof c !== 'object' || c === null) return false
+    const { voters, learners } = c as Record<string, unknown>
+    if (!isIds(voters) || !isIds(learners)) return false
+  }
   if (m.type === 'MsgSnap') {
     const s = m.snapshot as unknown
     if (typeof s !== 'object' || s === null) return false
@@ -126,6 +132,11 @@ export class Raft {
   /** Index of the config entry in force, 0 when the configuration comes from a snapshot or the initial peers. */
   private confIndex = 0
   private readonly initialConf: ConfState
+  /**
+   * A node constructed with no peers that holds the log from index 1: the cluster's configuration before the
+   * first change in its log, as the leader told it (MsgApp.conf). Volatile; see baseConf.
+   */
+  private bootConf: ConfState | null = null
 
   electionTick: number
   heartbeatTick: number
@@ -314,8 +325,7 @@ export class Raft {
       }
     }
     this.confIndex = 0
-    const s = this.log.snapshot
-    this.setConf(s ? { voters: s.voters, learners: s.learners ?? [] } : this.initialConf)
+    this.setConf(this.baseConf())
   }
 
   /** The configuration in force at `index` (for a snapshot taken there). */
@@ -326,8 +336,52 @@ export class Raft {
       const c = parseConfEntry(e.data)
       if (c) return c
     }
+    return this.baseConf()
+  }
+
+  /**
+   * The configuration in force before the first change in the log: the snapshot's, else the initial peers'. A node
+   * constructed with no peers (it joined later) whose log starts at index 1 has no such record: it uses what the
+   * leader told it, else (after a restart) what the first change in its log implies, never its own empty start.
+   * A snapshot that records no voters (written by a joining node before this was so) is not believed either.
+   */
+  private baseConf(): ConfState {
     const s = this.log.snapshot
-    return s ? { voters: [...s.voters], learners: [...(s.learners ?? [])] } : this.initialConf
+    if (s && s.voters.length > 0) return { voters: [...s.voters], learners: [...(s.learners ?? [])] }
+    if (this.initialConf.voters.length > 0) return this.initialConf
+    if (this.bootConf) return this.bootConf
+    return this.confBeforeFirstChange() ?? this.initialConf
+  }
+
+  /**
+   * The configuration before the first config entry in a log that starts at index 1: the cluster's initial one,
+   * which has no learners (peers are voters), so one single-server change determines it.
+   */
+  private confBeforeFirstChange(): ConfState | null {
+    if (this.log.snapIndex !== 0) return null
+    for (let i = 1; i <= this.log.lastIndex(); i++) {
+      const e = this.log.entry(i)!
+      if (e.kind !== 'config') continue
+      const c = parseConfEntry(e.data)
+      if (!c || c.node === undefined) return null
+      const voters = c.voters.filter((v) => v !== c.node)
+      if (c.type === 'removeNode') voters.push(c.node)
+      else if (c.type !== 'addLearner' && c.type !== 'addVoter') return null
+      if (voters.length === 0) return null
+      return { voters: voters.sort(), learners: [] }
+    }
+    return null
+  }
+
+  /** Whether a config entry lies in the log at or below `index` (above the snapshot). */
+  private hasConfEntryUpTo(index: number): boolean {
+    // confIndex is the latest config entry (or 0): none in the log when it is compacted, and one when it is <= index.
+    if (this.confIndex <= this.log.snapIndex) return false
+    if (this.confIndex <= index) return true
+    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapIndex; i--) {
+      if (this.log.entry(i)!.kind === 'config') return true
+    }
+    return false
   }
 
   // ---------------------------------------------------------------- role transitions
@@ -422,7 +476,7 @@ export class Raft {
     const hi = Math.min(last + 1, pr.next + this.maxEntriesPerMsg)
     const ents = pr.next <= last ? this.log.slice(pr.next, hi) : []
     if (ents.length === 0 && !sendIfEmpty) return false
-    this.send({
+    const m: Message = {
       type: 'MsgApp',
       from: this.id,
       to,
@@ -431,7 +485,13 @@ export class Raft {
       logTerm: prevTerm,
       entries: ents,
       commit: this.log.committed,
-    })
+    }
+    const base = this.baseConf()
+    if (!base.voters.includes(to) && !this.hasConfEntryUpTo(prevIndex)) {
+      // A joining node cannot tell the configuration at prevIndex from its log: tell it (see Message.conf).
+      m.conf = { voters: [...base.voters], learners: [...base.learners] }
+    }
+    this.send(m)
     pr.sentEntries(prevIndex + ents.length, ents.length)
     return true
   }
@@ -898,6 +958,12 @@ export class Raft {
       return
     }
     if (this.log.matchTerm(prevIndex, prevTerm)) {
+      if (m.conf && this.initialConf.voters.length === 0 && this.log.snapshot === null && !this.hasConfEntryUpTo(prevIndex)) {
+        // Our log matches the leader's up to prevIndex and holds no change up to there: the configuration the
+        // leader had in force at prevIndex is the one our log starts from.
+        this.bootConf = { voters: [...m.conf.voters].sort(), learners: [...m.conf.learners].sort() }
+        if (this.confIndex === 0) this.setConf(this.bootConf)
+      }
       const lastNew = prevIndex + ents.length
       // Find the first entry we do not already have; only a real conflict truncates (a reordered, older append
       // must not cut entries a newer one added).

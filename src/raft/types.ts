@@ -63,6 +63,9 @@ export interface SnapshotMeta {
  * - MsgVoteResp / MsgPreVoteResp: reject.
  * - MsgSnap: snapshot (metadata), offset, data (one chunk), done (last chunk).
  * - MsgSnapResp: index (the snapshot's), offset (chars received so far), reject.
+ * - MsgApp also carries conf, to a node outside the configuration the leader's log starts from (a joining node),
+ *   while no configuration change lies at or before index: the configuration in force at index, which such a
+ *   node cannot tell from its own log (it was constructed with no peers) and records in its snapshots.
  * - MsgApp, MsgHeartbeat and MsgSnap also carry seq: the leader numbers what it sends in its term, 1, 2, 3...
  * - MsgAppResp also carries seen: the highest seq of this term's leader the follower had processed when it
  *   answered (a volatile count: it restarts from 0 when the node does). A rejection that reports lost entries is
@@ -90,6 +93,7 @@ export interface Message {
   done?: boolean
   seq?: number
   seen?: number
+  conf?: ConfState
 }
 
 /** A ReadIndex answer: reads of `ctx` are linearizable once the state machine has applied `index`. */
