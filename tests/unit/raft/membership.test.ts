@@ -347,4 +347,14 @@ describe('the configuration a joining node records in its snapshots', () => {
     const snap = c.compact('n4', 5, 'kv')
     expect(snap).toMatchObject({ index: 5, voters: ids3, learners: [] })
   })
+
+  it('a snapshot that records no voters is not believed: a voter restarted from it still campaigns', () => {
+    // Reference: thesis section 4.1 (a cluster always has at least one voter). Such snapshots were written by
+    // joining nodes before the fix above; a voter restarted from one kept voters [] and could never campaign.
+    const r = newRaw('n2', ids3, {}, { hardState: { term: 1, vote: null, commit: 3 }, entries: [], snapshot: { index: 3, term: 1, voters: [], learners: [], data: '' } })
+    expect(r.status()).toMatchObject({ snapshotIndex: 3, voters: ids3 })
+    expect(r.campaign()).toBe(true)
+    expect(r.status().role).toBe('candidate')
+  })
 })
+
