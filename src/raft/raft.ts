@@ -347,7 +347,7 @@ export class Raft {
    */
   private baseConf(): ConfState {
     const s = this.log.snapshot
-    if (s && s.voters.length > 0) return { voters: [...s.voters], learners: [...(s.learners ?? [])] }
+    if (s && s.voters.length > 0) return { voters: s.voters, learners: s.learners ?? [] }
     if (this.initialConf.voters.length > 0) return this.initialConf
     if (this.bootConf) return this.bootConf
     return this.confBeforeFirstChange() ?? this.initialConf
@@ -487,7 +487,7 @@ export class Raft {
       commit: this.log.committed,
     }
     const base = this.baseConf()
-    if (!base.voters.includes(to) && !this.hasConfEntryUpTo(prevIndex)) {
+    if (!base.voters.includes(to) && !base.learners.includes(to) && !this.hasConfEntryUpTo(prevIndex)) {
       // A joining node cannot tell the configuration at prevIndex from its log: tell it (see Message.conf).
       m.conf = { voters: [...base.voters], learners: [...base.learners] }
     }
