@@ -166,6 +166,9 @@ test('projector mode (Shift+P): bigger, no side panel, presenter keys step and b
   await expect.poll(async () => (await js<{ name: number }>(page, 'graph.textSizes()')).name).toBeGreaterThan(before.name)
   expect((await js<{ caption: number }>(page, 'graph.textSizes()')).caption).toBeGreaterThan(before.caption)
   expect(await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize))).toBeGreaterThan(rootBefore)
+  // The top bar still fits: its last button is on screen.
+  const help = (await page.getByTestId('help').boundingBox())!
+  expect(help.x + help.width).toBeLessThanOrEqual(1920)
   // High contrast: muted text is near black on white.
   expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--muted').trim())).toBe('#2b2f36')
   // Presenter keys: PageDown (a clicker's "next") steps; without narration yet, a step is the next event.

@@ -172,7 +172,7 @@ export class TimelineView {
     while (px > TEXT_PX_MIN && Math.floor((h - headerFor(px) - 2) / n) < px + 12) px--
     this.px = px
     this.headerH = headerFor(px)
-    this.rowH = Math.max(px + 8, Math.min(Math.round(px * 3.4), Math.floor((h - this.headerH - 2) / n)))
+    this.rowH = Math.max(12, Math.min(Math.round(px * 3.4), Math.floor((h - this.headerH - 2) / n)))
     this.labelW = Math.round(px * 12.5)
     this.canvas.dataset.textPx = String(px)
     this.canvas.dataset.rowPx = String(this.rowH)
