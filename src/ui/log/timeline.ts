@@ -27,6 +27,8 @@ export class TimelineView {
   private readonly canvas: HTMLCanvasElement
   private readonly ctx: CanvasRenderingContext2D
   private boxW = DEFAULT_BOX
+  /** Until the user zooms, the column width follows the view's width (narrower columns on a small screen). */
+  private zoomed = false
   /** The text size of the last frame, and the sizes derived from it. */
   private px = TEXT_PX
   private labelW = 176
@@ -97,6 +99,7 @@ export class TimelineView {
 
   zoom(dir: 1 | -1): void {
     const i = BOX_WIDTHS.indexOf(this.boxW)
+    this.zoomed = true
     this.boxW = BOX_WIDTHS[Math.min(BOX_WIDTHS.length - 1, Math.max(0, (i < 0 ? BOX_WIDTHS.indexOf(DEFAULT_BOX) : i) + dir))]
     this.lastKey = ''
     this.lab.wake(true)
@@ -144,6 +147,7 @@ export class TimelineView {
     const viewW = this.scroller.clientWidth
     const viewH = this.scroller.clientHeight
     this.measure(viewH)
+    if (!this.zoomed) this.boxW = viewW - this.labelW >= 7 * DEFAULT_BOX ? DEFAULT_BOX : 100
     const contentW = Math.max(viewW, this.labelW + cols * this.boxW)
     if (this.content.style.width !== `${contentW}px`) this.content.style.width = `${contentW}px`
     if (this.following) {
@@ -173,7 +177,7 @@ export class TimelineView {
     this.px = px
     this.headerH = headerFor(px)
     this.rowH = Math.max(12, Math.min(Math.round(px * 3.4), Math.floor((h - this.headerH - 2) / n)))
-    this.labelW = Math.round(px * 12.5)
+    this.labelW = Math.round(px * 11.5)
     this.canvas.dataset.textPx = String(px)
     this.canvas.dataset.rowPx = String(this.rowH)
   }
