@@ -225,6 +225,7 @@ function drawNode(o: OverlayInput, n: OverlayNode, x: number, y: number, r: numb
     ctx.strokeText(live.id, x, y)
     ctx.fillStyle = pal.fg
     ctx.fillText(live.id, x, y)
+    ctx.lineJoin = 'miter'
   }
 
   // Crown over the leader.

@@ -216,7 +216,7 @@ export class TimelineView {
     ctx.fillStyle = pal.muted
     ctx.textAlign = 'center'
     ctx.textBaseline = 'middle'
-    // An index number is up to four digits wide: skip numbers rather than let them touch.
+    // Skip index numbers rather than let wide ones touch.
     const numW = ctx.measureText(String(lastCol)).width + px * 0.6
     const every = [1, 2, 5, 10, 20, 50].find((k) => k * bw >= numW) ?? 100
     for (let i = firstCol; i <= lastCol; i++) {
