@@ -111,6 +111,10 @@ export const en = {
     panel: 'Side panel',
     panelShow: 'Show side panel',
     panelHide: 'Hide side panel',
+    projector: 'Projector mode',
+    projectorOn: 'Projector mode: larger type and nodes, high contrast, no side panel',
+    projectorOff: 'Leave projector mode',
+    blanked: 'The screen is blanked. Press B to show it again.',
   },
 
   tabs: {
@@ -183,6 +187,7 @@ export const en = {
     zoomIn: 'Wider entries',
     zoomOut: 'Narrower entries',
     commitLine: (i: number) => `commit ${i}`,
+    commitApplied: (commit: number, applied: number) => `c ${commit} · a ${applied}`,
     snapshot: (i: number, t: number) => `snapshot ≤ ${i} (T${t})`,
     matchNextTip: 'On a follower’s row: the leader’s match (m) and next (n) index for it',
     rowSummary: (id: NodeId, first: number, last: number, commit: number, applied: number, snap: number) =>
@@ -255,7 +260,7 @@ export const en = {
     history: 'Your operations',
     none: 'No operations yet. Send one: it goes to the leader, following redirects and retrying through elections.',
     status: { pending: 'pending', ok: 'ok', fail: 'failed', unknown: 'unknown' },
-    latency: (ms: number) => `${ms} ms`,
+    latency: (ms: number) => `${Math.round(ms)} ms`,
     index: (i: number) => `@${i}`,
     via: (n: NodeId) => `via ${n}`,
     result: (v: string | null | undefined) => (v === null || v === undefined ? '∅' : v),
@@ -379,6 +384,9 @@ export const en = {
       events: 'Events tab',
       help: 'This help',
       escape: 'Close dialogs, clear the selection',
+      projector: 'Projector mode: larger, high contrast, no side panel',
+      next: 'Projector mode: next step (presenter clicker)',
+      blank: 'Projector mode: blank the screen / show it again',
     },
   },
 
@@ -483,9 +491,9 @@ export const en = {
       `${n} recovered from its disk: term ${term}, vote ${vote ?? '—'}, log ${first}–${last}, commit ${commit}`,
     recoveredEmpty: (n: NodeId) => `${n} started with an empty disk`,
     clientOk: (c: string, what: string, index: number | undefined, ms: number, node: NodeId | undefined, result: string) =>
-      `client ${c}: ${what} → ok${result ? ` (${result})` : ''}${index !== undefined ? ` at index ${index}` : ''} in ${ms} ms${node ? `, answered by ${node}` : ''}`,
+      `client ${c}: ${what} → ok${result ? ` (${result})` : ''}${index !== undefined ? ` at index ${index}` : ''} in ${Math.round(ms)} ms${node ? `, answered by ${node}` : ''}`,
     clientFail: (c: string, what: string, why: string) => `client ${c}: ${what} → failed: ${why}`,
-    clientUnknown: (c: string, what: string, ms: number) => `client ${c}: ${what} → unknown: no answer after ${ms} ms; it may or may not have taken effect`,
+    clientUnknown: (c: string, what: string, ms: number) => `client ${c}: ${what} → unknown: no answer after ${Math.round(ms)} ms; it may or may not have taken effect`,
     clientInvoke: (c: string, what: string) => `client ${c} sends ${what}`,
     admin: (n: NodeId, what: string, ok: boolean, err?: string) => `${n}: ${what} → ${ok ? 'ok' : `refused${err ? `: ${err}` : ''}`}`,
   },

@@ -81,3 +81,16 @@ export const PALETTES: Record<ThemeName, Palette> = {
     crown: '#F0E442',
   },
 }
+
+/** Projector mode: the same palette with muted text and edges pulled toward the foreground, for washed-out projectors. */
+export function highContrast(p: Palette): Palette {
+  const dark = p.bg < '#808080'
+  return {
+    ...p,
+    bg: dark ? '#000000' : '#ffffff',
+    surface: dark ? '#000000' : '#ffffff',
+    fg: dark ? '#ffffff' : '#000000',
+    muted: dark ? '#d7dbe2' : '#2b2f36',
+    edge: dark ? '#8a93a1' : '#5d6470',
+  }
+}

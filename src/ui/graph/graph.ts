@@ -7,21 +7,32 @@ import type { Core, EventObject, StylesheetJson } from 'cytoscape'
 import type { NodeId } from '../../raft/types.ts'
 import type { FrameInfo, Lab } from '../state/lab.svelte.ts'
 import { pairKey } from '../state/messages.ts'
-import { PALETTES, type Palette, type ThemeName } from '../theme.ts'
+import { PALETTES, highContrast, type Palette, type ThemeName } from '../theme.ts'
 import { NODE_SIZE, circlePositions, circleRadius, stretchFor } from './layout.ts'
 import { drawOverlay, type DrawnToken, type OverlayNode } from './overlay.ts'
 import { gateLoopsOf } from './rafgate.ts'
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 const MOVE_MS = 450
+/** On-screen text sizes (CSS px) the graph never goes below: node names, and the captions under them. */
+const NAME_PX = 18
+const CAPTION_PX = 16
+/** Projector mode: this much larger. */
+const PROJECTOR_SCALE = 1.35
 
-function style(p: Palette): StylesheetJson {
+/** Sizes in model units: the node's diameter and its name's font size (cytoscape scales both by the zoom). */
+interface Dims {
+  node: number
+  font: number
+}
+
+function style(p: Palette, d: Dims = { node: NODE_SIZE, font: 21 }): StylesheetJson {
   return [
     {
       selector: 'node',
       style: {
-        width: NODE_SIZE,
-        height: NODE_SIZE,
+        width: d.node,
+        height: d.node,
         shape: 'ellipse',
         'background-color': p.role.follower.fill,
         'border-width': 2.5,
@@ -29,7 +40,7 @@ function style(p: Palette): StylesheetJson {
         'border-style': 'solid',
         label: 'data(id)',
         color: p.role.follower.text,
-        'font-size': 21,
+        'font-size': d.font,
         'font-weight': 700,
         'font-family': FONT,
         'text-valign': 'center',
@@ -46,7 +57,7 @@ function style(p: Palette): StylesheetJson {
     },
     {
       selector: 'node.role-leader',
-      style: { 'background-color': p.role.leader.fill, 'border-color': p.role.leader.border, 'border-style': 'double', 'border-width': 9, color: p.role.leader.text, 'font-size': 23 },
+      style: { 'background-color': p.role.leader.fill, 'border-color': p.role.leader.border, 'border-style': 'double', 'border-width': 9, color: p.role.leader.text, 'font-size': Math.round(d.font * 1.1) },
     },
     { selector: 'node.learner', style: { shape: 'round-rectangle' } },
     { selector: 'node.joining', style: { shape: 'round-rectangle', 'border-style': 'dashed', 'background-opacity': 0.55 } },
@@ -104,6 +115,9 @@ export class GraphView {
   private lastDraw = 0
   private structKey = ''
   private lastNet: unknown = null
+  private dims: Dims = { node: NODE_SIZE, font: 21 }
+  private captionPx = CAPTION_PX
+  private projector = false
 
   constructor(lab: Lab, host: HTMLElement) {
     this.lab = lab
@@ -204,6 +218,15 @@ export class GraphView {
     return { x: r.left + p.x, y: r.top + p.y }
   }
 
+  /**
+   * The text sizes on screen, in CSS px (for tests): node names as cytoscape renders them at the current zoom, and
+   * the captions (term, role) the overlay draws.
+   */
+  textSizes(): { name: number; leaderName: number; caption: number } {
+    const z = this.cy?.zoom() ?? 1
+    return { name: this.dims.font * z, leaderName: Math.round(this.dims.font * 1.1) * z, caption: this.captionPx }
+  }
+
   /** Tokens drawn in the last frame, in page coordinates (for tests). */
   tokenClientPositions(): { id: number; type: string; x: number; y: number }[] {
     const r = this.host.getBoundingClientRect()
@@ -242,11 +265,13 @@ export class GraphView {
     this.lastDraw = f.wall
     let animating = false
 
-    if (this.theme !== lab.theme) {
+    if (this.theme !== lab.theme || this.projector !== lab.projector) {
       this.theme = lab.theme
-      cy.style(style(PALETTES[lab.theme]))
+      this.projector = lab.projector
+      cy.style(style(paletteFor(lab), this.dims))
+      this.resized = true
     }
-    const pal = PALETTES[lab.theme]
+    const pal = paletteFor(lab)
 
     // Members: add and remove nodes and links, move everyone to their place on the circle.
     const ids = lab.nodeIds()
@@ -336,6 +361,9 @@ export class GraphView {
           width: this.width,
           height: this.height,
           zoom: cy.zoom(),
+          nodeSize: this.dims.node,
+          namePx: this.dims.font * cy.zoom(),
+          captionPx: this.captionPx,
           pos,
           nodes: overlayNodes,
           tokens: lab.feed.tokens.values(),
@@ -412,12 +440,37 @@ export class GraphView {
     canvas.style.width = `${w}px`
     canvas.style.height = `${h}px`
     cy.resize()
+    // Names and captions keep a readable size on screen however small the zoom: nodes grow (in model units) to hold
+    // their names, and the margins grow with the captions. Two rounds, as the zoom depends on the margins.
+    const k = this.lab.projector ? PROJECTOR_SCALE : 1
     const r = circleRadius(this.members.length)
-    const x1 = -r * this.stretch - 80
-    const x2 = r * this.stretch + 80
-    const y1 = -r - 70
-    const y2 = r + 110
-    const z = Math.min(1.9, Math.min(w / (x2 - x1), h / (y2 - y1)))
-    cy.viewport({ zoom: z, pan: { x: w / 2 - ((x1 + x2) / 2) * z, y: h / 2 - ((y1 + y2) / 2) * z } })
+    let z = 1
+    let dims: Dims = { node: NODE_SIZE * k, font: 21 * k }
+    let box = { x1: 0, x2: 0, y1: 0, y2: 0 }
+    for (let round = 0; round < 2; round++) {
+      const namePx = Math.max(21 * k * z, NAME_PX * k)
+      const node = Math.max(NODE_SIZE * k, (namePx * 2.3) / z)
+      const caption = Math.max(CAPTION_PX * k, Math.min(22 * k, 14 * z)) / z
+      dims = { node, font: namePx / z }
+      const half = node / 2
+      box = {
+        x1: -r * this.stretch - half - caption * 2.8,
+        x2: r * this.stretch + half + caption * 2.8,
+        y1: -r - half - 40 * k,
+        y2: r + half + caption * 3.6,
+      }
+      z = Math.min(1.9, Math.min(w / (box.x2 - box.x1), h / (box.y2 - box.y1)))
+    }
+    this.captionPx = Math.max(CAPTION_PX * k, Math.min(22 * k, 14 * z))
+    if (dims.node !== this.dims.node || dims.font !== this.dims.font) {
+      this.dims = dims
+      cy.style(style(paletteFor(this.lab), dims))
+    }
+    cy.viewport({ zoom: z, pan: { x: w / 2 - ((box.x1 + box.x2) / 2) * z, y: h / 2 - ((box.y1 + box.y2) / 2) * z } })
   }
+}
+
+/** The palette of the lab's theme, in high contrast in projector mode. */
+export function paletteFor(lab: Pick<Lab, 'theme' | 'projector'>): Palette {
+  return lab.projector ? highContrast(PALETTES[lab.theme]) : PALETTES[lab.theme]
 }

@@ -8,7 +8,7 @@ import { strings } from '../strings.ts'
 import { MSG_COLOURS, termColour, type Palette } from '../theme.ts'
 import type { NodeLive, Pulse, Token } from '../state/feed.ts'
 import type { MsgKind } from '../state/messages.ts'
-import { NODE_SIZE, tokenPoint } from './layout.ts'
+import { tokenPoint } from './layout.ts'
 
 export interface OverlayNode {
   live: NodeLive
@@ -22,6 +22,11 @@ export interface OverlayInput {
   width: number
   height: number
   zoom: number
+  /** The node diameter in model units (it grows when the zoom is small, to hold the name). */
+  nodeSize: number
+  /** On-screen font sizes (CSS px) of node names and of the captions under the nodes. */
+  namePx: number
+  captionPx: number
   pos: (id: NodeId) => { x: number; y: number } | null
   nodes: OverlayNode[]
   tokens: Iterable<Token[]>
@@ -55,7 +60,7 @@ export function drawOverlay(o: OverlayInput, drawn: DrawnToken[]): boolean {
   const { ctx, zoom: z, pal } = o
   ctx.clearRect(0, 0, o.width, o.height)
   let animating = false
-  const r = (NODE_SIZE / 2) * z
+  const r = (o.nodeSize / 2) * z
 
   // Edge pulses (heartbeats, losses), under everything else.
   for (const [key, p] of o.pulses) {
@@ -118,6 +123,11 @@ export function drawOverlay(o: OverlayInput, drawn: DrawnToken[]): boolean {
     }
   }
   ctx.globalAlpha = 1
+  // Captions last, over the tokens: a node's term and role stay readable however busy its links are.
+  for (const n of o.nodes) {
+    const p = o.pos(n.live.id)
+    if (p) drawCaptions(o, n, p.x, p.y, r)
+  }
   return animating
 }
 
@@ -205,6 +215,17 @@ function drawNode(o: OverlayInput, n: OverlayNode, x: number, y: number, r: numb
     ctx.moveTo(x + k, y - k)
     ctx.lineTo(x - k, y + k)
     ctx.stroke()
+    // The name stays readable on top of the cross.
+    ctx.font = `700 ${o.namePx}px ${FONT}`
+    ctx.textAlign = 'center'
+    ctx.textBaseline = 'middle'
+    ctx.lineJoin = 'round'
+    ctx.lineWidth = Math.max(4, o.namePx * 0.3)
+    ctx.strokeStyle = pal.bg
+    ctx.strokeText(live.id, x, y)
+    ctx.fillStyle = pal.fg
+    ctx.fillText(live.id, x, y)
+    ctx.lineJoin = 'miter'
   }
 
   // Crown over the leader.
@@ -228,9 +249,19 @@ function drawNode(o: OverlayInput, n: OverlayNode, x: number, y: number, r: numb
     ctx.stroke()
   }
 
-  // Captions under the node: the term chip, then the role or state.
-  const fs = clamp(14 * z, 12, 22)
-  let cy = y + r + 14 * z + fs / 2
+  return animating
+}
+
+/** Under the node: the term chip, then the role or state; and the count of messages a paused node holds. */
+function drawCaptions(o: OverlayInput, n: OverlayNode, x: number, y: number, r: number): void {
+  const { ctx, zoom: z, pal } = o
+  const live = n.live
+  const s = live.summary
+  const up = live.state === 'up' || live.state === 'paused'
+  const fs = o.captionPx
+  // The leader's double border is thicker: start below it.
+  const below = s?.role === 'leader' && up ? 5 * z : 0
+  let cy = y + r + below + Math.max(8, 14 * z) + fs / 2
   if (s && up && !n.joining) {
     const text = strings.node.term(s.term)
     ctx.font = `700 ${fs}px ${FONT}`
@@ -264,7 +295,7 @@ function drawNode(o: OverlayInput, n: OverlayNode, x: number, y: number, r: numb
   // Messages waiting in a paused node's inbox.
   if (live.held > 0) {
     const text = `✉ ${live.held}`
-    const bfs = clamp(12 * z, 11, 18)
+    const bfs = o.captionPx
     ctx.font = `700 ${bfs}px ${FONT}`
     const tw = ctx.measureText(text).width
     const bx = x + r * 0.75
@@ -276,7 +307,6 @@ function drawNode(o: OverlayInput, n: OverlayNode, x: number, y: number, r: numb
     ctx.textAlign = 'left'
     ctx.fillText(text, bx, by)
   }
-  return animating
 }
 
 /** The second caption line: role (with votes while campaigning) or the node's state. */

@@ -6,14 +6,19 @@
 import type { NodeId } from '../../raft/types.ts'
 import type { FrameInfo, Lab } from '../state/lab.svelte.ts'
 import { strings } from '../strings.ts'
-import { PALETTES, termColour, type Palette } from '../theme.ts'
+import { PALETTES, highContrast, termColour, type Palette } from '../theme.ts'
 import { cellAt, indexRange, lastIndexOf, progressOf, type Row } from './model.ts'
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
-export const BOX_WIDTHS = [22, 32, 44, 60, 80, 110]
-const LABEL_W = 180
-const HEADER_H = 24
+/** Column widths, narrowest first. Wide by default: few columns with their commands written out, and the row scrolls. */
+export const BOX_WIDTHS = [24, 40, 64, 100, 150, 220]
+const DEFAULT_BOX = 150
 const REDRAW_HZ = 15
+/** Text size in CSS pixels: 16 is the least a projector's last row can read; projector mode goes bigger. */
+const TEXT_PX = 16
+const TEXT_PX_PROJECTOR = 21
+/** Below this the rows are too short for text of TEXT_PX (many nodes on a small screen): text shrinks, down to it. */
+const TEXT_PX_MIN = 12
 
 export class TimelineView {
   private readonly lab: Lab
@@ -21,7 +26,13 @@ export class TimelineView {
   private readonly content: HTMLElement
   private readonly canvas: HTMLCanvasElement
   private readonly ctx: CanvasRenderingContext2D
-  private boxW = 60
+  private boxW = DEFAULT_BOX
+  /** Until the user zooms, the column width follows the view's width (narrower columns on a small screen). */
+  private zoomed = false
+  /** The text size of the last frame, and the sizes derived from it. */
+  private px = TEXT_PX
+  private labelW = 176
+  private headerH = 28
   private following = true
   private lastVersion = -1
   private lastScroll = -1
@@ -88,7 +99,8 @@ export class TimelineView {
 
   zoom(dir: 1 | -1): void {
     const i = BOX_WIDTHS.indexOf(this.boxW)
-    this.boxW = BOX_WIDTHS[Math.min(BOX_WIDTHS.length - 1, Math.max(0, (i < 0 ? 3 : i) + dir))]
+    this.zoomed = true
+    this.boxW = BOX_WIDTHS[Math.min(BOX_WIDTHS.length - 1, Math.max(0, (i < 0 ? BOX_WIDTHS.indexOf(DEFAULT_BOX) : i) + dir))]
     this.lastKey = ''
     this.lab.wake(true)
   }
@@ -119,7 +131,7 @@ export class TimelineView {
     const lab = this.lab
     const version = lab.feed.logVersion + lab.feed.structVersion * 1e-6
     const sl = this.scroller.scrollLeft
-    const key = `${lab.theme}|${lab.selected}|${lab.record?.seq ?? ''}|${this.boxW}|${this.scroller.clientWidth}x${this.scroller.clientHeight}`
+    const key = `${lab.theme}|${lab.projector}|${lab.selected}|${lab.record?.seq ?? ''}|${this.boxW}|${this.scroller.clientWidth}x${this.scroller.clientHeight}`
     const logsOnly = !f.dirty && sl === this.lastScroll && key === this.lastKey
     if (logsOnly && version === this.lastVersion) return false
     // Logs change at nearly every step: redraw them at most REDRAW_HZ times a second (the eye cannot follow
@@ -134,7 +146,9 @@ export class TimelineView {
     const cols = last - first + 3
     const viewW = this.scroller.clientWidth
     const viewH = this.scroller.clientHeight
-    const contentW = Math.max(viewW, LABEL_W + cols * this.boxW)
+    this.measure(viewH)
+    if (!this.zoomed) this.boxW = viewW - this.labelW >= 7 * DEFAULT_BOX ? DEFAULT_BOX : 100
+    const contentW = Math.max(viewW, this.labelW + cols * this.boxW)
     if (this.content.style.width !== `${contentW}px`) this.content.style.width = `${contentW}px`
     if (this.following) {
       const target = Math.max(0, contentW - viewW)
@@ -147,6 +161,25 @@ export class TimelineView {
     this.resize(viewW, viewH)
     this.draw(this.scroller.scrollLeft)
     return false
+  }
+
+  /**
+   * Row height and text size for a view `h` pixels high: the text is TEXT_PX (more in projector mode) whenever a row
+   * can hold one line of it, and shrinks only when many nodes share a short view.
+   */
+  private measure(h: number): void {
+    const base = this.lab.projector ? TEXT_PX_PROJECTOR : TEXT_PX
+    const n = Math.max(1, this.rows.length)
+    const headerFor = (px: number) => Math.round(px * 1.6)
+    let px = base
+    // One line of text needs a box of px + 6, and a row of the box + 6.
+    while (px > TEXT_PX_MIN && Math.floor((h - headerFor(px) - 2) / n) < px + 12) px--
+    this.px = px
+    this.headerH = headerFor(px)
+    this.rowH = Math.max(12, Math.min(Math.round(px * 3.4), Math.floor((h - this.headerH - 2) / n)))
+    this.labelW = Math.round(px * 11.5)
+    this.canvas.dataset.textPx = String(px)
+    this.canvas.dataset.rowPx = String(this.rowH)
   }
 
   private resize(w: number, h: number): void {
@@ -163,12 +196,13 @@ export class TimelineView {
 
   private draw(scrollLeft: number): void {
     const { ctx, rows, lab } = this
-    const pal = PALETTES[lab.theme]
+    const pal = lab.projector ? highContrast(PALETTES[lab.theme]) : PALETTES[lab.theme]
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
     ctx.clearRect(0, 0, this.w, this.h)
-    const n = Math.max(1, rows.length)
-    this.rowH = Math.max(20, Math.min(46, Math.floor((this.h - HEADER_H - 2) / n)))
     const rowH = this.rowH
+    const px = this.px
+    const LABEL_W = this.labelW
+    const HEADER_H = this.headerH
     const bw = this.boxW
     const leaderId = lab.leaderId()
     const leader = rows.find((r) => r.id === leaderId) ?? null
@@ -178,11 +212,13 @@ export class TimelineView {
     const hl = new Set(lab.record?.nodes ?? [])
 
     // Header: index numbers.
-    ctx.font = `600 12px ${FONT}`
+    ctx.font = `600 ${px}px ${FONT}`
     ctx.fillStyle = pal.muted
     ctx.textAlign = 'center'
     ctx.textBaseline = 'middle'
-    const every = bw >= 40 ? 1 : bw >= 30 ? 2 : 5
+    // Skip index numbers rather than let wide ones touch.
+    const numW = ctx.measureText(String(lastCol)).width + px * 0.6
+    const every = [1, 2, 5, 10, 20, 50].find((k) => k * bw >= numW) ?? 100
     for (let i = firstCol; i <= lastCol; i++) {
       if (i % every !== 0 && every > 1) continue
       const cx = x(i) + bw / 2
@@ -211,7 +247,7 @@ export class TimelineView {
       ctx.clip()
       if (down) ctx.globalAlpha = 0.45
       const boxTop = top + 3
-      const boxH = rowH - 9
+      const boxH = rowH - 7
       const snapIdx = row.log.snapshot.index
       // The snapshot: one band up to its index, closed by a bracket.
       if (snapIdx >= firstCol && snapIdx >= this.base) {
@@ -231,7 +267,7 @@ export class TimelineView {
           ctx.lineTo(ex - 5, boxTop + boxH)
           ctx.stroke()
           const text = strings.log.snapshot(snapIdx, row.log.snapshot.term)
-          ctx.font = `600 12px ${FONT}`
+          ctx.font = `600 ${px}px ${FONT}`
           const tw = ctx.measureText(text).width
           if (ex - sx > tw + 12) {
             ctx.fillStyle = pal.fg
@@ -246,7 +282,7 @@ export class TimelineView {
           if (i > lastIndexOf(row.log)) break
           continue
         }
-        this.box(ctx, pal, x(i) + 2, boxTop, bw - 4, boxH, c.entry.term, c.entry.label, c.committed, c.applied, c.conflict, c.entry.kind)
+        this.box(ctx, pal, x(i) + 2, boxTop, bw - 4, boxH, c.entry.term, c.entry.label, c.committed, c.applied, c.conflict, c.entry.kind, px)
       }
       // Commit marker of this row: a bar after the last committed entry.
       const commit = row.summary?.commit ?? 0
@@ -260,8 +296,8 @@ export class TimelineView {
       // The leader's view of this follower: match (filled) and next (hollow).
       const p = progressOf(leader, row.id)
       if (p) {
-        this.marker(ctx, pal, x(p.match) + bw / 2, top + rowH - 4, true)
-        this.marker(ctx, pal, x(p.next) + bw / 2, top + rowH - 4, false)
+        this.marker(ctx, pal, x(p.match) + bw / 2, top + rowH - 4, true, px)
+        this.marker(ctx, pal, x(p.next) + bw / 2, top + rowH - 4, false, px)
       }
       ctx.restore()
       ctx.globalAlpha = 1
@@ -286,7 +322,7 @@ export class TimelineView {
     // The leader's commit index, named in the corner above the labels (the line has the same colour).
     if (leader?.summary) {
       const text = strings.log.commitLine(leader.summary.commit)
-      ctx.font = `700 12px ${FONT}`
+      ctx.font = `700 ${px}px ${FONT}`
       ctx.fillStyle = pal.surface
       ctx.fillRect(0, 0, LABEL_W - 1, HEADER_H)
       ctx.strokeStyle = pal.ok
@@ -299,7 +335,7 @@ export class TimelineView {
       ctx.setLineDash([])
       ctx.fillStyle = pal.ok
       ctx.textAlign = 'left'
-      ctx.fillText(text, 18, HEADER_H / 2)
+      ctx.fillText(fit(ctx, text, LABEL_W - 24), 18, HEADER_H / 2)
     }
     // The label column's edge.
     ctx.fillStyle = pal.edge
@@ -324,6 +360,7 @@ export class TimelineView {
     applied: boolean,
     conflict: boolean,
     kind: string,
+    px: number,
   ): void {
     ctx.fillStyle = termColour(term)
     if (committed) {
@@ -361,38 +398,49 @@ export class TimelineView {
       ctx.lineWidth = 3
       ctx.strokeRect(x + 1.5, y + 1.5, w - 3, h - 3)
     }
-    // Text: the command, and the term when there is room.
+    // Text: the command and the term, on two lines when the row is tall enough, else on one ("T1 set x=1"). The
+    // hover title has the whole command when it is cut.
     ctx.fillStyle = '#111'
     ctx.textBaseline = 'middle'
-    const twoLines = h >= 23 && w >= 40
-    if (w >= 40) {
-      ctx.font = `${kind === 'command' ? 600 : 'italic 600'} ${h >= 28 ? 11 : 10}px ${FONT}`
+    const twoLines = h >= 2 * px + 8
+    const tickW = applied ? px : 0
+    const termText = strings.node.termShort(term)
+    if (w >= px * 3) {
       ctx.textAlign = 'left'
-      // Leave room for the applied tick when it shares the line.
-      const text = fit(ctx, label, w - (applied && !twoLines ? 16 : 6))
-      ctx.fillText(text, x + 3, twoLines ? y + h * 0.34 : y + h / 2)
-      if (twoLines) {
-        ctx.font = `700 10px ${FONT}`
-        ctx.fillText(strings.node.termShort(term), x + 3, y + h * 0.74)
+      const line1 = twoLines ? y + h * 0.3 : y + h / 2
+      let tx = x + 4
+      if (!twoLines) {
+        ctx.font = `800 ${px}px ${FONT}`
+        ctx.fillText(termText, tx, line1)
+        tx += ctx.measureText(termText).width + px * 0.35
       }
-    } else if (w >= 18) {
-      ctx.font = `700 10px ${FONT}`
+      ctx.font = `${kind === 'command' ? 600 : 'italic 600'} ${px}px ${FONT}`
+      // Leave room for the applied tick when it shares the line.
+      const text = fit(ctx, label, x + w - tx - (twoLines ? 3 : tickW + 4))
+      ctx.fillText(text, tx, line1)
+      if (twoLines) {
+        ctx.font = `800 ${px}px ${FONT}`
+        ctx.fillText(termText, x + 4, y + h * 0.72)
+      }
+    } else if (w >= px * 1.2) {
+      ctx.font = `800 ${px}px ${FONT}`
       ctx.textAlign = 'center'
-      ctx.fillText(String(term), x + w / 2, y + h / 2)
+      ctx.fillText(fit(ctx, String(term), w - 2), x + w / 2, y + h / 2)
     }
-    if (applied && w >= 18) {
-      ctx.font = `800 11px ${FONT}`
+    if (applied && w >= px * 3) {
+      ctx.font = `800 ${px}px ${FONT}`
       ctx.textAlign = 'right'
       ctx.fillStyle = '#0a5c2c'
-      ctx.fillText('✓', x + w - 2, twoLines ? y + h * 0.74 : y + h / 2)
+      ctx.fillText('✓', x + w - 3, twoLines ? y + h * 0.72 : y + h / 2)
     }
   }
 
-  private marker(ctx: CanvasRenderingContext2D, pal: Palette, cx: number, y: number, filled: boolean): void {
+  private marker(ctx: CanvasRenderingContext2D, pal: Palette, cx: number, y: number, filled: boolean, px: number): void {
+    const k = px / 16
     ctx.beginPath()
-    ctx.moveTo(cx, y - 7)
-    ctx.lineTo(cx + 6, y + 2)
-    ctx.lineTo(cx - 6, y + 2)
+    ctx.moveTo(cx, y - 7 * k)
+    ctx.lineTo(cx + 6 * k, y + 2)
+    ctx.lineTo(cx - 6 * k, y + 2)
     ctx.closePath()
     ctx.lineWidth = 2
     ctx.strokeStyle = pal.accent
@@ -407,35 +455,44 @@ export class TimelineView {
   }
 
   private label(ctx: CanvasRenderingContext2D, pal: Palette, row: Row, top: number, rowH: number, isLeader: boolean): void {
+    const px = this.px
+    const labelW = this.labelW
     ctx.fillStyle = pal.surface
-    ctx.fillRect(0, top, LABEL_W - 1, rowH)
+    ctx.fillRect(0, top, labelW - 1, rowH)
     const mid = top + rowH / 2
+    const twoLines = rowH >= 2 * px + 10
     ctx.textBaseline = 'middle'
     ctx.textAlign = 'left'
     ctx.fillStyle = pal.fg
-    ctx.font = `800 ${rowH >= 28 ? 16 : 14}px ${FONT}`
-    ctx.fillText(row.id, 8, mid)
+    ctx.font = `800 ${px + 2}px ${FONT}`
+    ctx.fillText(row.id, 6, mid)
+    const idW = Math.max(ctx.measureText('n99').width, ctx.measureText(row.id).width) + px * 0.5
     const s = row.summary
+    let chipW = 0
+    if (s) {
+      const t = strings.node.termShort(s.term)
+      ctx.font = `700 ${px}px ${FONT}`
+      const tw = ctx.measureText(t).width
+      chipW = tw + px * 0.5
+      const bx = labelW - chipW - 6
+      const ch = Math.min(rowH - 4, px + 6)
+      const cy = twoLines ? mid - px * 0.55 : mid
+      ctx.fillStyle = termColour(s.term)
+      ctx.fillRect(bx, cy - ch / 2, chipW, ch)
+      ctx.fillStyle = '#111'
+      ctx.fillText(t, bx + px * 0.25, cy + 1)
+    }
     let tag = ''
     if (row.state !== 'up') tag = strings.states[row.state]
     else if (s) tag = isLeader ? `♛ ${strings.rolesShort.leader}` : this.lab.view.learners.includes(row.id) ? strings.node.learner : strings.rolesShort[s.role]
-    ctx.font = `${isLeader ? 700 : 500} 12px ${FONT}`
+    const room = labelW - idW - chipW - 14
+    ctx.font = `${isLeader ? 700 : 500} ${px}px ${FONT}`
     ctx.fillStyle = row.state === 'crashed' || row.state === 'corrupt' ? pal.danger : pal.muted
-    ctx.fillText(fit(ctx, tag, LABEL_W - 100), 42, mid - (rowH >= 34 ? 7 : 0))
-    if (s && rowH >= 34) {
+    ctx.fillText(fit(ctx, tag, room), idW, twoLines && s ? mid - px * 0.55 : mid)
+    if (s && twoLines) {
       ctx.fillStyle = pal.muted
-      ctx.font = `500 11px ${FONT}`
-      ctx.fillText(`c ${s.commit} · a ${s.applied}`, 42, mid + 8)
-    }
-    if (s) {
-      const t = strings.node.termShort(s.term)
-      ctx.font = `700 12px ${FONT}`
-      const tw = ctx.measureText(t).width
-      const bx = LABEL_W - tw - 16
-      ctx.fillStyle = termColour(s.term)
-      ctx.fillRect(bx, mid - 9, tw + 8, 18)
-      ctx.fillStyle = '#111'
-      ctx.fillText(t, bx + 4, mid + 1)
+      ctx.font = `500 ${px}px ${FONT}`
+      ctx.fillText(fit(ctx, strings.log.commitApplied(s.commit, s.applied), labelW - idW - 8), idW, mid + px * 0.6)
     }
   }
 
@@ -443,11 +500,11 @@ export class TimelineView {
     const r = this.canvas.getBoundingClientRect()
     const px = e.clientX - r.left
     const py = e.clientY - r.top
-    const k = Math.floor((py - HEADER_H) / this.rowH)
+    const k = Math.floor((py - this.headerH) / this.rowH)
     const row = this.rows[k]
     if (!row) return null
-    if (px < LABEL_W) return { row, index: -1 }
-    const index = this.base + Math.floor((px - LABEL_W + this.scroller.scrollLeft) / this.boxW)
+    if (px < this.labelW) return { row, index: -1 }
+    const index = this.base + Math.floor((px - this.labelW + this.scroller.scrollLeft) / this.boxW)
     return { row, index }
   }
 

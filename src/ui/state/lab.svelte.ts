@@ -22,6 +22,7 @@ import { FrameLoop, type Renderer } from './frames.ts'
 import { byNodeNumber } from './messages.ts'
 import * as net from './netedit.ts'
 import { presetById } from './presets.ts'
+import { Projector } from './projector.svelte.ts'
 import type { EventRecord } from './records.ts'
 import { nextSpeed, shortcutFor, type ShortcutId } from './shortcuts.ts'
 
@@ -122,6 +123,7 @@ export class Lab {
   shareText = $state<string | null>(null)
   reducedMotion = $state(false)
   fastForwardSeconds = $state(5)
+  readonly presenter = new Projector()
   /** Each node's key/value contents, fetched while a panel that shows them is open. */
   kvData = $state.raw<Record<NodeId, [string, string][]>>({})
 
@@ -873,6 +875,17 @@ export class Lab {
     this.wake(true)
   }
 
+  /** Projector mode is on (larger, high contrast; the graph and timelines read it when they draw). */
+  get projector(): boolean {
+    return this.presenter.on
+  }
+
+  toggleProjector(): void {
+    this.panelOpen = this.presenter.toggle(this.panelOpen)
+    document.documentElement.toggleAttribute('data-projector', this.presenter.on)
+    this.wake(true)
+  }
+
   private initTheme(): void {
     let t: string | null = null
     try {
@@ -911,6 +924,9 @@ export class Lab {
     const s = shortcutFor(e)
     if (!s) return false
     if (s.id !== 'escape' && s.id !== 'help' && (this.helpOpen || this.newClusterOpen)) return false
+    // The presenter's keys act only in projector mode (the arrow keys keep their ordinary use elsewhere).
+    if ((s.id === 'next' || s.id === 'blank') && !this.projector) return false
+    if (this.presenter.blank && s.id !== 'blank' && s.id !== 'escape') return true
     if (s.id === 'select') {
       this.selectByNumber(Number(e.key))
       return true
@@ -972,8 +988,17 @@ export class Lab {
       case 'help':
         this.helpOpen = !this.helpOpen
         return
+      case 'projector':
+        return this.toggleProjector()
+      case 'next':
+        // The step of a narration once scenarios narrate; until then, the next event.
+        return void this.step()
+      case 'blank':
+        this.presenter.blank = !this.presenter.blank
+        return
       case 'escape':
-        if (this.helpOpen || this.newClusterOpen || this.shareText) {
+        if (this.presenter.blank) this.presenter.blank = false
+        else if (this.helpOpen || this.newClusterOpen || this.shareText) {
           this.helpOpen = false
           this.newClusterOpen = false
           this.shareText = null

@@ -41,6 +41,9 @@ export const SHORTCUTS: readonly Shortcut[] = [
   S('events', 'view', 'V', 'v'),
   S('panel', 'view', 'G', 'g'),
   S('theme', 'view', 'D', 'd'),
+  S('projector', 'view', 'Shift+P', 'P'),
+  S('next', 'view', 'PageDown / →', 'PageDown', 'ArrowRight'),
+  S('blank', 'view', 'B', 'b'),
   S('help', 'view', '?', '?'),
   S('escape', 'view', 'Esc', 'Escape'),
 ]
@@ -49,8 +52,10 @@ const byKey = new Map<string, Shortcut>()
 for (const s of SHORTCUTS) for (const k of s.keys) byKey.set(k, s)
 
 /** The shortcut for a key press, or undefined. Modifier combinations (other than Shift for `?`) are left to the browser. */
-export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): Shortcut | undefined {
+export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'> & { shiftKey?: boolean }): Shortcut | undefined {
   if (e.ctrlKey || e.metaKey || e.altKey) return undefined
+  // Shift+P (projector mode) is the one letter whose capital differs from its small letter (P pauses a node).
+  if (e.key === 'P' && e.shiftKey) return byKey.get('P')
   const k = e.key.length === 1 ? e.key.toLowerCase() : e.key
   return byKey.get(k === '?' ? '?' : k)
 }

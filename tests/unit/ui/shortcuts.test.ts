@@ -19,6 +19,15 @@ describe('keyboard shortcuts and speed', () => {
     expect(k('z')).toBeUndefined()
   })
 
+  it('P pauses a node and Shift+P switches projector mode (caps lock alone does not)', () => {
+    const k = (key: string, mod: Partial<KeyboardEvent> = {}) => shortcutFor({ key, ctrlKey: false, metaKey: false, altKey: false, ...mod })?.id
+    expect(k('p')).toBe('pauseNode')
+    expect(k('P')).toBe('pauseNode')
+    expect(k('P', { shiftKey: true })).toBe('projector')
+    expect(k('PageDown')).toBe('next')
+    expect(k('b')).toBe('blank')
+  })
+
   it('tooltips name the key', () => {
     expect(tip('Play', 'playPause')).toBe('Play (Space)')
   })
