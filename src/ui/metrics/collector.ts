@@ -76,7 +76,9 @@ class SampleRing {
   readonly v: Float64Array
   private next = 0
   size = 0
-  constructor(readonly cap: number) {
+  readonly cap: number
+  constructor(cap: number) {
+    this.cap = cap
     this.t = new Float64Array(cap)
     this.v = new Float64Array(cap)
   }
