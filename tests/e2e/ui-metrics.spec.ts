@@ -55,6 +55,10 @@ test.describe('metrics tab', () => {
 
     mkdirSync(OUT, { recursive: true })
     await page.screenshot({ path: `${OUT}/metrics-1920.png` })
+    for (const y of [800, 1600, 2400]) {
+      await page.locator('.tab-body').evaluate((e, top) => (e.scrollTop = top), y)
+      await page.screenshot({ path: `${OUT}/metrics-1920-${y}.png` })
+    }
     await page.keyboard.press('d')
     await page.waitForTimeout(300)
     await page.screenshot({ path: `${OUT}/metrics-dark-1920.png` })
@@ -95,12 +99,15 @@ test.describe('metrics tab', () => {
     await run(page, 1500)
     await expect.poll(() => js<string | null>(page, `lab.leaderId()`)).not.toBe(leader)
 
-    const row = page.getByTestId('history-yours').locator('tr[data-status]').first()
+    const row = page.getByTestId('history-yours').getByTestId('history-op').first()
     await expect(row).toHaveAttribute('data-status', 'unknown')
     await expect(row).toContainText('set minority=lost')
     await expect(row.getByTestId('history-state')).toHaveAttribute('data-state', 'not', { timeout: 10_000 })
     await expect(row.getByTestId('history-state')).toContainText('not in the current state')
-    await expect(lane.locator('[data-testid="history-bar"][data-status="unknown"]').first()).toBeAttached()
+    await expect(row.getByTestId('history-state')).toContainText(/rolled back/)
+    // Its bar ended 2 s ago: widen the lane's span to see it.
+    await page.getByTestId('history-span').selectOption('5000')
+    await expect(lane.locator('[data-testid="history-bar"][data-status="unknown"]').first()).toHaveAttribute('title', /set minority=lost: unknown/)
 
     // The history so far is linearizable (the unknown write may simply never have happened).
     await page.getByTestId('history-check').click()
