@@ -121,3 +121,46 @@ test.describe('metrics tab', () => {
     await expectNoErrors(errors)
   })
 })
+
+test('a stale read (an unsafe switch) is not linearizable: the verdict says so and highlights the failing fragment', async ({ page }) => {
+  test.setTimeout(120_000)
+  const errors = watchErrors(page)
+  await page.setViewportSize({ width: 1920, height: 1080 })
+  await openLab(page, 'm-stale', '&v=1&n=5&seed=3')
+  const old = await waitLeader(page)
+  // The old leader keeps leading without a quorum and answers reads from its own state.
+  await js(page, `lab.setParams({ checkQuorum: false, unsafe: { leaseReadsWithoutCheck: true } })`)
+  await run(page, 300)
+  await js(page, `lab.submit('set', 'x', 'old')`)
+  await run(page, 300)
+  const buddy = NODES.find((n) => n !== old)!
+  await js(page, `(lab.setMulti(['${old}', '${buddy}']), lab.partitionSelected())`)
+  let fresh: string | null = null
+  for (let i = 0; i < 30 && !fresh; i++) {
+    await run(page, 100)
+    fresh = await js<string | null>(page, `(() => { const s = runtime.sched; return s.nodeIds().find((id) => id !== '${old}' && s.summary(id)?.role === 'leader') ?? null })()`)
+  }
+  expect(fresh).not.toBeNull()
+  await js(page, `lab.submit('set', 'x', 'new')`)
+  await run(page, 500)
+  // With the new leader paused, the client's best guess is the old leader: it answers from its stale state.
+  await js(page, `lab.pauseOrResume('${fresh}')`)
+  await run(page, 100)
+  await js(page, `lab.submit('get', 'x')`)
+  await run(page, 500)
+
+  await page.keyboard.press('m')
+  await page.getByTestId('metrics-view-history').click()
+  await page.getByTestId('history-check').click()
+  const verdict = page.getByTestId('history-verdict')
+  await expect(verdict).toHaveAttribute('data-kind', 'fail', { timeout: 20_000 })
+  await expect(verdict).toContainText('Not linearizable')
+  await expect(verdict).toContainText('“x”')
+  await expect(page.getByTestId('history-fragment').locator('li')).not.toHaveCount(0)
+  const stale = page.getByTestId('history-yours').getByTestId('history-op').first()
+  await expect(stale).toContainText('get x')
+  await expect(stale).toHaveClass(/failing/)
+  mkdirSync(OUT, { recursive: true })
+  await page.screenshot({ path: `${OUT}/history-fail-1920.png` })
+  await expectNoErrors(errors)
+})
