@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { Metrics, percentile } from '../../../src/ui/metrics/collector.ts'
+import { columns, histogram, toCsv } from '../../../src/ui/metrics/series.ts'
 import type { ClusterEvent } from '../../../src/cluster/scheduler.ts'
 import type { Message } from '../../../src/raft/types.ts'
 import type { NodeSummary } from '../../../src/worker/protocol.ts'
@@ -176,5 +177,40 @@ describe('metrics: bounded', () => {
     m.advance(10_000_000)
     expect(m.closed().length).toBeLessThanOrEqual(50)
     expect(m.closed().at(-1)!.start).toBe(10_000_000 - 10)
+  })
+})
+
+describe('metrics: series and CSV', () => {
+  it('writes a header and one row per closed bucket, with rates per second', () => {
+    const m = new Metrics(0, { bucketMs: 100 })
+    elect(m, 'n1', 1, 0)
+    m.handle(summary(5, sum('n2', 'follower', 1)))
+    for (let t = 20; t < 300; t += 20) {
+      acks(m, 'n1', 1, t)
+      m.handle(sent(t, msg('MsgHeartbeat', 'n1', 'n2', 1)))
+    }
+    m.advance(300)
+    const c = columns(m)
+    expect(c.t).toEqual([0.1, 0.2, 0.3])
+    expect(c.msgRate.heartbeat).toEqual([40, 50, 50]) // 4, 5, 5 heartbeats per 100 ms
+    expect(c.elections).toEqual([1, 0, 0])
+    const lines = toCsv(c).trim().split('\n')
+    expect(lines.length).toBe(4)
+    const head = lines[0].split(',')
+    expect(head[0]).toBe('time_s')
+    const row = lines[2].split(',')
+    expect(row.length).toBe(head.length)
+    expect(Number(row[head.indexOf('msgs_heartbeat_per_s')])).toBe(50)
+    expect(Number(row[head.indexOf('leader_able_pct')])).toBe(100)
+    expect(row[head.indexOf('election_latency_ms')]).toBe('')
+    expect(Number(lines[1].split(',')[head.indexOf('election_latency_ms')])).toBe(10)
+  })
+
+  it('bins latencies into a histogram and names the most common bin', () => {
+    const h = histogram([1, 2, 2, 3, 22, 22, 23, 23, 23, 24], 6)
+    expect(h.counts.reduce((a, b) => a + b, 0)).toBe(10)
+    expect(h.edges[1] - h.edges[0]).toBe(4)
+    expect(h.mode).toBe(22) // bin 20..24 holds five
+    expect(histogram([]).mode).toBeNull()
   })
 })
