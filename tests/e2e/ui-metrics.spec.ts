@@ -5,6 +5,21 @@ import { expectNoErrors, fastForward, js, openLab, waitLeader, watchErrors } fro
 const OUT = 'test-results/screens'
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5']
 
+/** Texts under `testid` drawn smaller than 16 px (nothing that carries meaning may be, at 1920x1080). */
+function smallText(page: Page, testid: string): Promise<string[]> {
+  return page.getByTestId(testid).evaluate((root) => {
+    const out: string[] = []
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement
+      if (!el || !n.textContent?.trim() || el.getClientRects().length === 0) continue
+      const px = parseFloat(getComputedStyle(el).fontSize)
+      if (px < 16) out.push(`${n.textContent.trim().slice(0, 30)} (${px}px)`)
+    }
+    return out
+  })
+}
+
 async function run(page: Page, ms: number): Promise<void> {
   for (let t = 0; t < ms; t += 100) await fastForward(page, 100)
 }
@@ -40,6 +55,7 @@ test.describe('metrics tab', () => {
     await expect(page.getByTestId('metric-leader-share')).toHaveText(/^\d+%$/)
     await expect(page.getByTestId('plot-elections-caption')).toContainText(/Election latency.*last \d+ ms/)
     await expect(page.getByTestId('metrics-nodes').locator('tbody tr')).toHaveCount(5)
+    expect(await smallText(page, 'metrics-tab')).toEqual([])
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('metrics-csv').click()])
     expect(download.suggestedFilename()).toMatch(/\.csv$/)
@@ -162,5 +178,6 @@ test('a stale read (an unsafe switch) is not linearizable: the verdict says so a
   await expect(stale).toHaveClass(/failing/)
   mkdirSync(OUT, { recursive: true })
   await page.screenshot({ path: `${OUT}/history-fail-1920.png` })
+  expect(await smallText(page, 'metrics-tab')).toEqual([])
   await expectNoErrors(errors)
 })
