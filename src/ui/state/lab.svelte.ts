@@ -26,7 +26,7 @@ import { Projector } from './projector.svelte.ts'
 import type { EventRecord } from './records.ts'
 import { nextSpeed, shortcutFor, type ShortcutId } from './shortcuts.ts'
 
-export type Tab = 'inspector' | 'client' | 'settings' | 'events'
+export type Tab = 'inspector' | 'client' | 'settings' | 'events' | 'metrics'
 
 /** One node as the panels show it. */
 export interface NodeView {
@@ -980,6 +980,7 @@ export class Lab {
       case 'client':
       case 'settings':
       case 'events':
+      case 'metrics':
         return this.setTab(id)
       case 'panel':
         return this.togglePanel()

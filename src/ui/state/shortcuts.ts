@@ -39,6 +39,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   S('client', 'view', 'K', 'k'),
   S('settings', 'view', 'O', 'o'),
   S('events', 'view', 'V', 'v'),
+  S('metrics', 'view', 'M', 'm'),
   S('panel', 'view', 'G', 'g'),
   S('theme', 'view', 'D', 'd'),
   S('projector', 'view', 'Shift+P', 'P'),
