@@ -358,8 +358,8 @@ export const en = {
   /** The dialog shown when a link's cluster differs from the one stored in this browser. */
   choice: {
     title: 'Open the link’s cluster?',
-    stored: (nodes: number, when: string | null, keys: number) =>
-      `This browser holds a cluster (${plural(nodes, 'node', 'nodes')}${when ? `, last opened ${when}` : ''}, ${plural(keys, 'key', 'keys')}). It is shown behind this dialog, paused.`,
+    stored: (nodes: number, when: string | null, entries: number) =>
+      `This browser holds a cluster (${plural(nodes, 'node', 'nodes')}${when ? `, last opened ${when}` : ''}, a log of ${plural(entries, 'entry', 'entries')} on its disks). It is shown behind this dialog, paused.`,
     link: (nodes: number, storage: string) => `The link opens a different cluster (${plural(nodes, 'node', 'nodes')}, ${storage} storage). Opening it deletes the stored one and every node’s disk.`,
     open: 'Open the link’s cluster and discard the stored one',
     keep: 'Keep the stored cluster',
