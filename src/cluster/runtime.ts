@@ -369,7 +369,7 @@ export class ClusterRuntime {
     const leader = this.leaderOrThrow()
     this.removing = id
     try {
-      onStep(leader === id ? `asking ${leader}, the leader, to remove itself; it steps down once the change is committed` : `asking ${leader} to remove ${id}`, { k: 'askRemove', node: id, leader })
+      onStep(leader === id ? `asking ${leader}, the leader, to remove itself` : `asking ${leader} to remove ${id}`, { k: 'askRemove', node: id, leader })
       for (let attempt = 0; ; attempt++) {
         const r = await s.confChange(leader, { type: 'removeNode', node: id })
         if (r.outcome === 'ok') break

@@ -221,6 +221,7 @@ export const en = {
     downVolatile: (id: NodeId) => `${id} is down: its memory is gone, and with volatile storage its disk was memory too. Nothing survives: it restarts empty and must catch up from the leader.`,
     downCorrupt: (id: NodeId) => `${id} is down: its memory is gone and its disk cannot be trusted. Wipe its disk to start it empty.`,
     diskHolds: 'On its disk',
+    diskLogRow: 'log',
     diskNothing: 'nothing (volatile storage)',
     diskLogOnly: 'Log on its disk (latest entries)',
     recoveredLower: (disk: number) => `It recovered commit ${disk} from its disk: a commit index is not written at every advance, so it may be lower than before the crash; the leader tells it the rest.`,
@@ -382,7 +383,7 @@ export const en = {
     caughtUp: (id: NodeId) => `${id} caught up; promoting it to voter`,
     voter: (id: NodeId) => `${id} is a voter`,
     askRemove: (id: NodeId, leader: NodeId) => `asking ${leader} to remove ${id}`,
-    askRemoveSelf: (id: NodeId) => `asking ${id}, the leader, to remove itself; it steps down once the change is committed`,
+    askRemoveSelf: (id: NodeId) => `asking ${id}, the leader, to remove itself`,
     removed: (id: NodeId) => `${id} removed`,
   },
 
@@ -442,7 +443,7 @@ export const en = {
     reload: 'Reload',
     badUrl: (why: string) => `This link could not be opened: ${why} The default cluster opens instead.`,
     recovered:
-      'The cluster was restored from this browser’s storage: a reload is a crash of every node, and each one recovered from its disk. A node does not write its commit index at every advance, so entries already committed may show as not committed until the new leader commits again: that is correct Raft.',
+      'Restored from this browser’s storage: the reload crashed every node and each recovered from its disk. Some committed entries may show as not committed until the new leader commits again: correct Raft, as the commit index need not be on disk.',
     recoveredVolatile:
       'The page was reloaded, which crashes every node. With volatile storage a node’s disk is its memory, so nothing was recovered: every node started empty and the log and keys are gone. The cluster’s settings (nodes, parameters, network) were kept.',
     sameAsStored: 'This link’s setup is the cluster already stored in this browser: it was restored with its data. Use New cluster to start it afresh.',
@@ -533,7 +534,7 @@ export const en = {
     recovered: (n: NodeId, term: number, vote: NodeId | null, first: number, last: number, commit: number) =>
       `${n} recovered from its disk: term ${term}, vote ${vote ?? '—'}, log ${first}–${last}, commit ${commit}`,
     recoveredEmpty: (n: NodeId) => `${n} started with an empty disk`,
-    recoveredVolatile: (n: NodeId) => `${n} started empty: its storage is volatile, so its memory was its disk and there was nothing to recover`,
+    recoveredVolatile: (n: NodeId) => `${n} started empty: its storage is volatile, so there was nothing to recover`,
     clientOk: (c: string, what: string, index: number | undefined, ms: number, node: NodeId | undefined, result: string) =>
       `client ${c}: ${what} → ok${result ? ` (${result})` : ''}${index !== undefined ? ` at index ${index}` : ''} in ${ms} ms${node ? `, answered by ${node}` : ''}`,
     clientFail: (c: string, what: string, why: string) => `client ${c}: ${what} → failed: ${why}`,
