@@ -1,7 +1,7 @@
 import type { NodeId } from '../raft/types.ts'
 import { defaultNetworkConfig, type NetworkConfig } from '../sim/network.ts'
 import { openClusterDb } from '../storage/cluster-db.ts'
-import { deleteNodeDisk, listNodeDisks } from '../storage/idb.ts'
+import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/idb.ts'
 import type { ClusterDb, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../worker/protocol.ts'
 import { Driver } from './driver.ts'
@@ -263,6 +263,18 @@ export class ClusterRuntime {
     await this.sched?.shutdown()
     if (this.settings) await this.wipeDisks(this.settings)
     await this.boot({ version: SETTINGS_VERSION, spec: { ...spec, name: this.name }, joined: [], retired: [] }, false)
+  }
+
+  /**
+   * A cluster name not used in this browser, for opening a link's cluster beside this one: "<name>-2", "<name>-3"...
+   * Null when the browser cannot list its databases (a name could then be taken without our knowing).
+   */
+  async freeName(): Promise<string | null> {
+    const taken = await listClusters(this.opts.storage).catch(() => null)
+    if (!taken) return null
+    const base = this.name.slice(0, 36)
+    for (let i = 2; i < 1000; i++) if (!taken.includes(`${base}-${i}`)) return `${base}-${i}`
+    return null
   }
 
   private async wipeDisks(s: StoredSettings): Promise<void> {

@@ -364,6 +364,8 @@ export const en = {
     link: (nodes: number, storage: string) => `The link opens a different cluster (${plural(nodes, 'node', 'nodes')}, ${storage} storage). Opening it deletes the stored one and every node’s disk.`,
     open: 'Open the link’s cluster and discard the stored one',
     keep: 'Keep the stored cluster',
+    beside: (name: string) => `Open it beside, as “${name}”`,
+    besideNote: (name: string) => `Beside: the link’s cluster gets its own storage, named “${name}”; the stored cluster stays at this page’s usual address.`,
     keptNote: 'You kept the cluster stored in this browser; the link’s setup was not opened',
     openedNote: 'You discarded the stored cluster and opened the link’s',
     ago: (ms: number) => {

@@ -111,6 +111,24 @@ for (const viewport of [
       expect(await readOnLeader(page, 'before')).toBeUndefined()
     })
 
+    test('a share link with another setup can open beside the stored cluster: both survive', async ({ page }) => {
+      await openLab(page, 'h-beside')
+      await waitLeader(page)
+      await write(page, 'before', 'kept')
+      await page.goto('./?cluster=h-beside&autoplay=0&n=5&seed=8')
+      await waitReady(page)
+      await expect(page.getByTestId('share-choice-beside')).toContainText('h-beside-2')
+      await page.getByTestId('share-choice-beside').click()
+      await page.waitForURL(/cluster=h-beside-2/)
+      await waitReady(page)
+      await expect(page.getByTestId('share-choice')).toBeHidden()
+      expect(await js<string[]>(page, `lab.nodeIds()`)).toEqual(['n1', 'n2', 'n3', 'n4', 'n5'])
+      await page.goto('./?cluster=h-beside&autoplay=0')
+      await waitReady(page)
+      expect(await js<string[]>(page, `lab.nodeIds()`)).toEqual(['n1', 'n2', 'n3'])
+      expect(await readOnLeader(page, 'before')).toBe('kept')
+    })
+
     test('a link opened while another tab holds the cluster keeps its setup through "Take over here"', async ({ page, context }) => {
       await openLab(page, 'h-take')
       await waitLeader(page)

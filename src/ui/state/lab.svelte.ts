@@ -80,6 +80,8 @@ export interface Choice {
   /** The stored cluster's members and when it was last opened (wall-clock ms, if known). */
   nodes: NodeId[]
   savedAt: number | null
+  /** An unused cluster name to open the link's cluster beside the stored one, once known (null: cannot tell). */
+  beside?: string | null
 }
 
 /** The longest fast-forward, in seconds of virtual time. */
@@ -257,6 +259,9 @@ export class Lab {
       // Nothing is deleted until the user chooses; the stored cluster stays paused behind the dialog.
       this.runtime.driver?.setSpeed(0.1)
       this.choice = { setup, nodes: s.choice.nodes, savedAt: s.choice.savedAt }
+      void this.runtime.freeName().then((beside) => {
+        if (this.choice) this.choice = { ...this.choice, beside }
+      })
       return
     }
     if (setup && s.recovered) this.addBanner('info', strings.banner.sameAsStored)
@@ -283,6 +288,15 @@ export class Lab {
     if (play) this.runtime.driver?.play()
     this.publish()
     this.wake(true)
+  }
+
+  /** Open the link's cluster under another name, in this tab: the stored cluster stays as it is, at its own address. */
+  openBeside(): void {
+    const name = this.choice?.beside
+    if (!name || typeof location === 'undefined') return
+    const u = new URL(location.href)
+    u.searchParams.set('cluster', name)
+    location.assign(u.toString())
   }
 
   /** The user chose the link's cluster: the stored one and its disks are deleted, the link's starts. */
