@@ -23,11 +23,12 @@ addEventListener('pagehide', () => {
   void runtime.close()
 })
 
-// A shared link carries a whole setup: it starts that cluster afresh; otherwise the stored one is recovered.
+// A shared link carries a whole setup: it starts that cluster afresh, but if this browser holds a different one the
+// user is asked first (nothing is deleted silently); otherwise the stored one is recovered.
 const launch = readLaunch(location.href)
 const app = mount(App, { target, props: { runtime, launch } })
 // Open (recover or create) the cluster after the first render, so the banner can show every step.
-void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName) } : {})
+void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName), ask: true } : {})
 
 // Offline after the first visit; a new version waits for the user's "Reload to update" (src/ui/update/).
 mount(UpdatePrompt, { target: document.body })

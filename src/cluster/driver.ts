@@ -86,18 +86,21 @@ export class Driver {
     this.onProgress()
   }
 
-  /** Run `ms` of virtual time as fast as possible, then stay in the current mode. */
-  async fastForward(ms: number): Promise<void> {
+  /**
+   * Run `ms` of virtual time as fast as possible, then stay in the current mode. `signal` stops it early, between
+   * two events: virtual time then stays where it got to.
+   */
+  async fastForward(ms: number, signal?: AbortSignal): Promise<void> {
     const was = this._mode
     this.pause()
     const target = this.sched.now + ms
-    while (this.sched.nextTime() <= target) {
+    while (this.sched.nextTime() <= target && !signal?.aborted) {
       const sliceEnd = this.clock.now() + 30
-      while (this.sched.nextTime() <= target && this.clock.now() < sliceEnd) await this.sched.step()
+      while (this.sched.nextTime() <= target && this.clock.now() < sliceEnd && !signal?.aborted) await this.sched.step()
       this.onProgress()
       await new Promise<void>((r) => this.clock.later(r, 0))
     }
-    await this.sched.runUntil(target)
+    if (!signal?.aborted) await this.sched.runUntil(target)
     this.onProgress()
     if (was !== 'paused') this.setMode(was)
   }

@@ -1,7 +1,7 @@
 import type { NodeId } from '../raft/types.ts'
 import { defaultNetworkConfig, type NetworkConfig } from '../sim/network.ts'
 import { openClusterDb } from '../storage/cluster-db.ts'
-import { deleteNodeDisk, listNodeDisks } from '../storage/idb.ts'
+import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/idb.ts'
 import type { ClusterDb, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../worker/protocol.ts'
 import { Driver } from './driver.ts'
@@ -18,7 +18,31 @@ export interface StoredSettings {
   retired: NodeId[]
   /** How many times this cluster was started (a reload is one more): names the client sessions, see Scheduler. */
   boots?: number
+  /** Wall-clock time (ms since 1970) of the last save: the cluster was last opened or changed then. */
+  savedAt?: number
 }
+
+/**
+ * A link asked for a cluster that differs from the one stored in this browser. The stored one was recovered (and
+ * stays paused); nothing is deleted until the user chooses (see ClusterRuntime.open's `ask`).
+ */
+export interface StoredChoice {
+  /** The stored cluster's members when it was opened. */
+  nodes: NodeId[]
+  /** When it was last opened or changed (wall-clock ms), if known. */
+  savedAt: number | null
+  /** The link's cluster, to start if the user chooses it. */
+  fresh: ClusterSpec
+}
+
+/** A step of a membership change, for the UI to put into words (the string argument is the English fallback). */
+export type MembershipStep =
+  | { k: 'started'; node: NodeId; leader: NodeId }
+  | { k: 'learner'; node: NodeId }
+  | { k: 'caughtUp'; node: NodeId }
+  | { k: 'voter'; node: NodeId }
+  | { k: 'askRemove'; node: NodeId; leader: NodeId }
+  | { k: 'removed'; node: NodeId }
 
 export function defaultParams(): RaftParams {
   return { electionTick: 10, heartbeatTick: 2, preVote: true, checkQuorum: true }
@@ -47,6 +71,10 @@ export interface RuntimeStatus {
   message?: string
   /** True when the nodes were restarted from existing databases (a reload is a crash of the whole cluster). */
   recovered?: boolean
+  /** The storage the nodes started with: with 'volatile' a recovery finds nothing (memory was the disk). */
+  storage?: StorageMode
+  /** Set when a link's cluster differs from the stored one: the UI must ask before anything is deleted. */
+  choice?: StoredChoice
 }
 
 export interface RuntimeOptions {
@@ -65,6 +93,8 @@ export class ClusterRuntime {
   driver: Driver | null = null
   settings: StoredSettings | null = null
   status: RuntimeStatus = { phase: 'idle' }
+  /** The node a membership change is removing right now (drawn as leaving, not as joining). */
+  removing: NodeId | null = null
   private db: ClusterDb | null = null
   private releaseLock: (() => void) | null = null
   private readonly opts: RuntimeOptions
@@ -153,8 +183,11 @@ export class ClusterRuntime {
   /**
    * Open the cluster: if one exists in this browser, restart every node from its database (recovery); otherwise
    * create it from `fresh` (or the defaults). Returns false when another tab holds the cluster.
+   * `fresh` with a stored cluster wipes the stored one, unless `ask`: then a stored cluster that differs from
+   * `fresh` is recovered and the status carries a `choice` (the UI asks; nothing is deleted), and one that is the
+   * same setup is simply recovered with its data.
    */
-  async open(fresh?: ClusterSpec, steal = false): Promise<boolean> {
+  async open(fresh?: ClusterSpec, steal = false, ask = false): Promise<boolean> {
     this.setStatus({ phase: 'locking' })
     if (!(await this.lock(steal))) {
       this.setStatus({ phase: 'busy-elsewhere', message: 'This cluster is already running in another tab. Two tabs would corrupt its disks, so this one waits. Use "Take over here" to move it to this tab.' })
@@ -171,19 +204,24 @@ export class ClusterRuntime {
       fresh = { ...(fresh ?? defaultSpec(this.name)), storage: 'volatile' }
       this.setStatus({ phase: 'starting', message: `Browser storage is unavailable (${errText(e)}); the cluster runs in memory only and a reload starts afresh.` })
     }
+    let choice: StoredChoice | undefined
+    if (fresh && stored && ask) {
+      if (!sameSetup(stored, fresh)) choice = { nodes: members(stored), savedAt: stored.savedAt ?? null, fresh }
+      fresh = undefined
+    }
     const recovered = !!stored && !fresh
     const settings: StoredSettings = stored && !fresh ? stored : { version: SETTINGS_VERSION, spec: fresh ?? defaultSpec(this.name), joined: [], retired: [] }
     if (fresh && stored) await this.wipeDisks(stored)
-    await this.boot(settings, recovered)
+    await this.boot(settings, recovered, choice)
     return true
   }
 
-  /** Move the cluster to this tab, stopping the other one. */
-  takeOver(fresh?: ClusterSpec): Promise<boolean> {
-    return this.open(fresh, true)
+  /** Move the cluster to this tab, stopping the other one. `fresh` and `ask` as for `open`. */
+  takeOver(fresh?: ClusterSpec, ask = false): Promise<boolean> {
+    return this.open(fresh, true, ask)
   }
 
-  private async boot(settings: StoredSettings, recovered: boolean): Promise<void> {
+  private async boot(settings: StoredSettings, recovered: boolean, choice?: StoredChoice): Promise<void> {
     this.settings = settings
     settings.spec.name = this.name
     settings.boots = (settings.boots ?? 0) + 1
@@ -203,7 +241,7 @@ export class ClusterRuntime {
     await this.save()
     await sched.start()
     const prior = this.status.message
-    this.setStatus({ phase: 'running', recovered, message: prior })
+    this.setStatus({ phase: 'running', recovered, storage: settings.spec.storage, message: prior, ...(choice ? { choice } : {}) })
     for (const f of this.progressListeners) f()
   }
 
@@ -227,6 +265,18 @@ export class ClusterRuntime {
     await this.boot({ version: SETTINGS_VERSION, spec: { ...spec, name: this.name }, joined: [], retired: [] }, false)
   }
 
+  /**
+   * A cluster name not used in this browser, for opening a link's cluster beside this one: "<name>-2", "<name>-3"...
+   * Null when the browser cannot list its databases (a name could then be taken without our knowing).
+   */
+  async freeName(): Promise<string | null> {
+    const taken = await listClusters(this.opts.storage).catch(() => null)
+    if (!taken) return null
+    const base = this.name.slice(0, 36)
+    for (let i = 2; i < 1000; i++) if (!taken.includes(`${base}-${i}`)) return `${base}-${i}`
+    return null
+  }
+
   private async wipeDisks(s: StoredSettings): Promise<void> {
     const names = new Set<string>([...s.spec.nodes, ...s.joined, ...s.retired])
     const listed = await listNodeDisks(this.name, this.opts.storage).catch(() => null)
@@ -239,7 +289,9 @@ export class ClusterRuntime {
     if (!this.db || !this.settings) return
     const s = this.settings
     try {
-      await this.db.save(structuredClone({ version: SETTINGS_VERSION, spec: this.sched ? this.sched.spec : s.spec, joined: s.joined, retired: s.retired, boots: s.boots ?? 0 }))
+      await this.db.save(
+        structuredClone({ version: SETTINGS_VERSION, spec: this.sched ? this.sched.spec : s.spec, joined: s.joined, retired: s.retired, boots: s.boots ?? 0, savedAt: Date.now() }),
+      )
     } catch (e) {
       this.setStatus({ ...this.status, message: `Could not save the cluster's settings: ${errText(e)}` })
     }
@@ -292,7 +344,7 @@ export class ClusterRuntime {
    * Add a node through real membership changes: a new worker and database, added as a learner, caught up by the
    * leader (by snapshot if its log is compacted), then promoted to voter. Resolves with the new node's id.
    */
-  async addNode(onStep: (what: string) => void = () => undefined): Promise<NodeId> {
+  async addNode(onStep: (what: string, step: MembershipStep) => void = () => undefined): Promise<NodeId> {
     const s = this.need()
     const settings = this.settings!
     const id = nextNodeId([...s.nodeIds(), ...settings.retired])
@@ -300,10 +352,10 @@ export class ClusterRuntime {
     settings.joined.push(id)
     await this.save()
     await s.addNode(id)
-    onStep(`${id} started empty; asking ${leader} to add it as a learner`)
+    onStep(`${id} started empty; asking ${leader} to add it as a learner`, { k: 'started', node: id, leader })
     const r = await s.confChange(leader, { type: 'addLearner', node: id })
     if (r.outcome !== 'ok') throw new Error(`${leader} refused to add ${id}: ${r.error ?? r.outcome}`)
-    onStep(`${id} is a learner; catching up`)
+    onStep(`${id} is a learner; catching up`, { k: 'learner', node: id })
     await s.waitFor(() => {
       const l = s.likelyLeader()
       const sum = l ? s.summary(l) : null
@@ -311,7 +363,7 @@ export class ClusterRuntime {
       return !!sum && sum.role === 'leader' && !!p && p.match >= sum.commit
     }, 60_000)
     const l2 = this.leaderOrThrow()
-    onStep(`${id} caught up; promoting it to voter`)
+    onStep(`${id} caught up; promoting it to voter`, { k: 'caughtUp', node: id })
     for (let attempt = 0; ; attempt++) {
       const r2 = await s.confChange(l2, { type: 'addVoter', node: id })
       if (r2.outcome === 'ok') break
@@ -319,31 +371,36 @@ export class ClusterRuntime {
       await s.sleep(200)
     }
     await s.waitFor(() => this.committedConfHas(id, true), 60_000)
-    onStep(`${id} is a voter`)
+    onStep(`${id} is a voter`, { k: 'voter', node: id })
     return id
   }
 
   /** Remove a node through a membership change; once the change is committed its worker stops for good. */
-  async removeNode(id: NodeId, onStep: (what: string) => void = () => undefined): Promise<void> {
+  async removeNode(id: NodeId, onStep: (what: string, step: MembershipStep) => void = () => undefined): Promise<void> {
     const s = this.need()
     const leader = this.leaderOrThrow()
-    onStep(`asking ${leader} to remove ${id}`)
-    for (let attempt = 0; ; attempt++) {
-      const r = await s.confChange(leader, { type: 'removeNode', node: id })
-      if (r.outcome === 'ok') break
-      if (attempt >= 20 || r.outcome === 'redirect') throw new Error(`${leader} refused to remove ${id}: ${r.error ?? r.outcome}`)
-      await s.sleep(200)
+    this.removing = id
+    try {
+      onStep(leader === id ? `asking ${leader}, the leader, to remove itself` : `asking ${leader} to remove ${id}`, { k: 'askRemove', node: id, leader })
+      for (let attempt = 0; ; attempt++) {
+        const r = await s.confChange(leader, { type: 'removeNode', node: id })
+        if (r.outcome === 'ok') break
+        if (attempt >= 20 || r.outcome === 'redirect') throw new Error(`${leader} refused to remove ${id}: ${r.error ?? r.outcome}`)
+        await s.sleep(200)
+      }
+      await s.waitFor(() => this.committedConfHas(id, false), 60_000)
+      await s.retire(id)
+      this.settings!.retired.push(id)
+      await deleteNodeDisk(this.name, id, this.opts.storage).catch(() => undefined)
+      await this.save()
+    } finally {
+      this.removing = null
     }
-    await s.waitFor(() => this.committedConfHas(id, false), 60_000)
-    await s.retire(id)
-    this.settings!.retired.push(id)
-    await deleteNodeDisk(this.name, id, this.opts.storage).catch(() => undefined)
-    await this.save()
-    onStep(`${id} removed`)
+    onStep(`${id} removed`, { k: 'removed', node: id })
   }
 
   /** Replace = add a new node, then remove the old one (never two changes at once). */
-  async replaceNode(id: NodeId, onStep: (what: string) => void = () => undefined): Promise<NodeId> {
+  async replaceNode(id: NodeId, onStep: (what: string, step: MembershipStep) => void = () => undefined): Promise<NodeId> {
     const nid = await this.addNode(onStep)
     await this.removeNode(id, onStep)
     return nid
@@ -386,6 +443,40 @@ function nextNodeId(taken: NodeId[]): NodeId {
   return `n${max + 1}`
 }
 
+/** The members of a stored cluster: its first nodes, plus those that joined, minus those removed. */
+function members(s: StoredSettings): NodeId[] {
+  return [...new Set([...s.spec.nodes, ...s.joined])].filter((n) => !s.retired.includes(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+}
+
+/** JSON with object keys sorted, so that two equal setups written in different orders compare equal. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
+      .join(',')}}`
+  }
+  return JSON.stringify(v)
+}
+
+/** Whether a link's cluster is the stored one: same members, seed, parameters, network, storage and snapshots. */
+export function sameSetup(stored: StoredSettings, fresh: ClusterSpec): boolean {
+  const a = stored.spec
+  const pick = (s: ClusterSpec, nodes: NodeId[]) => ({
+    nodes: nodes.slice().sort((x, y) => x.localeCompare(y, 'en', { numeric: true })),
+    seed: s.seed,
+    params: { electionTick: s.params.electionTick, heartbeatTick: s.params.heartbeatTick, preVote: s.params.preVote, checkQuorum: s.params.checkQuorum },
+    tickMs: s.tickMs,
+    network: s.network,
+    storage: s.storage,
+    snapshotEvery: s.snapshotEvery,
+  })
+  return stable(pick(a, members(stored))) === stable(pick(fresh, fresh.nodes))
+}
+
 function parseSettings(raw: unknown): StoredSettings | null {
   if (!raw || typeof raw !== 'object') return null
   const o = raw as Partial<StoredSettings>
@@ -396,6 +487,7 @@ function parseSettings(raw: unknown): StoredSettings | null {
     joined: Array.isArray(o.joined) ? o.joined : [],
     retired: Array.isArray(o.retired) ? o.retired : [],
     boots: typeof o.boots === 'number' && Number.isSafeInteger(o.boots) && o.boots >= 0 ? o.boots : 0,
+    ...(typeof o.savedAt === 'number' && Number.isFinite(o.savedAt) ? { savedAt: o.savedAt } : {}),
   }
 }
 

@@ -15,6 +15,11 @@ export interface BootOptions {
   fresh?: ClusterSpec
   /** Start the clock once open; default: true unless the URL says `autoplay=0`. */
   autoplay?: boolean
+  /**
+   * With `fresh`: if this browser holds a different cluster, recover it (paused) and let the user choose instead
+   * of wiping it (see ClusterRuntime.open).
+   */
+  ask?: boolean
 }
 
 /** `?autoplay=0` (or `false`, `no`, `off`) opens the cluster paused. */
@@ -46,7 +51,7 @@ const booted = new WeakMap<ClusterRuntime, Promise<boolean>>()
 export function bootRuntime(runtime: ClusterRuntime, opts: BootOptions = {}): Promise<boolean> {
   let p = booted.get(runtime)
   if (!p) {
-    p = start(runtime, () => runtime.open(opts.fresh), opts.autoplay)
+    p = start(runtime, () => runtime.open(opts.fresh, false, opts.ask), opts.autoplay)
     booted.set(runtime, p)
   }
   return p
@@ -54,13 +59,14 @@ export function bootRuntime(runtime: ClusterRuntime, opts: BootOptions = {}): Pr
 
 /** "Take over here": move the cluster from another tab to this one, and play. Never rejects. */
 export function takeOverHere(runtime: ClusterRuntime, opts: BootOptions = {}): Promise<boolean> {
-  return start(runtime, () => runtime.takeOver(opts.fresh), opts.autoplay)
+  return start(runtime, () => runtime.takeOver(opts.fresh, opts.ask), opts.autoplay)
 }
 
 async function start(runtime: ClusterRuntime, open: () => Promise<boolean>, autoplay = defaultAutoplay()): Promise<boolean> {
   try {
     if (!(await open())) return false
-    if (autoplay) runtime.driver?.play()
+    // While the user chooses between a link's cluster and the stored one, the stored one stays paused.
+    if (autoplay && !runtime.status.choice) runtime.driver?.play()
     return true
   } catch (e) {
     runtime.reportError(`The cluster could not start: ${text(e)}. Reload the page to try again; if that fails, start a new cluster.`)

@@ -54,6 +54,7 @@ export const en = {
     termShort: (t: number) => `T${t}`,
     votes: (granted: number, voters: number) => `votes ${granted}/${voters}`,
     held: (n: number) => `${n} waiting`,
+    leaving: 'leaving',
   },
 
   msgKinds: {
@@ -68,6 +69,12 @@ export const en = {
   graph: {
     label: 'Cluster graph',
     failed: (why: string) => `The cluster graph could not be drawn (${why}). Reload the page; the cluster itself keeps running.`,
+    /** Callouts beside a node told to time out when nothing visible follows. */
+    calloutLeaderAlive: (leader: NodeId | null) => `Pre-vote refused: the others still hear leader ${leader ?? ''}`.replace(/ $/, ''),
+    calloutLeaderFound: (leader: NodeId | null) => (leader ? `Heard leader ${leader}: back to follower` : 'Heard the leader: back to follower'),
+    calloutPreVoteLost: 'Pre-vote lost: no majority would vote for it',
+    calloutIsLeader: 'Already leader: a timeout does nothing',
+    calloutLearner: 'A learner never campaigns',
   },
 
   legend: {
@@ -93,6 +100,12 @@ export const en = {
     fastForward: 'Fast-forward',
     fastForwardTip: (s: number) => `Run ${s} s of virtual time as fast as possible`,
     seconds: 'seconds',
+    fastForwardSeconds: 'Fast-forward by (seconds)',
+    secondsUnit: 's',
+    fastForwardStop: 'Stop',
+    fastForwardStopTip: 'Stop the fast-forward here (Esc)',
+    fastForwardRange: (given: string, max: number) => `Fast-forward takes 0.1 to ${max} seconds; “${given}” is not in that range, so nothing ran.`,
+    fastForwardRunning: (s: number) => `Running ${s} s of virtual time as fast as possible…`,
     clock: 'Virtual time',
     clockValue: (s: string) => `t = ${s} s`,
     storage: 'Storage',
@@ -206,7 +219,18 @@ export const en = {
     overview: 'All nodes',
     node: 'node',
     last: 'last',
-    hardState: 'Hard state (persisted before sending)',
+    hardState: 'Hard state',
+    commitValue: (mem: number, disk: number) => (mem === disk ? `${mem} (on disk too)` : `${mem} (on disk: ${disk})`),
+    hardNote: 'Term and vote reach the disk before any message is sent. The commit index need not: it rides along with the next write.',
+    commitNote: 'So after a crash this node may recover a lower commit, and show entries a client already saw committed as not committed until the leader commits again. That is correct Raft: the leader tells it the rest.',
+    downDurable: (id: NodeId) => `${id} is down: its memory is gone (role, leader, timers, the leader’s progress, the key/value store). Only its disk survives; below is what it holds.`,
+    downVolatile: (id: NodeId) => `${id} is down: its memory is gone, and with volatile storage its disk was memory too. Nothing survives: it restarts empty and must catch up from the leader.`,
+    downCorrupt: (id: NodeId) => `${id} is down: its memory is gone and its disk cannot be trusted. Wipe its disk to start it empty.`,
+    diskHolds: 'On its disk',
+    diskLogRow: 'log',
+    diskNothing: 'nothing (volatile storage)',
+    diskLogOnly: 'Log on its disk (latest entries)',
+    recoveredLower: (disk: number) => `It recovered commit ${disk} from its disk: a commit index is not written at every advance, so it may be lower than before the crash; the leader tells it the rest.`,
     volatileState: 'Volatile state (memory)',
     term: 'term',
     vote: 'vote',
@@ -418,6 +442,39 @@ export const en = {
     warning: 'This deletes the current cluster and every node’s disk.',
   },
 
+  /** The dialog shown when a link's cluster differs from the one stored in this browser. */
+  choice: {
+    title: 'Open the link’s cluster?',
+    stored: (nodes: number, when: string | null, entries: number) =>
+      `This browser holds a cluster (${plural(nodes, 'node', 'nodes')}${when ? `, last opened ${when}` : ''}, a log of ${plural(entries, 'entry', 'entries')} on its disks). It is shown behind this dialog, paused.`,
+    link: (nodes: number, storage: string) => `The link opens a different cluster (${plural(nodes, 'node', 'nodes')}, ${storage} storage). Opening it deletes the stored one and every node’s disk.`,
+    open: 'Open the link’s cluster and discard the stored one',
+    keep: 'Keep the stored cluster',
+    beside: (name: string) => `Open it beside, as “${name}”`,
+    besideNote: (name: string) => `Beside: the link’s cluster gets its own storage, named “${name}”; the stored cluster stays at this page’s usual address.`,
+    keptNote: 'You kept the cluster stored in this browser; the link’s setup was not opened',
+    openedNote: 'You discarded the stored cluster and opened the link’s',
+    ago: (ms: number) => {
+      const m = Math.round(ms / 60_000)
+      if (m < 1) return 'just now'
+      if (m < 60) return `${plural(m, 'minute', 'minutes')} ago`
+      const h = Math.round(m / 60)
+      if (h < 48) return `${plural(h, 'hour', 'hours')} ago`
+      return `${plural(Math.round(h / 24), 'day', 'days')} ago`
+    },
+  },
+
+  /** Steps of a membership change, shown in the busy pill and the event log. */
+  membership: {
+    started: (id: NodeId, leader: NodeId) => `${id} started empty; asking ${leader} to add it as a learner`,
+    learner: (id: NodeId) => `${id} is a learner; catching up`,
+    caughtUp: (id: NodeId) => `${id} caught up; promoting it to voter`,
+    voter: (id: NodeId) => `${id} is a voter`,
+    askRemove: (id: NodeId, leader: NodeId) => `asking ${leader} to remove ${id}`,
+    askRemoveSelf: (id: NodeId) => `asking ${id}, the leader, to remove itself`,
+    removed: (id: NodeId) => `${id} removed`,
+  },
+
   presets: {
     three: '3 nodes',
     five: '5 nodes',
@@ -477,7 +534,11 @@ export const en = {
     takeOver: 'Take over here',
     reload: 'Reload',
     badUrl: (why: string) => `This link could not be opened: ${why} The default cluster opens instead.`,
-    recovered: 'The cluster was restored from this browser’s storage: a reload is a crash of every node, and each one recovered from its disk.',
+    recovered:
+      'Restored from this browser’s storage: the reload crashed every node and each recovered from its disk. Some committed entries may show as not committed until the new leader commits again: correct Raft, as the commit index need not be on disk.',
+    recoveredVolatile:
+      'The page was reloaded, which crashes every node. With volatile storage a node’s disk is its memory, so nothing was recovered: every node started empty and the log and keys are gone. The cluster’s settings (nodes, parameters, network) were kept.',
+    sameAsStored: 'This link’s setup is the cluster already stored in this browser: it was restored with its data. Use New cluster to start it afresh.',
   },
 
   url: {
@@ -536,6 +597,7 @@ export const en = {
       leaderAlive: (l: NodeId | null) => `it still hears from leader ${l ?? ''}`.trim(),
       unknown: 'no reason given',
     } satisfies Record<VoteRefusal, unknown>,
+    refusalIsLeader: 'it is the leader, and its lease has not run out',
     snap: (from: NodeId, to: NodeId, index: number, term: number) => `${from} sends a snapshot (up to index ${index}, term ${term}) to ${to}`,
     snapReply: (from: NodeId, to: NodeId, ok: boolean) => (ok ? `${from} acknowledges ${to}'s snapshot` : `${from} refuses ${to}'s snapshot`),
     timeoutNow: (from: NodeId, to: NodeId) => `${from} tells ${to} to campaign now (leadership transfer)`,
@@ -572,6 +634,7 @@ export const en = {
     recovered: (n: NodeId, term: number, vote: NodeId | null, first: number, last: number, commit: number) =>
       `${n} recovered from its disk: term ${term}, vote ${vote ?? '—'}, log ${first}–${last}, commit ${commit}`,
     recoveredEmpty: (n: NodeId) => `${n} started with an empty disk`,
+    recoveredVolatile: (n: NodeId) => `${n} started empty: its storage is volatile, so there was nothing to recover`,
     clientOk: (c: string, what: string, index: number | undefined, ms: number, node: NodeId | undefined, result: string) =>
       `client ${c}: ${what} → ok${result ? ` (${result})` : ''}${index !== undefined ? ` at index ${index}` : ''} in ${Math.round(ms)} ms${node ? `, answered by ${node}` : ''}`,
     clientFail: (c: string, what: string, why: string) => `client ${c}: ${what} → failed: ${why}`,
@@ -603,6 +666,7 @@ export const en = {
     params: 'You changed the Raft parameters',
     storage: (mode: string) => `Storage is now ${mode} (each node switches at its next start)`,
     load: (on: boolean) => (on ? 'Load on: four clients keep the cluster busy' : 'Load off'),
+    fastForwardStopped: (s: string) => `You stopped the fast-forward at t = ${s} s`,
   },
 }
 

@@ -354,7 +354,7 @@ export class NodeHost {
   }
 
   summary(): NodeSummary {
-    return { ...this.raw.status(), storage: this.disk.kind, kvSize: this.kv.size, persistedIndex: this.persistedIndex }
+    return { ...this.raw.status(), storage: this.disk.kind, kvSize: this.kv.size, persistedIndex: this.persistedIndex, persistedCommit: this.writtenHardState?.commit ?? 0 }
   }
 
   /** The key/value contents, for the inspector. */

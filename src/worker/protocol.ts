@@ -109,6 +109,8 @@ export interface NodeSummary extends Status {
   kvSize: number
   /** The last index on disk (what survives a crash). */
   persistedIndex: number
+  /** The commit index in the hard state on disk: it may trail `commit`, which need not be written at once. */
+  persistedCommit?: number
 }
 
 export interface HostOutput {

@@ -61,6 +61,7 @@ function style(p: Palette, d: Dims = { node: NODE_SIZE, font: 21 }): StylesheetJ
     },
     { selector: 'node.learner', style: { shape: 'round-rectangle' } },
     { selector: 'node.joining', style: { shape: 'round-rectangle', 'border-style': 'dashed', 'background-opacity': 0.55 } },
+    { selector: 'node.leaving', style: { 'background-opacity': 0.4, 'border-opacity': 0.6 } },
     { selector: 'node.st-starting', style: { 'background-opacity': 0.55 } },
     {
       selector: 'node.st-crashed',
@@ -118,6 +119,7 @@ export class GraphView {
   private dims: Dims = { node: NODE_SIZE, font: 21 }
   private captionPx = CAPTION_PX
   private projector = false
+  private callouts: { node: NodeId; text: string }[] = []
 
   constructor(lab: Lab, host: HTMLElement) {
     this.lab = lab
@@ -233,6 +235,11 @@ export class GraphView {
     return this.drawn.map((d) => ({ id: d.token.id, type: d.token.msg.type, x: r.left + d.x, y: r.top + d.y }))
   }
 
+  /** The callouts drawn in the last frame (sentences beside nodes), for tests. */
+  calloutsShown(): { node: NodeId; text: string }[] {
+    return this.callouts.slice()
+  }
+
   /** The page position of the middle of the link a-b. */
   linkClientPosition(a: NodeId, b: NodeId): { x: number; y: number } | null {
     const pa = this.nodeClientPosition(a)
@@ -299,7 +306,8 @@ export class GraphView {
     const isolated = new Set(netCfg?.isolated ?? [])
 
     // Classes change only with roles, states, membership, the network and the selection.
-    const key = `${lab.feed.structVersion}|${view.voters.join()}|${view.learners.join()}|${selected}|${lab.multi.join()}|${lab.link?.join() ?? ''}|${rec?.seq ?? ''}|${ids.join()}`
+    const leaving = lab.runtime.removing
+    const key = `${lab.feed.structVersion}|${view.voters.join()}|${view.learners.join()}|${selected}|${lab.multi.join()}|${lab.link?.join() ?? ''}|${rec?.seq ?? ''}|${ids.join()}|${leaving ?? ''}`
     const structChanged = key !== this.structKey || netCfg !== this.lastNet
     this.structKey = key
     this.lastNet = netCfg
@@ -309,12 +317,14 @@ export class GraphView {
         const live = lab.feed.node(id)
         const s = live.summary
         const learner = learners.has(id)
-        const joining = !learner && !voters.has(id) && view.voters.length > 0
+        const isLeaving = id === leaving
+        const joining = !learner && !voters.has(id) && view.voters.length > 0 && !isLeaving
         const cls = [
           `role-${s && (live.state === 'up' || live.state === 'paused') ? s.role : 'follower'}`,
           `st-${live.state}`,
           learner ? 'learner' : '',
           joining ? 'joining' : '',
+          isLeaving ? 'leaving' : '',
           id === selected ? 'sel' : multi.has(id) ? 'multi' : '',
         ]
           .filter(Boolean)
@@ -323,7 +333,7 @@ export class GraphView {
           this.nodeClass.set(id, cls)
           cy.$id(id).classes(cls)
         }
-        overlayNodes.push({ live, learner, joining, isolated: isolated.has(id) })
+        overlayNodes.push({ live, learner, joining, leaving: isLeaving, isolated: isolated.has(id) })
       }
       // Link classes: blocked directions, overrides, selection.
       if (sched && structChanged) {
@@ -376,6 +386,7 @@ export class GraphView {
           selectedMsg: lab.message?.id ?? null,
           highlightMsg: rec?.msgId ?? null,
           highlightNodes: hlNodes,
+          callouts: this.callouts,
         },
         this.drawn,
       )

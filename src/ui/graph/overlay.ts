@@ -14,6 +14,8 @@ export interface OverlayNode {
   live: NodeLive
   learner: boolean
   joining: boolean
+  /** Being removed by a membership change. */
+  leaving?: boolean
   isolated: boolean
 }
 
@@ -39,6 +41,8 @@ export interface OverlayInput {
   selectedMsg: number | null
   highlightMsg: number | null
   highlightNodes: ReadonlySet<NodeId>
+  /** Filled with the callouts drawn this frame (for tests). */
+  callouts?: { node: NodeId; text: string }[]
 }
 
 /** A token where it was drawn, for clicks. */
@@ -49,6 +53,8 @@ export interface DrawnToken {
 }
 
 const PULSE_MS = 350
+/** How long a callout stays beside its node (wall-clock ms). */
+export const CALLOUT_MS = 6000
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 
 function clamp(x: number, lo: number, hi: number): number {
@@ -60,6 +66,7 @@ export function drawOverlay(o: OverlayInput, drawn: DrawnToken[]): boolean {
   const { ctx, zoom: z, pal } = o
   ctx.clearRect(0, 0, o.width, o.height)
   let animating = false
+  if (o.callouts) o.callouts.length = 0
   const r = (o.nodeSize / 2) * z
 
   // Edge pulses (heartbeats, losses), under everything else.
@@ -126,7 +133,7 @@ export function drawOverlay(o: OverlayInput, drawn: DrawnToken[]): boolean {
   // Captions last, over the tokens: a node's term and role stay readable however busy its links are.
   for (const n of o.nodes) {
     const p = o.pos(n.live.id)
-    if (p) drawCaptions(o, n, p.x, p.y, r)
+    if (p && drawCaptions(o, n, p.x, p.y, r)) animating = true
   }
   return animating
 }
@@ -253,8 +260,9 @@ function drawNode(o: OverlayInput, n: OverlayNode, x: number, y: number, r: numb
 }
 
 /** Under the node: the term chip, then the role or state; and the count of messages a paused node holds. */
-function drawCaptions(o: OverlayInput, n: OverlayNode, x: number, y: number, r: number): void {
+function drawCaptions(o: OverlayInput, n: OverlayNode, x: number, y: number, r: number): boolean {
   const { ctx, zoom: z, pal } = o
+  let animating = false
   const live = n.live
   const s = live.summary
   const up = live.state === 'up' || live.state === 'paused'
@@ -292,6 +300,16 @@ function drawCaptions(o: OverlayInput, n: OverlayNode, x: number, y: number, r: 
     ctx.fillText(caption, x, cy)
   }
 
+  // Why the user's action changed nothing visible (a callout to the side, for a few seconds).
+  if (live.callout) {
+    const age = o.wall - live.callout.wall
+    if (age >= 0 && age < CALLOUT_MS) {
+      drawCallout(o, live.callout.text, x, y, r)
+      o.callouts?.push({ node: live.id, text: live.callout.text })
+      animating = true
+    } else if (age >= CALLOUT_MS) live.callout = undefined
+  }
+
   // Messages waiting in a paused node's inbox.
   if (live.held > 0) {
     const text = `✉ ${live.held}`
@@ -307,10 +325,55 @@ function drawCaptions(o: OverlayInput, n: OverlayNode, x: number, y: number, r: 
     ctx.textAlign = 'left'
     ctx.fillText(text, bx, by)
   }
+  return animating
 }
 
-/** The second caption line: role (with votes while campaigning) or the node's state. */
+/** A boxed sentence beside a node, on the side with more room, wrapped to two lines at most. */
+function drawCallout(o: OverlayInput, text: string, x: number, y: number, r: number): void {
+  const { ctx, zoom: z, pal } = o
+  const fs = clamp(16 * z, 16, 22)
+  ctx.font = `700 ${fs}px ${FONT}`
+  const maxW = Math.max(120, Math.min(260 * z, o.width * 0.3))
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word
+    if (line && ctx.measureText(next).width > maxW) {
+      lines.push(line)
+      line = word
+    } else line = next
+  }
+  if (line) lines.push(line)
+  const w = Math.max(...lines.map((l) => ctx.measureText(l).width)) + fs
+  const lh = fs * 1.3
+  const h = lines.length * lh + fs * 0.6
+  const right = x + r + 14 * z + w < o.width - 4
+  const bx = right ? x + r + 14 * z : x - r - 14 * z - w
+  const by = clamp(y - h / 2, 2, o.height - h - 2)
+  ctx.fillStyle = pal.surface
+  ctx.strokeStyle = pal.warn
+  ctx.lineWidth = 2.5
+  roundRect(ctx, bx, by, w, h, 6)
+  ctx.fill()
+  ctx.stroke()
+  // A short pointer to the node.
+  ctx.beginPath()
+  ctx.moveTo(right ? bx : bx + w, y)
+  ctx.lineTo(right ? x + r + 2 : x - r - 2, y)
+  ctx.stroke()
+  ctx.fillStyle = pal.fg
+  ctx.textAlign = 'left'
+  ctx.textBaseline = 'middle'
+  lines.forEach((l, i) => ctx.fillText(l, bx + fs / 2, by + fs * 0.3 + lh * (i + 0.5)))
+}
+
+/** The second caption line: role (with votes while campaigning) or the node's state, and "leaving" while removed. */
 export function nodeCaption(n: OverlayNode): string {
+  const base = roleCaption(n)
+  return n.leaving && n.live.state !== 'removed' ? (base ? `${base} · ${strings.node.leaving}` : strings.node.leaving) : base
+}
+
+function roleCaption(n: OverlayNode): string {
   const live = n.live
   const s = live.summary
   const st = strings.states

@@ -20,7 +20,15 @@ export interface NodeLive {
   /** Messages waiting in a paused node's inbox. */
   held: number
   recovery?: Recovery
+  /**
+   * A short sentence drawn beside the node on the graph (wall-clock time it was set): why an action the user took
+   * on it had no visible effect, e.g. a forced election timeout on a follower that still hears its leader.
+   */
+  callout?: { text: string; wall: number }
 }
+
+/** Why a forced timeout came to nothing, for the graph's callout (the UI puts it into words). */
+export type ForcedOutcome = { k: 'leaderAlive'; leader: NodeId | null } | { k: 'leaderFound'; leader: NodeId | null } | { k: 'preVoteLost' }
 
 /** One copy of a message on the wire, as drawn on the graph. */
 export interface Token {
@@ -46,6 +54,8 @@ export interface Pulse {
 }
 
 const RING = 20_000
+/** How long (virtual ms) a forced timeout's outcome is watched for. */
+const FORCED_WATCH_MS = 5000
 /** When the tab is hidden no frame prunes the tokens; past this many they are pruned by the scheduler's clock. */
 const TOKEN_LIMIT = 4000
 
@@ -73,6 +83,10 @@ export class Feed {
   tokenCount = 0
   /** Nodes the user told to campaign, so the narration can say so. */
   private forced = new Set<NodeId>()
+  /** Nodes told to campaign, watched until their pre-vote ends: a pre-vote that fails changes nothing visible. */
+  private forcedWatch = new Map<NodeId, { at: number; leaderAlive: NodeId | null | undefined }>()
+  /** Puts a forced timeout's outcome into words (set by the Lab; the Feed stays free of strings). */
+  calloutText: (o: ForcedOutcome) => string = (o) => o.k
   /** Nodes that just received TimeoutNow. */
   private transferTo = new Set<NodeId>()
   /** Votes a candidate has received in its current election (itself included), for "wins with 3 of 5 votes". */
@@ -97,6 +111,7 @@ export class Feed {
     this.myOps.clear()
     this.tokenCount = 0
     this.forced.clear()
+    this.forcedWatch.clear()
     this.transferTo.clear()
     this.grants.clear()
     this.logVersion++
@@ -117,6 +132,14 @@ export class Feed {
   /** The user asked `id` to campaign; its next role change is narrated as forced. */
   markForced(id: NodeId): void {
     this.forced.add(id)
+    this.forcedWatch.set(id, { at: this.nowFn(), leaderAlive: undefined })
+  }
+
+  /** Show `text` beside node `id` on the graph for a few seconds. */
+  callout(id: NodeId, text: string): void {
+    // The frame loop's clock may be stale while nothing moves; the callout's few seconds start now.
+    this.node(id).callout = { text, wall: typeof performance === 'undefined' ? this.wall : performance.now() }
+    this.structVersion++
   }
 
   // ---------------------------------------------------------------- records
@@ -218,7 +241,7 @@ export class Feed {
       }
       case 'recovered':
         this.node(e.node).recovery = e.recovery
-        this.record(e.at, 'fault', [e.node], { k: 'recovered', node: e.node, recovery: e.recovery })
+        this.record(e.at, 'fault', [e.node], { k: 'recovered', node: e.node, recovery: e.recovery, volatile: this.storageVolatile() })
         break
       case 'client': {
         const op = e.op
@@ -264,6 +287,7 @@ export class Feed {
       this.structVersion++
     }
     if (sum.role === 'candidate' && (prev.role !== 'candidate' || prev.term !== sum.term)) this.grants.set(id, { term: sum.term, votes: 1 })
+    this.watchForced(id, prev, sum)
     if (prev.role !== sum.role) {
       const cause = roleCause(prev, sum, this.forced.has(id), this.transferTo.has(id))
       const won = this.grants.get(id)
@@ -298,6 +322,30 @@ export class Feed {
     }
   }
 
+  /** A node told to campaign whose pre-vote failed is back where it was: say why beside it on the graph. */
+  private watchForced(id: NodeId, prev: NodeSummary, sum: NodeSummary): void {
+    const w = this.forcedWatch.get(id)
+    if (!w) return
+    // A pre-vote lasts an election timeout or so; an old mark must not explain a later, natural election.
+    if (this.nowFn() - w.at > FORCED_WATCH_MS) {
+      this.forcedWatch.delete(id)
+      return
+    }
+    if (prev.role === sum.role && prev.term === sum.term) return
+    if (prev.role === 'precandidate' && sum.role === 'follower' && sum.term === prev.term) {
+      const cause = roleCause(prev, sum, true, false)
+      let o: ForcedOutcome
+      if (w.leaderAlive !== undefined) o = { k: 'leaderAlive', leader: w.leaderAlive }
+      else if (cause === 'leaderFound') o = { k: 'leaderFound', leader: sum.leader }
+      else o = { k: 'preVoteLost' }
+      this.callout(id, this.calloutText(o))
+      this.forcedWatch.delete(id)
+      return
+    }
+    // Any other change (it became precandidate, candidate, or moved term) is visible by itself.
+    if (!(sum.role === 'precandidate' && prev.term === sum.term)) this.forcedWatch.delete(id)
+  }
+
   private onSent(e: Extract<ClusterEvent, { type: 'sent' }>): void {
     const m = e.msg
     const info = classify(m)
@@ -327,6 +375,9 @@ export class Feed {
     if ((m.type === 'MsgVoteResp' || m.type === 'MsgPreVoteResp') && m.reject) {
       const voter = this.nodes.get(m.from)?.summary
       const cand = this.nodes.get(m.to)?.summary
+      const why = refusal(m, voter ?? null, cand ?? null)
+      const w = this.forcedWatch.get(m.to)
+      if (w && why === 'leaderAlive') w.leaderAlive = voter?.leader ?? null
       this.record(e.at, cat, nodes, { k: 'voteReply', msg: m, refusal: refusal(m, voter ?? null, cand ?? null), votedFor: voter?.vote ?? null, voterTerm: voter?.term ?? m.term, leader: voter?.leader ?? null }, e.id)
       return
     }
@@ -402,6 +453,6 @@ function refusal(m: Message, voter: NodeSummary | null, cand: NodeSummary | null
   const pre = m.type === 'MsgPreVoteResp'
   if (!pre && cand && voter.term > cand.term) return 'staleTerm'
   if (!pre && voter.vote && voter.vote !== m.to && voter.term === m.term) return 'alreadyVoted'
-  if (pre && voter.leader && voter.role === 'follower') return 'leaderAlive'
+  if (pre && voter.leader && (voter.role === 'follower' || voter.role === 'leader')) return 'leaderAlive'
   return 'logBehind'
 }

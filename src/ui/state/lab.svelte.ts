@@ -6,14 +6,14 @@
  */
 import { untrack } from 'svelte'
 import type { NodeId } from '../../raft/types.ts'
-import type { ClusterRuntime, RuntimeStatus } from '../../cluster/runtime.ts'
+import type { ClusterRuntime, MembershipStep, RuntimeStatus } from '../../cluster/runtime.ts'
 import type { ClientOp, NodeState, Scheduler } from '../../cluster/scheduler.ts'
 import type { DriverMode } from '../../cluster/driver.ts'
 import { LoadGenerator, type LoadStats } from '../../cluster/workload.ts'
 import type { KvOp } from '../../kv/command.ts'
 import type { LinkParams, NetworkConfig } from '../../sim/network.ts'
 import type { NodeSummary, RaftParams, Recovery, StorageMode } from '../../worker/protocol.ts'
-import { takeOverHere } from '../boot.ts'
+import { autoplayFromUrl, takeOverHere } from '../boot.ts'
 import { strings } from '../strings.ts'
 import type { ThemeName } from '../theme.ts'
 import { setupToSpec, shareUrl, specToSetup, stripSetup, type Launch, type Setup } from '../url.ts'
@@ -38,6 +38,8 @@ export interface NodeView {
   learner: boolean
   /** Up but in no configuration yet (a new node before the leader adds it). */
   joining: boolean
+  /** Being removed by a membership change (it may already be out of the leader's configuration). */
+  leaving: boolean
   held: number
   recovery?: Recovery
   isolated: boolean
@@ -72,6 +74,19 @@ export interface Banner {
   text: string
   action?: 'takeOver' | 'reload'
 }
+
+/** A link's cluster differs from the one stored in this browser: the user chooses (see ShareChoiceDialog). */
+export interface Choice {
+  setup: Setup
+  /** The stored cluster's members and when it was last opened (wall-clock ms, if known). */
+  nodes: NodeId[]
+  savedAt: number | null
+  /** An unused cluster name to open the link's cluster beside the stored one, once known (null: cannot tell). */
+  beside?: string | null
+}
+
+/** The longest fast-forward, in seconds of virtual time. */
+export const FAST_FORWARD_MAX = 600
 
 const PUBLISH_MS = 100
 const THEME_KEY = 'raftlab.theme'
@@ -124,6 +139,10 @@ export class Lab {
   reducedMotion = $state(false)
   fastForwardSeconds = $state(5)
   readonly presenter = new Projector()
+  /** True while a fast-forward runs (its button then stops it). */
+  fastForwardActive = $state(false)
+  /** Set while the user must choose between a link's cluster and the stored one. */
+  choice = $state.raw<Choice | null>(null)
   /** Each node's key/value contents, fetched while a panel that shows them is open. */
   kvData = $state.raw<Record<NodeId, [string, string][]>>({})
 
@@ -143,6 +162,7 @@ export class Lab {
   private kvLast = 0
   private kvSig = ''
   private speedSamples: [number, number][] = []
+  private ffAbort: AbortController | null = null
 
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
@@ -155,6 +175,8 @@ export class Lab {
       volatile: () => this.runtime.sched?.spec.storage === 'volatile',
       now: () => this.runtime.sched?.now ?? 0,
     })
+    this.feed.calloutText = (o) =>
+      o.k === 'leaderAlive' ? strings.graph.calloutLeaderAlive(o.leader) : o.k === 'leaderFound' ? strings.graph.calloutLeaderFound(o.leader) : strings.graph.calloutPreVoteLost
     this.loop = new FrameLoop({
       clock: () => ({ now: this.runtime.sched?.now ?? 0, mode: this.runtime.driver?.mode ?? 'paused', speed: this.runtime.driver?.speed ?? 1 }),
       reducedMotion: () => this.reducedMotion,
@@ -232,13 +254,63 @@ export class Lab {
     if (!sched) return
     this.syncNodes(sched)
     const setup = this.launch.setup
+    if (s.message) this.addBanner('info', s.message)
+    else if (s.recovered) this.addBanner('info', s.storage === 'volatile' ? strings.banner.recoveredVolatile : strings.banner.recovered)
+    this.loop.snap(sched.now)
+    if (setup && s.choice) {
+      // Nothing is deleted until the user chooses; the stored cluster stays paused behind the dialog.
+      this.runtime.driver?.setSpeed(0.1)
+      this.choice = { setup, nodes: s.choice.nodes, savedAt: s.choice.savedAt }
+      void this.runtime.freeName().then((beside) => {
+        if (this.choice) this.choice = { ...this.choice, beside }
+      })
+      return
+    }
+    if (setup && s.recovered) this.addBanner('info', strings.banner.sameAsStored)
     this.runtime.driver?.setSpeed(setup?.speed ?? 0.1)
     if (setup?.load) this.setLoad(true)
-    if (s.message) this.addBanner('info', s.message)
-    else if (s.recovered) this.addBanner('info', strings.banner.recovered)
-    if (setup && typeof history !== 'undefined') history.replaceState(history.state, '', stripSetup(location.href))
+    this.forgetLaunch()
+  }
+
+  /** The link has been acted on: a reload must recover the cluster, not open the link again. */
+  private forgetLaunch(): void {
+    if (this.launch.setup && typeof history !== 'undefined') history.replaceState(history.state, '', stripSetup(location.href))
     this.launch = { setup: null }
-    this.loop.snap(sched.now)
+  }
+
+  /** The user keeps the stored cluster: the link's setup is dropped, nothing is deleted. */
+  keepStored(): void {
+    if (!this.choice) return
+    this.choice = null
+    const play = typeof location === 'undefined' || autoplayFromUrl(location.href)
+    this.scenario = undefined
+    this.presetLabel = null
+    this.forgetLaunch()
+    this.feed.note(strings.choice.keptNote)
+    if (play) this.runtime.driver?.play()
+    this.publish()
+    this.wake(true)
+  }
+
+  /** Open the link's cluster under another name, in this tab: the stored cluster stays as it is, at its own address. */
+  openBeside(): void {
+    const name = this.choice?.beside
+    if (!name || typeof location === 'undefined') return
+    const u = new URL(location.href)
+    u.searchParams.set('cluster', name)
+    location.assign(u.toString())
+  }
+
+  /** The user chose the link's cluster: the stored one and its disks are deleted, the link's starts. */
+  async openLinkCluster(): Promise<void> {
+    const c = this.choice
+    if (!c) return
+    this.choice = null
+    const play = typeof location === 'undefined' || autoplayFromUrl(location.href)
+    this.forgetLaunch()
+    await this.newCluster(c.setup)
+    this.feed.note(strings.choice.openedNote)
+    if (play) this.runtime.driver?.play()
   }
 
   private syncNodes(sched: Scheduler): void {
@@ -297,6 +369,7 @@ export class Lab {
       const n = this.feed.node(id)
       const voter = voters.includes(id)
       const learner = learners.includes(id)
+      const leaving = this.runtime.removing === id
       nodes.push({
         id,
         state: n.state,
@@ -304,7 +377,8 @@ export class Lab {
         summary: n.summary,
         voter,
         learner,
-        joining: !voter && !learner && n.state !== 'removed',
+        leaving,
+        joining: !voter && !learner && !leaving && n.state !== 'removed',
         held: n.held,
         recovery: n.recovery,
         isolated: isolated.has(id),
@@ -433,7 +507,9 @@ export class Lab {
 
   async takeOver(): Promise<void> {
     this.banners = []
-    await takeOverHere(this.runtime)
+    // The link this tab was opened with still counts: take over with it (asking before anything is deleted).
+    const setup = this.launch.setup
+    await takeOverHere(this.runtime, setup ? { fresh: setupToSpec(setup, this.runtime.clusterName), ask: true } : {})
   }
 
   // ---------------------------------------------------------------- time
@@ -473,18 +549,36 @@ export class Lab {
     if (d) this.setSpeed(nextSpeed(d.speed, dir))
   }
 
-  fastForward(seconds = this.fastForwardSeconds): Promise<void> {
-    const s = Math.min(600, Math.max(0.1, Number(seconds) || 5))
+  /** Run `seconds` of virtual time as fast as possible; out-of-range input is refused with a sentence. */
+  fastForward(seconds: number | string | null = this.fastForwardSeconds): Promise<void> {
+    const s = Number(seconds)
+    if (seconds === null || seconds === '' || !Number.isFinite(s) || s < 0.1 || s > FAST_FORWARD_MAX) {
+      this.addBanner('error', strings.topbar.fastForwardRange(String(seconds ?? ''), FAST_FORWARD_MAX))
+      return Promise.resolve()
+    }
+    if (this.fastForwardActive || this.busy) return Promise.resolve()
+    const abort = new AbortController()
+    this.ffAbort = abort
     return this.act(strings.topbar.fastForward, async () => {
-      this.busy = strings.topbar.fastForwardTip(s)
+      this.busy = strings.topbar.fastForwardRunning(s)
       this.fastForwarding = true
+      this.fastForwardActive = true
       try {
-        await this.runtime.driver?.fastForward(s * 1000)
+        await this.runtime.driver?.fastForward(s * 1000, abort.signal)
       } finally {
         this.busy = null
         this.fastForwarding = false
+        this.fastForwardActive = false
+        this.ffAbort = null
       }
     })
+  }
+
+  /** Stop a running fast-forward where it is (the cluster keeps the state it reached). */
+  stopFastForward(): void {
+    if (!this.ffAbort || this.ffAbort.signal.aborted) return
+    this.ffAbort.abort()
+    this.feed.note(strings.you.fastForwardStopped(((this.sched?.now ?? 0) / 1000).toFixed(3)))
   }
 
   // ---------------------------------------------------------------- selection
@@ -583,8 +677,14 @@ export class Lab {
     const n = this.need(id)
     const sched = this.sched
     if (!n || !sched) return
-    this.feed.markForced(n)
     this.feed.note(strings.you.timeout(n), [n])
+    // A leader ignores the timeout and a learner never campaigns: nothing would move, so say why on the graph.
+    const sum = sched.summary(n)
+    const st = sched.nodeState(n)
+    if ((st === 'up' || st === 'paused') && sum?.role === 'leader') this.feed.callout(n, strings.graph.calloutIsLeader)
+    else if ((st === 'up' || st === 'paused') && sum && sum.learners.includes(n)) this.feed.callout(n, strings.graph.calloutLearner)
+    else this.feed.markForced(n)
+    this.wake(true)
     return this.act(strings.actions.timeout, () => sched.campaign(n))
   }
 
@@ -615,7 +715,7 @@ export class Lab {
 
   addNode(): Promise<void> {
     this.feed.note(strings.you.addNode)
-    return this.membership(strings.actions.adding, () => this.runtime.addNode((w) => this.onStep(w)))
+    return this.membership(strings.actions.adding, () => this.runtime.addNode((_w, step) => this.onStep(step)))
   }
 
   removeNode(id = this.selected, confirmed = false): Promise<void> | void {
@@ -624,7 +724,7 @@ export class Lab {
     if (!confirmed && typeof confirm === 'function' && !confirm(strings.actions.confirmRemove(n))) return
     this.feed.note(strings.you.remove(n), [n])
     return this.membership(strings.actions.removing(n), async () => {
-      await this.runtime.removeNode(n, (w) => this.onStep(w))
+      await this.runtime.removeNode(n, (_w, step) => this.onStep(step))
       await this.forgetInNetwork(n)
       if (this.selected === n) this.select(null)
     })
@@ -635,13 +735,22 @@ export class Lab {
     if (!n) return
     this.feed.note(strings.you.replace(n), [n])
     return this.membership(strings.actions.replacing(n), async () => {
-      await this.runtime.replaceNode(n, (w) => this.onStep(w))
+      await this.runtime.replaceNode(n, (_w, step) => this.onStep(step))
       await this.forgetInNetwork(n)
       if (this.selected === n) this.select(null)
     })
   }
 
-  private onStep(what: string): void {
+  private onStep(step: MembershipStep): void {
+    const m = strings.membership
+    const what =
+      step.k === 'started'
+        ? m.started(step.node, step.leader)
+        : step.k === 'askRemove'
+          ? step.leader === step.node
+            ? m.askRemoveSelf(step.node)
+            : m.askRemove(step.node, step.leader)
+          : m[step.k](step.node)
     this.busy = what
     this.feed.note(strings.you.step(what), [], 'you')
     this.wake(true)
@@ -923,7 +1032,7 @@ export class Lab {
     }
     const s = shortcutFor(e)
     if (!s) return false
-    if (s.id !== 'escape' && s.id !== 'help' && (this.helpOpen || this.newClusterOpen)) return false
+    if (s.id !== 'escape' && s.id !== 'help' && (this.helpOpen || this.newClusterOpen || this.choice)) return false
     // The presenter's keys act only in projector mode (the arrow keys keep their ordinary use elsewhere).
     if ((s.id === 'next' || s.id === 'blank') && !this.projector) return false
     if (this.presenter.blank && s.id !== 'blank' && s.id !== 'escape') return true
@@ -999,6 +1108,7 @@ export class Lab {
         return
       case 'escape':
         if (this.presenter.blank) this.presenter.blank = false
+        else if (this.fastForwardActive) this.stopFastForward()
         else if (this.helpOpen || this.newClusterOpen || this.shareText) {
           this.helpOpen = false
           this.newClusterOpen = false

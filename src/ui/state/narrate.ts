@@ -126,7 +126,9 @@ export function describeData(d: RecordData): string {
             : d.refusal === 'logBehind'
               ? s.refusal.logBehind(m.to)
               : d.refusal === 'leaderAlive'
-                ? s.refusal.leaderAlive(d.leader)
+                ? d.leader === m.from
+                  ? s.refusalIsLeader
+                  : s.refusal.leaderAlive(d.leader)
                 : s.refusal.unknown
       return s.voteRefuse(m.from, m.to, pre, why)
     }
@@ -170,6 +172,7 @@ export function describeData(d: RecordData): string {
       return ''
     case 'recovered': {
       const r = d.recovery
+      if (r.empty && d.volatile) return s.recoveredVolatile(d.node)
       return r.empty ? s.recoveredEmpty(d.node) : s.recovered(d.node, r.term, r.vote, r.firstIndex, r.lastIndex, r.commit)
     }
     case 'client':

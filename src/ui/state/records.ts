@@ -34,7 +34,7 @@ export type RecordData =
   | { k: 'persisted'; node: NodeId; entries: number; hardState: boolean }
   | { k: 'nodeError'; node: NodeId; message: string }
   | { k: 'state'; node: NodeId; state: NodeState; error?: string; volatile: boolean }
-  | { k: 'recovered'; node: NodeId; recovery: Recovery }
+  | { k: 'recovered'; node: NodeId; recovery: Recovery; volatile?: boolean }
   | { k: 'client'; op: ClientOp; waited: number }
   | { k: 'admin'; node: NodeId; what: string; ok: boolean; error?: string }
   | { k: 'note'; text: string }
