@@ -10,7 +10,7 @@ export function checkKey(ops: HistoryOp[], maxStates: number): KeyVerdict {
 }
 
 /** Effort bounds for shrinking a failing key to a small fragment. */
-const SHRINK_MAX_STATES = 200_000
+const SHRINK_MAX_STATES = 5_000_000
 const SHRINK_MAX_ATTEMPTS = 1_000
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -213,6 +213,22 @@ export function shrink(failed: KeyVerdict & { verdict: 'fail' }): { ops: History
   if (keep.size < searched.length) {
     const cut = searched.filter((op) => keep.has(op))
     if (fails(cut)) current = cut
+  }
+  // Then windows of the time order that end where the search got stuck, doubling in length: the first whose
+  // known ops, with what they need, still fail. Each check is a sweep of the window, so this costs about two
+  // sweeps of the final window, and the delta debugging below starts from a few dozen ops.
+  const end = stuck.outcome === 'ok' ? (stuck.complete as number) : stuck.invoke
+  const before = current.filter((op) => op.invoke <= end).sort((a, b) => b.invoke - a.invoke || b.id - a.id)
+  for (let w = 4; w < before.length; w *= 2) {
+    const seeds = before.slice(0, w).filter((op) => op.outcome === 'ok')
+    if (!seeds.includes(stuck) && stuck.outcome === 'ok') seeds.push(stuck)
+    const window = needs.closure(seeds)
+    if (window.size >= current.length) break
+    const cut = searched.filter((op) => window.has(op))
+    if (fails(cut)) {
+      current = cut
+      break
+    }
   }
 
   for (let chunk = current.length >> 1; chunk >= 1; chunk >>= 1) {
