@@ -4,9 +4,29 @@ import { observes, writes } from './lin-model.ts'
 import { searchKey, type KeyVerdict } from './lin-search.ts'
 import { sweepKey } from './lin-sweep.ts'
 
-/** Checks one key: the sweep, or the depth-first search when more than 32 of its ops are pending at once. */
+/** The first sweep's budget per op of the key (it needs about 10 when values are unique). */
+const FIRST_SWEEP_STATES_PER_OP = 20
+/** Memory the depth-first search may fill with explored states: 32-bit words (256 MB). */
+const SEARCH_WORDS = 64_000_000
+
+/**
+ * Checks one key. First the sweep (lin-sweep.ts) on a short leash: its cost grows with the ops pending at once,
+ * not with the length of the history, and unknown ops leave it once nothing can observe them. When values repeat
+ * they never leave, and the sweep carries many configurations that differ only in which unknown ops are left;
+ * then the depth-first search (lin-search.ts) usually finds an order at once. Its states cost one bit per op of
+ * the key, so its budget is capped by their memory. Last, the sweep with the whole budget. Each is exact, so the
+ * first verdict is the verdict. (With more than 32 ops pending at once the sweep cannot run: only the search.)
+ */
 export function checkKey(ops: HistoryOp[], maxStates: number): KeyVerdict {
-  return sweepKey(ops, maxStates) ?? searchKey(ops, maxStates)
+  const leash = Math.min(maxStates, FIRST_SWEEP_STATES_PER_OP * Math.max(ops.length, 100))
+  const first = sweepKey(ops, leash)
+  if (first === null) return searchKey(ops, maxStates)
+  if (first.verdict !== 'inconclusive' || leash === maxStates) return first
+  const words = (ops.length + 31) >>> 5
+  const search = searchKey(ops, Math.min(maxStates, Math.floor(SEARCH_WORDS / words)))
+  if (search.verdict !== 'inconclusive') return { ...search, states: search.states + first.states }
+  const last = sweepKey(ops, maxStates) as KeyVerdict
+  return { ...last, states: last.states + search.states + first.states }
 }
 
 /** Effort bounds for shrinking a failing key to a small fragment. */

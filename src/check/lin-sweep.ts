@@ -83,6 +83,8 @@ export function sweepKey(keyOps: HistoryOp[], maxStates: number): KeyVerdict | n
   let maxValue = 0
   for (let i = 0; i < n; i++) maxValue = Math.max(maxValue, c.write[i], c.expected[i], c.observed[i])
   const need = new Int32Array(n).fill(-1)
+  /** Known ops that leave the register as they found it: get, and cas that did not swap. */
+  const readOnly = new Uint8Array(n)
   /** Known ops whose answer no register gives. */
   const never = new Uint8Array(n)
   for (let i = 0; i < n; i++) {
@@ -91,6 +93,7 @@ export function sweepKey(keyOps: HistoryOp[], maxStates: number): KeyVerdict | n
       const code = c.code[i]
       if (code === GET || code === DELETE) need[i] = c.observed[i]
       else if (code === CAS) need[i] = c.swapped[i] === 1 ? c.expected[i] : c.observed[i]
+      if (code === GET || (code === CAS && c.swapped[i] === 0)) readOnly[i] = 1
       // A cas that did not swap although it saw what it expected.
       if (code === CAS && c.swapped[i] === 0 && c.observed[i] === c.expected[i]) never[i] = 1
     }
@@ -300,6 +303,16 @@ export function sweepKey(keyOps: HistoryOp[], maxStates: number): KeyVerdict | n
 
   /** Linearizes pending ops not in `lin`, one at a time, in every order, until `stepR` is linearized. */
   const explore = (v: number, lin: number, pool: number[], trail: Trail | null): void => {
+    // A pending read that can go now goes now, and nothing else is tried from here: placing it later gains
+    // nothing, as it leaves the register as it was. (If it is r, the step is done: ops that would go between
+    // here and r can go after r, in a later step.)
+    for (let j = 0; j < open.length; j++) {
+      const o = open[j]
+      if (readOnly[o] === 1 && need[o] === v && (lin & (1 << slotOf[o])) === 0 && never[o] === 0) {
+        place(o, lin, v, pool, EMPTY, trail)
+        return
+      }
+    }
     for (let j = 0; j < open.length; j++) {
       const o = open[j]
       if ((lin & (1 << slotOf[o])) !== 0 || never[o] === 1) continue
