@@ -3,21 +3,21 @@
  * real-time order, in which every answer is what a single register per key would have given?
  *
  * Keys are independent registers, so each key is checked on its own (linearizability is compositional;
- * Herlihy & Wing 1990). Each key is a Wing & Gong search (1993) with the memoization of Lowe (2017), as done by
- * Porcupine: the operations are a doubly linked list of call and return events in time order; the search
- * linearizes a pending call whenever the register allows its answer, and backtracks when it meets the return of an
- * operation it has not linearized yet. A (set of linearized operations, register value) pair already explored is
- * not explored again.
+ * Herlihy & Wing 1990). The modules:
+ * - lin-model.ts: the register model compiled to integers, and which unknown ops can be dropped (`relevantOps`);
+ * - lin-sweep.ts: the main decider. One pass over the key's events in time order, carrying every configuration
+ *   the register can be in (value, which pending ops are linearized, which unknown ops may still take effect).
+ *   Unknown ops (they may take effect at any time after their call, or never) are placed only right before an op
+ *   that observes what they lead to, and leave the pool once nothing can observe what they write; a register
+ *   that holds such a value is one "dead" value. Its cost follows the ops pending at once, not the length;
+ * - lin-search.ts: a Wing & Gong search (1993) with the memoization of Lowe (2017), as done by Porcupine; fast
+ *   when values repeat, where the sweep carries many configurations;
+ * - lin-shrink.ts: `checkKey` chooses between them (each is exact), and a failing key is shrunk to a small
+ *   fragment that fails on its own and still proves that the whole history fails (`Needs`, `shrink`): the prefix
+ *   the sweep got through, then windows ending where it got stuck, then delta debugging;
+ * - lin-explain.ts: the fragment explained in one sentence.
  *
- * Operations with an unknown outcome are what makes the search explode (each may or may not have happened, at
- * any later time), so the search treats them as optional and prunes, each rule argued where it is applied:
- * irrelevant unknown writes are dropped (`relevantOps`); an unknown op is placed only where it changes the value,
- * and only right before an op that observes that value (`afterUnknown`); interchangeable unknown ops are placed
- * in invoke order (`Compiled.twin`); a state is skipped when one with fewer unknown ops placed was explored
- * (`StateCache`), and known ops are tried first so that those states come first.
- *
- * When a key fails, the failure is shrunk to a small fragment that fails on its own and still proves that the
- * whole history fails (`Needs`, `shrink`), and explained in one sentence (`explain`).
+ * A search that runs out of budget is "inconclusive": its own verdict, never a pass.
  */
 import type { History, HistoryOp } from '../kv/history.ts'
 import { explain } from './lin-explain.ts'
