@@ -6,6 +6,8 @@ import { sweepKey } from './lin-sweep.ts'
 
 /** The first sweep's budget per op of the key (it needs about 10 when values are unique). */
 const FIRST_SWEEP_STATES_PER_OP = 20
+/** The depth-first search's budget per op of the key (it needs about 2 when it finds an order at once). */
+const SEARCH_STATES_PER_OP = 50
 /** Memory the depth-first search may fill with explored states: 32-bit words (256 MB). */
 const SEARCH_WORDS = 64_000_000
 
@@ -13,8 +15,8 @@ const SEARCH_WORDS = 64_000_000
  * Checks one key. First the sweep (lin-sweep.ts) on a short leash: its cost grows with the ops pending at once,
  * not with the length of the history, and unknown ops leave it once nothing can observe them. When values repeat
  * they never leave, and the sweep carries many configurations that differ only in which unknown ops are left;
- * then the depth-first search (lin-search.ts) usually finds an order at once. Its states cost one bit per op of
- * the key, so its budget is capped by their memory. Last, the sweep with the whole budget. Each is exact, so the
+ * then the depth-first search (lin-search.ts) usually finds an order at once, on a leash too. Its states cost one
+ * bit per op of the key, so its budget is also capped by their memory. Last, the sweep with the whole budget. Each is exact, so the
  * first verdict is the verdict. (With more than 32 ops pending at once the sweep cannot run: only the search.)
  */
 export function checkKey(ops: HistoryOp[], maxStates: number): KeyVerdict {
@@ -23,7 +25,7 @@ export function checkKey(ops: HistoryOp[], maxStates: number): KeyVerdict {
   if (first === null) return searchKey(ops, maxStates)
   if (first.verdict !== 'inconclusive' || leash === maxStates) return first
   const words = (ops.length + 31) >>> 5
-  const search = searchKey(ops, Math.min(maxStates, Math.floor(SEARCH_WORDS / words)))
+  const search = searchKey(ops, Math.min(maxStates, SEARCH_STATES_PER_OP * Math.max(ops.length, 100), Math.floor(SEARCH_WORDS / words)))
   if (search.verdict !== 'inconclusive') return { ...search, states: search.states + first.states }
   const last = sweepKey(ops, maxStates) as KeyVerdict
   return { ...last, states: last.states + search.states + first.states }
