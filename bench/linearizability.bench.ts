@@ -80,9 +80,9 @@ console.log(`linearizability checker, seed ${seed} (replay: npx tsx bench/linear
     thinkMs: 2,
     readMode: 'log',
   })
-  sim.runUntil(17_000)
+  sim.runUntil(18_000)
   sim.workload.stop()
-  sim.runUntil(20_000)
+  sim.runUntil(21_000)
   const history = sim.workload.history
   const simMs = performance.now() - t0
   const clean = measure(() => checkLinearizability(history))
