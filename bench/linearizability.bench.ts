@@ -1,51 +1,133 @@
 /**
- * Times the linearizability checker on generated histories (linearizable by construction), and on the same
- * histories with one stale read injected (the failing search plus shrinking to a fragment).
+ * Linearizability checker speed (part of `npm run bench`):
+ * 1. a single-key history of 50,000 operations with 15% unknown outcomes (generated, linearizable by construction):
+ *    wall and CPU time, peak RSS and heap;
+ * 2. a ~38,000-operation simulator history (16 clients, 8 keys, crashes and partitions), checked clean, then with a
+ *    stale read planted in the middle: the time to detect it and shrink it, and the fragment's size;
+ * 3. a few other generated shapes, clean and with a stale read.
+ * Targets: (1) under 2 s and 500 MB; (2) a fragment of at most 10 ops in under 5 s. Wall time on a shared machine
+ * measures the neighbours too: CPU time is printed beside it.
  * Run: npx tsx bench/linearizability.bench.ts [seed]
  */
+import { performance } from 'node:perf_hooks'
+import process from 'node:process'
+import v8 from 'node:v8'
 import { checkLinearizability } from '../src/check/linearizability.ts'
-import { generateHistory, injectStaleRead } from '../tests/unit/check/linearizability-gen.ts'
+import { sweepKey } from '../src/check/lin-sweep.ts'
+import { Simulator } from '../src/sim/simulator.ts'
+import { defaultNetworkConfig } from '../src/sim/network.ts'
+import { generateHistory, injectStaleRead, plantStaleRead } from '../tests/unit/check/linearizability-gen.ts'
 
 const seed = Number(process.argv[2] ?? 1)
-const cases: { ops: number; clients: number; keys: number; unknownRate: number; valuePool?: number }[] = [
-  { ops: 2_000, clients: 5, keys: 3, unknownRate: 0.03 },
-  { ops: 2_000, clients: 5, keys: 1, unknownRate: 0.03 },
-  { ops: 2_000, clients: 5, keys: 5, unknownRate: 0.1 },
-  { ops: 2_000, clients: 5, keys: 1, unknownRate: 0.03, valuePool: 3 },
-  { ops: 10_000, clients: 10, keys: 5, unknownRate: 0.03 },
-]
+const MB = 2 ** 20
+const fmtMs = (ms: number): string => `${Math.round(ms).toLocaleString('en-US')} ms`
+const fmtMB = (bytes: number): string => `${Math.round(bytes / MB)} MB`
 
-console.log(`seed ${seed} (replay: npx tsx bench/linearizability.bench.ts ${seed})`)
+/** Runs `f` and measures wall time, CPU time, and how far it raised the process's peak RSS. */
+function measure<T>(f: () => T): { value: T; wallMs: number; cpuMs: number; peakRss: number; rssRise: number; heap: number } {
+  const rss0 = process.resourceUsage().maxRSS * 1024
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  const value = f()
+  const wallMs = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  const peakRss = process.resourceUsage().maxRSS * 1024
+  const heap = v8.getHeapStatistics().used_heap_size
+  return { value, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRss, rssRise: peakRss - rss0, heap }
+}
+
+console.log(`linearizability checker, seed ${seed} (replay: npx tsx bench/linearizability.bench.ts ${seed})`)
+
+// 1. 50k single-key ops, 15% unknown. First, so that the process's peak RSS is this case's.
+{
+  const history = generateHistory({ seed, ops: 50_000, clients: 5, keys: 1, unknownRate: 0.15 })
+  const unknown = history.filter((op) => op.outcome === 'unknown').length
+  const before = process.memoryUsage().rss
+  const m = measure(() => checkLinearizability(history))
+  console.log(
+    `50k single key: ${history.length} ops (${unknown} unknown, 5 clients): ${m.value.verdict}, ` +
+      `${m.value.stats.statesExplored.toLocaleString('en-US')} states, ${fmtMs(m.wallMs)} wall, ${fmtMs(m.cpuMs)} CPU, ` +
+      `peak RSS ${fmtMB(m.peakRss)} (${fmtMB(before)} before the check), heap after ${fmtMB(m.heap)} ` +
+      `[target: under 2 s, under 500 MB]`,
+  )
+  console.log(
+    `BENCH ${JSON.stringify({ name: 'lin-50k', ops: history.length, verdict: m.value.verdict, wallMs: Math.round(m.wallMs), cpuMs: Math.round(m.cpuMs), peakRssMB: Math.round(m.peakRss / MB) })}`,
+  )
+}
+
+// 2. A simulator history of ~38k ops with a stale read planted in the middle.
+{
+  const t0 = performance.now()
+  const sim = new Simulator({
+    seed: 3,
+    nodes: 5,
+    electionTick: 10,
+    heartbeatTick: 1,
+    tickMs: 10,
+    network: defaultNetworkConfig({ latency: 1, jitter: 2, drop: 0.02 }),
+    diskMinMs: 0,
+    diskMaxMs: 1,
+    faultEveryMs: 100,
+    crashRate: 0.04,
+    restartRate: 0.3,
+    partitionRate: 0.03,
+    healRate: 0.2,
+    membershipRate: 0,
+    transferRate: 0,
+    snapshotEvery: 1000,
+    clients: 16,
+    keys: 8,
+    thinkMs: 2,
+    readMode: 'log',
+  })
+  sim.runUntil(18_000)
+  sim.workload.stop()
+  sim.runUntil(21_000)
+  const history = sim.workload.history
+  const simMs = performance.now() - t0
+  const clean = measure(() => checkLinearizability(history))
+  console.log(
+    `simulator history: ${history.length} ops, 8 keys, 16 clients (simulated in ${fmtMs(simMs)}): ${clean.value.verdict} ` +
+      `in ${fmtMs(clean.wallMs)} wall, ${fmtMs(clean.cpuMs)} CPU`,
+  )
+  const planted = plantStaleRead(history)
+  const keyOps = history.filter((op) => op.key === planted.key)
+  const detect = measure(() => sweepKey(keyOps, 20_000_000))
+  const found = measure(() => checkLinearizability(history))
+  const fragment = found.value.failure?.ops ?? []
+  const hasPlanted = fragment.some((op) => op.id === planted.id)
+  console.log(
+    `  + stale read #${planted.id} planted (op ${history.indexOf(planted) + 1} of ${history.length}, key ${planted.key} ` +
+      `with ${keyOps.length} ops): ${found.value.verdict}; detected by the sweep in ${fmtMs(detect.wallMs)}, ` +
+      `detected and shrunk in ${fmtMs(found.wallMs)} wall, ${fmtMs(found.cpuMs)} CPU; fragment ${fragment.length} ops ` +
+      `(${fragment.map((op) => `#${op.id}`).join(', ')})${hasPlanted ? '' : ' WITHOUT the planted read'} ` +
+      `[target: at most 10 ops, under 5 s]`,
+  )
+  if (found.value.failure) console.log(`    ${found.value.failure.explanation}`)
+  console.log(
+    `BENCH ${JSON.stringify({ name: 'lin-stale-read', ops: history.length, verdict: found.value.verdict, detectMs: Math.round(detect.wallMs), shrinkTotalMs: Math.round(found.wallMs), fragment: fragment.length })}`,
+  )
+}
+
+// 3. Other shapes.
+const cases: { ops: number; clients: number; keys: number; unknownRate: number; valuePool?: number }[] = [
+  { ops: 10_000, clients: 10, keys: 5, unknownRate: 0.03 },
+  { ops: 10_000, clients: 5, keys: 1, unknownRate: 0.3 },
+  { ops: 2_000, clients: 5, keys: 1, unknownRate: 0.03, valuePool: 3 },
+  { ops: 2_000, clients: 16, keys: 1, unknownRate: 0.05 },
+]
 for (const c of cases) {
   const values = c.valuePool ? `${c.valuePool} distinct values` : 'unique values'
   const label = `${c.ops} ops, ${c.clients} clients, ${c.keys} keys, ${c.unknownRate * 100}% unknown, ${values}`
   const history = generateHistory({ seed, ...c })
-  const unknown = history.filter((op) => op.outcome === 'unknown').length
-  const runs: number[] = []
-  let states = 0
-  let ok = false
-  // The first run includes JIT warm-up; report the first and the best of the rest.
-  for (let i = 0; i < 6; i++) {
-    const t0 = process.hrtime.bigint()
-    const r = checkLinearizability(history)
-    runs.push(Number(process.hrtime.bigint() - t0) / 1e6)
-    states = r.stats.statesExplored
-    ok = r.ok
-  }
-  const best = Math.min(...runs.slice(1))
-  console.log(
-    `${label}: ok=${ok}, ${unknown} unknown, ${states} states, first ${runs[0].toFixed(1)} ms, best ${best.toFixed(1)} ms`,
-  )
-
+  const m = measure(() => checkLinearizability(history))
+  console.log(`${label}: ${m.value.verdict}, ${m.value.stats.statesExplored} states, ${fmtMs(m.wallMs)} wall, ${fmtMs(m.cpuMs)} CPU`)
   // The injected read is stale only when values are unique.
   const stale = c.valuePool ? null : injectStaleRead(history, seed)
   if (stale === null) continue
-  const t0 = process.hrtime.bigint()
-  const r = checkLinearizability(history)
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  const s = measure(() => checkLinearizability(history))
   console.log(
-    `  + stale read #${stale.id}: ok=${r.ok}${r.inconclusive ? ' (inconclusive)' : ''}, ${r.stats.statesExplored} states, ` +
-      `fragment ${r.failure?.ops.length ?? '-'} ops, ${ms.toFixed(1)} ms (search + shrink)`,
+    `  + stale read #${stale.id}: ${s.value.verdict}, fragment ${s.value.failure?.ops.length ?? '-'} ops, ` +
+      `${fmtMs(s.wallMs)} wall (search + shrink)`,
   )
-  if (r.failure) console.log(`    ${r.failure.explanation}`)
 }

@@ -21,6 +21,7 @@ interface Args {
   single: boolean
   verbose: boolean
   lin: boolean
+  linMaxStates: number | undefined
 }
 
 const USAGE = `usage: fuzz-cli [--seeds N] [--from S] [--seed S] [--ticks T] [--unsafe NAME] [--no-lin] [--verbose]
@@ -29,10 +30,11 @@ const USAGE = `usage: fuzz-cli [--seeds N] [--from S] [--seed S] [--ticks T] [--
   --ticks T    run length in ticks of one node (default ${DEFAULT_TICKS})
   --unsafe X   turn on a deliberate core bug: ${UNSAFE_SWITCHES.join(', ')}
   --no-lin     skip the linearizability check of the client history
+  --lin-max-states N  the linearizability checker's state budget per key (a tiny one makes it give up)
   --verbose    one line per seed, passing ones too`
 
 function parse(argv: string[]): Args {
-  const a: Args = { from: 1, seeds: 100, ticks: DEFAULT_TICKS, unsafe: null, single: false, verbose: false, lin: true }
+  const a: Args = { from: 1, seeds: 100, ticks: DEFAULT_TICKS, unsafe: null, single: false, verbose: false, lin: true, linMaxStates: undefined }
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v)
     if (v === undefined || !Number.isSafeInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${v ?? 'nothing'}`)
@@ -66,6 +68,9 @@ function parse(argv: string[]): Args {
       case '--no-lin':
         a.lin = false
         break
+      case '--lin-max-states':
+        a.linMaxStates = int(flag, argv[++i], 1)
+        break
       case '--verbose':
         a.verbose = true
         break
@@ -83,8 +88,11 @@ function parse(argv: string[]): Args {
 
 function report(r: FuzzResult): void {
   const out = process.stdout
-  out.write(`FAIL seed ${r.seed}\n  options: ${r.line}\n`)
+  out.write(`${r.inconclusive ? 'INCONCLUSIVE' : 'FAIL'} seed ${r.seed}\n  options: ${r.line}\n`)
   if (r.error !== undefined) out.write(`  error: ${r.error}\n`)
+  if (r.inconclusive) {
+    out.write(`  linearizability: inconclusive (the checker gave up before deciding; this run is not a pass)\n`)
+  }
   for (const v of r.violations.slice(0, 5)) out.write(`  ${formatViolation(v)}\n`)
   if (r.violations.length > 5) out.write(`  ... and ${r.violations.length - 5} more\n`)
   out.write(`  replay: ${r.command}\n`)
@@ -109,7 +117,13 @@ function main(): number {
   let readIndexReads = 0
   const failedSeeds: number[] = []
   for (let seed = args.from; seed < args.from + args.seeds; seed++) {
-    const r = runFuzzSeed({ seed, ticks: args.ticks, unsafe: args.unsafe, linearizability: args.lin })
+    const r = runFuzzSeed({
+      seed,
+      ticks: args.ticks,
+      unsafe: args.unsafe,
+      linearizability: args.lin,
+      linearizabilityMaxStates: args.linMaxStates,
+    })
     if (args.single) process.stdout.write(`options: ${r.line}\n`)
     events += r.stats.events
     commits += r.stats.committed
@@ -136,7 +150,7 @@ function main(): number {
     `fuzz: ${args.seeds} seed${args.seeds === 1 ? '' : 's'} (${args.from}..${last}), ${args.ticks} ticks` +
       `${args.unsafe ? `, unsafe ${args.unsafe}` : ''}: ${failed} failed` +
       `${failed > 0 ? ` (${failedSeeds.slice(0, 20).join(' ')}${failedSeeds.length > 20 ? ' ...' : ''})` : ''}` +
-      `${inconclusive > 0 ? `, ${inconclusive} linearizability checks inconclusive` : ''}; ` +
+      `${inconclusive > 0 ? `, ${inconclusive} of them inconclusive (the linearizability check gave up)` : ''}; ` +
       `${events} events, ${commits} entries committed, ${confChanges} membership changes, ` +
       `${transfersCompleted}/${transfers} transfers completed, ${readIndexReads} ReadIndex reads in ${seconds.toFixed(1)} s\n`,
   )

@@ -23,6 +23,8 @@ export interface FuzzRunOptions {
   overrides?: Partial<SimOptions>
   /** Check the client history for linearizability (default true). */
   linearizability?: boolean
+  /** The linearizability checker's state budget per key (tests only; default the checker's own). */
+  linearizabilityMaxStates?: number
   /** Stop at the first safety violation (default true); false keeps running and collects them all. */
   stopOnFirst?: boolean
   nodeFactory?: NodeFactory
@@ -39,7 +41,7 @@ export interface FuzzResult {
   violations: Violation[]
   /** An exception the run died of (a crash of the core or a broken simulator invariant). */
   error?: string
-  /** The linearizability search gave up (too many states): neither a pass nor a failure. */
+  /** The linearizability search gave up (too many states): not a pass, so the run is not ok. */
   inconclusive?: boolean
   hash: string
   stats: SimStats
@@ -96,8 +98,8 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
   const history = sim.workload.history
   let inconclusive: boolean | undefined
   if ((run.linearizability ?? true) && error === undefined && violations.length === 0) {
-    const lin = checkLinearizability(history)
-    if (lin.inconclusive) inconclusive = true
+    const lin = checkLinearizability(history, { maxStates: run.linearizabilityMaxStates })
+    if (lin.verdict === 'inconclusive') inconclusive = true
     else if (!lin.ok) {
       violations.push({
         property: 'Linearizability',
@@ -115,7 +117,7 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
     options: o,
     line: formatOptions(o),
     command: replayCommand(run.seed, ticks, run.unsafe),
-    ok: error === undefined && violations.length === 0,
+    ok: error === undefined && violations.length === 0 && !inconclusive,
     violations,
     hash: sim.traceHash(),
     stats: { ...sim.stats },

@@ -159,6 +159,30 @@ export function injectStaleRead(history: History, seed: number): { id: number; k
 }
 
 /**
+ * Makes the ok get nearest the middle of `h` that follows two ordered ok sets of its key stale: it returns the
+ * older value. Values written by the simulator's clients are unique, so nothing else can explain the read.
+ */
+export function plantStaleRead(h: History): HistoryOp {
+  const sets = h.filter((op) => op.op === 'set' && op.outcome === 'ok')
+  const gets = h.filter((op) => op.op === 'get' && op.outcome === 'ok')
+  for (let k = Math.floor(gets.length / 2); k < gets.length; k++) {
+    const r = gets[k]
+    const w2 = lastOf(sets, (w) => w.key === r.key && (w.complete as number) < r.invoke)
+    if (w2 === undefined) continue
+    const w1 = lastOf(sets, (w) => w.key === r.key && (w.complete as number) < w2.invoke)
+    if (w1 === undefined || w1.value === r.result?.value) continue
+    r.result = { ok: true, value: w1.value as string }
+    return r
+  }
+  throw new Error('no stale read could be planted')
+}
+
+function lastOf(ops: HistoryOp[], pred: (op: HistoryOp) => boolean): HistoryOp | undefined {
+  for (let i = ops.length - 1; i >= 0; i--) if (pred(ops[i])) return ops[i]
+  return undefined
+}
+
+/**
  * Brute-force oracle: tries every subset of the unknown ops and every order of the rest that respects real time.
  * Exponential; for histories of a few ops.
  */
