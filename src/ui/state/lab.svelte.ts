@@ -132,7 +132,8 @@ export class Lab {
   private loadSched: Scheduler | null = null
   private loadOn = false
   private scenario: Setup['scenario'] | undefined
-  private presetLabel: string | null = null
+  /** The preset the cluster was made from (its label is read when published, in the page's language). */
+  private preset: string | undefined = undefined
   private bannerSeq = 0
   private disposers: (() => void)[] = []
   private launch: Launch
@@ -170,9 +171,10 @@ export class Lab {
       },
     })
     if (launch.error) this.addBanner('error', strings.banner.badUrl(launch.error))
+    if (launch.notice) this.addBanner('error', launch.notice)
     if (launch.setup) {
       this.scenario = launch.setup.scenario
-      this.presetLabel = presetById(launch.setup.preset)?.label ?? null
+      this.preset = launch.setup.preset
     }
   }
 
@@ -219,7 +221,9 @@ export class Lab {
     this.status = s
     if (s.phase === 'running' && was !== 'running') this.onRunning(s)
     if (s.phase === 'busy-elsewhere' || s.phase === 'taken-over' || s.phase === 'error') {
-      this.addBanner('error', s.message ?? s.phase, s.phase === 'busy-elsewhere' ? 'takeOver' : s.phase === 'taken-over' ? 'reload' : undefined)
+      // The runtime speaks English; the two tab-lock sentences have a translation.
+      const text = s.phase === 'busy-elsewhere' ? strings.runtime.busyElsewhere : s.phase === 'taken-over' ? strings.runtime.takenOver : (s.message ?? s.phase)
+      this.addBanner('error', text, s.phase === 'busy-elsewhere' ? 'takeOver' : s.phase === 'taken-over' ? 'reload' : undefined)
     }
     this.wake(true)
   }
@@ -324,7 +328,7 @@ export class Lab {
       load: this.load ? this.load.stats() : null,
       myOps: [...this.feed.myOps.values()].reverse(),
       events: this.feed.version,
-      presetLabel: this.presetLabel,
+      presetLabel: presetById(this.preset)?.label ?? null,
       actualSpeed: this.measureSpeed(sched.now, driver?.mode ?? 'paused'),
     }
     if (this.kvInterest > 0) this.refreshKv(nodes)
@@ -600,7 +604,7 @@ export class Lab {
     if (!n || !sched) return
     const leader = this.leaderId()
     if (!leader) {
-      this.addBanner('error', strings.actions.failed(strings.actions.transfer, 'there is no leader right now; try again once one is elected.'))
+      this.addBanner('error', strings.actions.failed(strings.actions.transfer, strings.runtime.noLeader))
       return
     }
     if (leader === n) return
@@ -807,7 +811,7 @@ export class Lab {
     this.loadOn = false
     this.clearSelection()
     this.scenario = setup.scenario
-    this.presetLabel = presetById(setup.preset)?.label ?? null
+    this.preset = setup.preset
     await this.act(strings.topbar.newCluster, async () => {
       this.feed.reset()
       await this.runtime.newCluster(setupToSpec(setup, this.runtime.clusterName))
