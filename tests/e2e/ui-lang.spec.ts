@@ -1,0 +1,135 @@
+import { test, expect, type Page } from '@playwright/test'
+import { js, openLab, waitLeader, waitReady, watchErrors } from './ui-support.ts'
+
+/** Any CJK ideograph: the text is Chinese (the checks read the DOM, never pixels: fonts differ between machines). */
+const HAN = /\p{Script=Han}/u
+
+async function expectChinese(page: Page): Promise<void> {
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN')
+  await expect(page).toHaveTitle('Raft 实验室')
+  // Top bar.
+  await expect(page.getByTestId('share')).toContainText('分享链接')
+  await expect(page.getByTestId('new-cluster')).toContainText('新建集群')
+  await expect(page.getByTestId('play')).toHaveAttribute('title', /运行|暂停/)
+  await expect(page.getByTestId('lang-zh')).toHaveAttribute('aria-checked', 'true')
+  // Panels.
+  await expect(page.getByTestId('tab-inspector')).toHaveText('节点详情')
+  await expect(page.getByTestId('tab-events')).toHaveText('事件')
+}
+
+test.describe('language', () => {
+  test('?lang=zh shows the top bar, panels, narration and help in Chinese', async ({ page }) => {
+    const errors = watchErrors(page)
+    await openLab(page, 'lang-zh', '&lang=zh')
+    await expectChinese(page)
+    const leader = await waitLeader(page)
+
+    // The inspector and the timelines' legend.
+    await page.keyboard.press('1')
+    await expect(page.getByTestId('hard-state')).toContainText('任期')
+
+    // The event log narrates in Chinese, with the paper's message names.
+    await page.keyboard.press('v')
+    const list = page.getByTestId('event-list')
+    await expect(list).toContainText(new RegExp(`${leader} 以 \\d/3 票赢得任期 \\d+ 的选举，成为领导者`))
+    await expect(page.getByTestId('filter-election')).toHaveText('选举')
+    // The search reads the Chinese sentences (the list shows only the rows in view).
+    await page.getByTestId('event-search').fill('选举计时器超时')
+    await expect(list).toContainText(/n\d 的选举计时器超时：n\d 成为/)
+    await page.getByTestId('event-search').fill('投票给它')
+    await expect(list).toContainText(/请求 n\d 在任期 \d+ 投票给它/)
+    // Nothing of the English narration shows.
+    await page.getByTestId('event-search').fill('')
+    await expect(list).not.toContainText('election timer fired')
+
+    // The help overlay.
+    await page.getByTestId('help').click()
+    await expect(page.getByTestId('help')).toHaveAttribute('aria-label', '帮助')
+    const help = page.getByTestId('help-overlay')
+    await expect(help).toContainText('键盘快捷键')
+    await expect(help).toContainText('把领导权转移给所选节点')
+    await page.keyboard.press('Escape')
+
+    // The timelines' legend and the graph's legend.
+    await expect(page.locator('body')).toContainText('斜线 = 未提交')
+    expect(await page.evaluate(() => document.body.innerText)).toMatch(HAN)
+    expect(errors).toEqual([])
+  })
+
+  test('the switch changes the language live and after a reload, and the cluster stays', async ({ page }) => {
+    const errors = watchErrors(page)
+    await openLab(page, 'lang-switch', '&lang=en')
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+    const leader = await waitLeader(page)
+    await page.keyboard.press('v')
+    const list = page.getByTestId('event-list')
+    await expect(list).toContainText(`${leader} wins the election`)
+    const before = await js<{ now: number; term: number; runtime: unknown }>(page, `({ now: runtime.sched.now, term: runtime.sched.summary(lab.leaderId()).term })`)
+
+    // Live: no reload, the same scheduler keeps its clock, leader and event log; every sentence is re-told.
+    await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 42))
+    await page.getByTestId('lang-zh').click()
+    await expectChinese(page)
+    expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(42)
+    expect(await js<string | null>(page, 'lab.leaderId()')).toBe(leader)
+    expect(await js<number>(page, 'runtime.sched.now')).toBeGreaterThanOrEqual(before.now)
+    expect(new URL(page.url()).searchParams.get('lang')).toBe('zh')
+    await expect(page.getByTestId('tab-events')).toHaveAttribute('aria-selected', 'true')
+    await expect(list).toContainText(new RegExp(`${leader} 以 \\d/3 票赢得任期 ${before.term} 的选举`))
+    await expect(list).not.toContainText('wins the election')
+
+    // After a reload: still Chinese (the address says so), and the cluster recovered from its disks.
+    await page.reload()
+    await waitReady(page)
+    await expectChinese(page)
+    await expect(page.getByTestId('banners')).toContainText('集群已从本浏览器的存储中恢复')
+    expect((await js<string[]>(page, 'runtime.sched.nodeIds()')).length).toBe(3)
+    await waitLeader(page)
+
+    // And back to English.
+    await page.getByTestId('lang-en').click()
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+    await expect(page.getByTestId('share')).toContainText('Share link')
+    await expect(page.getByTestId('tab-events')).toHaveText('Events')
+    expect(new URL(page.url()).searchParams.get('lang')).toBe('en')
+    expect(errors).toEqual([])
+  })
+
+  test('a share link keeps the language', async ({ page, context }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'])
+    await openLab(page, 'lang-share', '&lang=zh')
+    await page.getByTestId('share').click()
+    let link = ''
+    const field = page.getByTestId('share-url')
+    await expect
+      .poll(async () => {
+        link = (await field.count()) > 0 ? await field.inputValue() : await page.evaluate(() => navigator.clipboard.readText()).catch(() => '')
+        return link
+      })
+      .toContain('v=1')
+    expect(new URL(link).searchParams.get('lang')).toBe('zh')
+    expect(new URL(link).searchParams.get('cluster')).toBe('lang-share')
+  })
+
+  test('an unknown ?lang= is ignored: the browser language decides', async ({ page }) => {
+    const errors = watchErrors(page)
+    await openLab(page, 'lang-bad', '&lang=xx%3Cb%3E')
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+    await expect(page.getByTestId('banners')).not.toContainText('xx')
+    expect(errors).toEqual([])
+  })
+})
+
+test.describe('language from the browser', () => {
+  test.use({ locale: 'zh-CN' })
+
+  test('a browser set to zh-CN opens in Chinese; ?lang=en overrides it', async ({ page }) => {
+    const errors = watchErrors(page)
+    await openLab(page, 'lang-browser')
+    await expectChinese(page)
+    await openLab(page, 'lang-browser', '&lang=en')
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+    await expect(page.getByTestId('share')).toContainText('Share link')
+    expect(errors).toEqual([])
+  })
+})
