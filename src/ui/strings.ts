@@ -380,6 +380,7 @@ export const en = {
       events: 'Events tab',
       help: 'This help',
       escape: 'Close dialogs, clear the selection',
+      language: 'English / Chinese',
     },
   },
 

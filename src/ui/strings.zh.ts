@@ -375,6 +375,7 @@ export const zh: Strings = {
       events: '“事件”标签页',
       help: '本帮助',
       escape: '关闭对话框，清除选择',
+      language: '英文 / 中文',
     },
   },
 

@@ -92,6 +92,12 @@ test.describe('language', () => {
     await expect(page.getByTestId('share')).toContainText('Share link')
     await expect(page.getByTestId('tab-events')).toHaveText('Events')
     expect(new URL(page.url()).searchParams.get('lang')).toBe('en')
+
+    // The key Y switches too.
+    await page.locator('body').click({ position: { x: 5, y: 5 } })
+    await page.keyboard.press('y')
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN')
+    await expect(page.getByTestId('tab-events')).toHaveText('事件')
     expect(errors).toEqual([])
   })
 

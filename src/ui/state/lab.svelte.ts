@@ -15,6 +15,7 @@ import type { LinkParams, NetworkConfig } from '../../sim/network.ts'
 import type { NodeSummary, RaftParams, Recovery, StorageMode } from '../../worker/protocol.ts'
 import { takeOverHere } from '../boot.ts'
 import { strings } from '../strings.ts'
+import { currentLocale, switchLocale } from '../locale.ts'
 import type { ThemeName } from '../theme.ts'
 import { setupToSpec, shareUrl, specToSetup, stripSetup, type Launch, type Setup } from '../url.ts'
 import { Feed, type Token } from './feed.ts'
@@ -903,6 +904,13 @@ export class Lab {
     }
   }
 
+  /** The language switch: English ⇄ Chinese, live (the screen redraws; the cluster is untouched). */
+  toggleLanguage(): void {
+    switchLocale(currentLocale() === 'zh' ? 'en' : 'zh').catch((e: unknown) =>
+      this.addBanner('error', strings.lang.loadFailed(e instanceof Error ? e.message : String(e))),
+    )
+  }
+
   // ---------------------------------------------------------------- keyboard
 
   /** The page's key handler. Returns true when it handled the key. */
@@ -973,6 +981,8 @@ export class Lab {
         return this.togglePanel()
       case 'theme':
         return this.toggleTheme()
+      case 'language':
+        return this.toggleLanguage()
       case 'help':
         this.helpOpen = !this.helpOpen
         return

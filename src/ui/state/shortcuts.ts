@@ -41,6 +41,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   S('events', 'view', 'V', 'v'),
   S('panel', 'view', 'G', 'g'),
   S('theme', 'view', 'D', 'd'),
+  S('language', 'view', 'Y', 'y'),
   S('help', 'view', '?', '?'),
   S('escape', 'view', 'Esc', 'Escape'),
 ]
