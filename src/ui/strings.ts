@@ -518,6 +518,7 @@ export const en = {
     label: 'Language',
     names: { en: 'English', zh: '中文' },
     short: { en: 'EN', zh: '中文' },
+    switchTip: (current: string, other: string) => `Language: ${current}. Switch to ${other}`,
     loadFailed: (why: string) => `The other language could not be loaded (${why}); the lab stays in English.`,
   },
 

@@ -510,6 +510,7 @@ export const zh: Strings = {
     label: '语言',
     names: { en: 'English', zh: '中文' },
     short: { en: 'EN', zh: '中文' },
+    switchTip: (current: string, other: string) => `语言：${current}。切换到 ${other}`,
     loadFailed: (why: string) => `无法加载另一种语言（${why}）；界面保持英文。`,
   },
 

@@ -11,7 +11,9 @@ async function expectChinese(page: Page): Promise<void> {
   await expect(page.getByTestId('share')).toContainText('分享链接')
   await expect(page.getByTestId('new-cluster')).toContainText('新建集群')
   await expect(page.getByTestId('play')).toHaveAttribute('title', /运行|暂停/)
-  await expect(page.getByTestId('lang-zh')).toHaveAttribute('aria-checked', 'true')
+  // The switch names the other language, in that language.
+  await expect(page.getByTestId('lang')).toHaveText('EN')
+  await expect(page.getByTestId('lang')).toHaveAttribute('aria-label', '语言：中文。切换到 English')
   // Panels.
   await expect(page.getByTestId('tab-inspector')).toHaveText('节点详情')
   await expect(page.getByTestId('tab-events')).toHaveText('事件')
@@ -68,7 +70,8 @@ test.describe('language', () => {
 
     // Live: no reload, the same scheduler keeps its clock, leader and event log; every sentence is re-told.
     await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 42))
-    await page.getByTestId('lang-zh').click()
+    await expect(page.getByTestId('lang')).toHaveText('中文')
+    await page.getByTestId('lang').click()
     await expectChinese(page)
     expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(42)
     expect(await js<string | null>(page, 'lab.leaderId()')).toBe(leader)
@@ -87,7 +90,7 @@ test.describe('language', () => {
     await waitLeader(page)
 
     // And back to English.
-    await page.getByTestId('lang-en').click()
+    await page.getByTestId('lang').click()
     await expect(page.locator('html')).toHaveAttribute('lang', 'en')
     await expect(page.getByTestId('share')).toContainText('Share link')
     await expect(page.getByTestId('tab-events')).toHaveText('Events')
