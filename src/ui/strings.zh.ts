@@ -389,7 +389,7 @@ export const zh: Strings = {
 
   url: {
     tooLong: '链接太长。',
-    badVersion: (v: string) => `它使用的链接格式“${v}”是这个版本的 Raft 实验室不认识的。`,
+    badVersion: (v: string) => `它使用的链接格式“${v}”不被这个版本的 Raft 实验室支持。`,
     repeated: (k: string) => `参数“${k}”出现了不止一次。`,
     badValue: (k: string) => `“${k}”的值无效。`,
     outOfRange: (k: string, lo: number, hi: number) => `“${k}”必须在 ${lo} 到 ${hi} 之间。`,
@@ -455,7 +455,8 @@ export const zh: Strings = {
     applied: (n: NodeId, from: number, to: number) => `${n} 把条目 ${range(from, to)} 应用到它的键值存储`,
     snapshotTaken: (n: NodeId, index: number, term: number) => `${n} 生成直到索引 ${index}（任期 ${term}）的快照，并压缩日志`,
     snapshotInstalled: (n: NodeId, index: number, term: number) => `${n} 安装直到索引 ${index}（任期 ${term}）的快照`,
-    persisted: (n: NodeId, entries: number, hard: boolean) => `${n} 把 ${entries} 个条目${hard ? '和持久状态' : ''}写入磁盘`,
+    persisted: (n: NodeId, entries: number, hard: boolean) =>
+      `${n} 把${entries > 0 ? ` ${entries} 个条目` : ''}${entries > 0 && hard ? '和' : ''}${hard || entries === 0 ? '持久状态' : ''}写入磁盘`,
     nodeError: (n: NodeId, m: string) => `${n} 报告错误：${m}`,
     state: {
       starting: (n: NodeId) => `${n} 正在启动：读取它的磁盘`,

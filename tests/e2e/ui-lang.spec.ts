@@ -142,3 +142,15 @@ test.describe('language from the browser', () => {
     expect(errors).toEqual([])
   })
 })
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false })
+
+  test('the page says in both languages that it needs JavaScript', async ({ page }) => {
+    await page.goto('./')
+    await expect(page.locator('noscript')).toHaveCount(1)
+    const text = await page.locator('body').innerText()
+    expect(text).toContain('needs JavaScript')
+    expect(text).toContain('需要 JavaScript')
+  })
+})
