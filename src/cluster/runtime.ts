@@ -45,9 +45,17 @@ export interface RuntimeStatus {
   phase: RuntimePhase
   /** A sentence for the banner: what happened and what the user can do. */
   message?: string
+  /** What `message` says, for a page that says it in another language: its kind and the error text in it. */
+  notice?: RuntimeNotice
   /** True when the nodes were restarted from existing databases (a reload is a crash of the whole cluster). */
   recovered?: boolean
 }
+
+export type RuntimeNotice =
+  | { kind: 'storage-unavailable'; detail: string }
+  | { kind: 'stopped'; detail: string }
+  | { kind: 'storage-full'; detail: NodeId }
+  | { kind: 'settings-unsaved'; detail: string }
 
 export interface RuntimeOptions {
   factory: HostFactory
@@ -169,7 +177,7 @@ export class ClusterRuntime {
       // No settings database (private mode, quota): run from the given spec in memory.
       this.db = null
       fresh = { ...(fresh ?? defaultSpec(this.name)), storage: 'volatile' }
-      this.setStatus({ phase: 'starting', message: `Browser storage is unavailable (${errText(e)}); the cluster runs in memory only and a reload starts afresh.` })
+      this.setStatus({ phase: 'starting', message: `Browser storage is unavailable (${errText(e)}); the cluster runs in memory only and a reload starts afresh.`, notice: { kind: 'storage-unavailable', detail: errText(e) } })
     }
     const recovered = !!stored && !fresh
     const settings: StoredSettings = stored && !fresh ? stored : { version: SETTINGS_VERSION, spec: fresh ?? defaultSpec(this.name), joined: [], retired: [] }
@@ -198,12 +206,12 @@ export class ClusterRuntime {
     driver.onProgress = () => {
       for (const f of this.progressListeners) f()
     }
-    driver.onError = (e) => this.setStatus({ phase: 'error', message: `The simulation stopped: ${errText(e)}` })
+    driver.onError = (e) => this.setStatus({ phase: 'error', message: `The simulation stopped: ${errText(e)}`, notice: { kind: 'stopped', detail: errText(e) } })
     this.driver = driver
     await this.save()
     await sched.start()
     const prior = this.status.message
-    this.setStatus({ phase: 'running', recovered, message: prior })
+    this.setStatus({ phase: 'running', recovered, message: prior, notice: prior === undefined ? undefined : this.status.notice })
     for (const f of this.progressListeners) f()
   }
 
@@ -215,6 +223,7 @@ export class ClusterRuntime {
     this.setStatus({
       phase: 'running',
       message: `Browser storage is full: ${node} could not write its log. The cluster now uses volatile storage (memory only); free some space and switch back to durable.`,
+      notice: { kind: 'storage-full', detail: node },
     })
     await this.sched.restart(node)
   }
@@ -241,7 +250,7 @@ export class ClusterRuntime {
     try {
       await this.db.save(structuredClone({ version: SETTINGS_VERSION, spec: this.sched ? this.sched.spec : s.spec, joined: s.joined, retired: s.retired, boots: s.boots ?? 0 }))
     } catch (e) {
-      this.setStatus({ ...this.status, message: `Could not save the cluster's settings: ${errText(e)}` })
+      this.setStatus({ ...this.status, message: `Could not save the cluster's settings: ${errText(e)}`, notice: { kind: 'settings-unsaved', detail: errText(e) } })
     }
   }
 

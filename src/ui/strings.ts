@@ -7,6 +7,7 @@
  */
 import type { NodeId, Role } from '../raft/types.ts'
 import type { NodeState } from '../cluster/scheduler.ts'
+import type { RuntimeNotice } from '../cluster/runtime.ts'
 import type { DropReason } from '../sim/network.ts'
 import type { MsgKind } from './state/messages.ts'
 import type { Category, VoteRefusal } from './state/records.ts'
@@ -528,6 +529,13 @@ export const en = {
     busyElsewhere: 'This cluster is already running in another tab. Two tabs would corrupt its disks, so this one waits. Use “Take over here” to move it to this tab.',
     takenOver: 'This cluster is now running in another tab. Reload this page to take it back.',
     noLeader: 'there is no leader right now; try again once one is elected.',
+    notices: {
+      'storage-unavailable': (why: string) => `Browser storage is unavailable (${why}); the cluster runs in memory only and a reload starts afresh.`,
+      stopped: (why: string) => `The simulation stopped: ${why}`,
+      'storage-full': (node: string) =>
+        `Browser storage is full: ${node} could not write its log. The cluster now uses volatile storage (memory only); free some space and switch back to durable.`,
+      'settings-unsaved': (why: string) => `Could not save the cluster's settings: ${why}`,
+    } satisfies Record<RuntimeNotice['kind'], (detail: string) => string>,
   },
 }
 

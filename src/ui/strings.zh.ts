@@ -520,5 +520,11 @@ export const zh: Strings = {
     busyElsewhere: '这个集群已在另一个标签页中运行。两个标签页会损坏它的磁盘，所以此页在等待。点击“在此接管”把它移到这个标签页。',
     takenOver: '这个集群现在在另一个标签页中运行。刷新此页面即可把它取回。',
     noLeader: '目前没有领导者；请在选出领导者后重试。',
+    notices: {
+      'storage-unavailable': (why: string) => `浏览器存储不可用（${why}）；集群只在内存中运行，刷新页面会重新开始。`,
+      stopped: (why: string) => `模拟已停止：${why}`,
+      'storage-full': (node: string) => `浏览器存储已满：${node} 无法写入日志。集群现在改用易失存储（仅内存）；请释放一些空间后再切换回持久存储。`,
+      'settings-unsaved': (why: string) => `无法保存集群设置：${why}`,
+    },
   },
 }

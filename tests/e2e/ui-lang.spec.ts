@@ -120,6 +120,15 @@ test.describe('language', () => {
     expect(new URL(link).searchParams.get('cluster')).toBe('lang-share')
   })
 
+  test('the runtime’s own sentences are said in Chinese too (browser storage unavailable)', async ({ page }) => {
+    // The page's own IndexedDB is gone (as in some private modes): the cluster runs in memory and the banner says so.
+    await page.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }))
+    await openLab(page, 'lang-nostore', '&lang=zh')
+    await expect(page.getByTestId('banners')).toContainText('浏览器存储不可用')
+    await expect(page.getByTestId('banners')).toContainText('集群只在内存中运行')
+    await expect(page.getByTestId('banners')).not.toContainText('Browser storage')
+  })
+
   test('an unknown ?lang= is ignored: the browser language decides', async ({ page }) => {
     const errors = watchErrors(page)
     await openLab(page, 'lang-bad', '&lang=xx%3Cb%3E')

@@ -223,7 +223,7 @@ export class Lab {
     if (s.phase === 'running' && was !== 'running') this.onRunning(s)
     if (s.phase === 'busy-elsewhere' || s.phase === 'taken-over' || s.phase === 'error') {
       // The runtime speaks English; the two tab-lock sentences have a translation.
-      const text = s.phase === 'busy-elsewhere' ? strings.runtime.busyElsewhere : s.phase === 'taken-over' ? strings.runtime.takenOver : (s.message ?? s.phase)
+      const text = s.phase === 'busy-elsewhere' ? strings.runtime.busyElsewhere : s.phase === 'taken-over' ? strings.runtime.takenOver : (statusText(s) ?? s.phase)
       this.addBanner('error', text, s.phase === 'busy-elsewhere' ? 'takeOver' : s.phase === 'taken-over' ? 'reload' : undefined)
     }
     this.wake(true)
@@ -237,7 +237,7 @@ export class Lab {
     const setup = this.launch.setup
     this.runtime.driver?.setSpeed(setup?.speed ?? 0.1)
     if (setup?.load) this.setLoad(true)
-    if (s.message) this.addBanner('info', s.message)
+    if (s.message) this.addBanner('info', statusText(s) ?? s.message)
     else if (s.recovered) this.addBanner('info', strings.banner.recovered)
     if (setup && typeof history !== 'undefined') history.replaceState(history.state, '', stripSetup(location.href))
     this.launch = { setup: null }
@@ -995,6 +995,11 @@ export class Lab {
         return
     }
   }
+}
+
+/** The runtime's sentence in the page's language (the runtime itself speaks English). */
+function statusText(s: RuntimeStatus): string | undefined {
+  return s.notice ? strings.runtime.notices[s.notice.kind](s.notice.detail) : s.message
 }
 
 /** Fields where letters are typed: shortcuts stay out of them (checkboxes, sliders and buttons keep them). */
