@@ -4,6 +4,15 @@ import { js, openLab, waitLeader, waitReady, watchErrors } from './ui-support.ts
 /** Any CJK ideograph: the text is Chinese (the checks read the DOM, never pixels: fonts differ between machines). */
 const HAN = /\p{Script=Han}/u
 
+/** The requests for the Chinese strings' chunk (a separate file, loaded only when the page is in Chinese). */
+function zhChunks(page: Page): string[] {
+  const urls: string[] = []
+  page.on('request', (r) => {
+    if (/strings\.zh[^/]*\.js/.test(r.url())) urls.push(r.url())
+  })
+  return urls
+}
+
 async function expectChinese(page: Page): Promise<void> {
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN')
   await expect(page).toHaveTitle('Raft 实验室')
@@ -22,6 +31,7 @@ async function expectChinese(page: Page): Promise<void> {
 test.describe('language', () => {
   test('?lang=zh shows the top bar, panels, narration and help in Chinese', async ({ page }) => {
     const errors = watchErrors(page)
+    const chunks = zhChunks(page)
     await openLab(page, 'lang-zh', '&lang=zh')
     await expectChinese(page)
     const leader = await waitLeader(page)
@@ -55,6 +65,7 @@ test.describe('language', () => {
     // The timelines' legend and the graph's legend.
     await expect(page.locator('body')).toContainText('斜线 = 未提交')
     expect(await page.evaluate(() => document.body.innerText)).toMatch(HAN)
+    expect(chunks).toHaveLength(1)
     expect(errors).toEqual([])
   })
 
@@ -131,8 +142,11 @@ test.describe('language', () => {
 
   test('an unknown ?lang= is ignored: the browser language decides', async ({ page }) => {
     const errors = watchErrors(page)
+    const chunks = zhChunks(page)
     await openLab(page, 'lang-bad', '&lang=xx%3Cb%3E')
     await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+    // English pages never download the Chinese strings.
+    expect(chunks).toEqual([])
     await expect(page.getByTestId('banners')).not.toContainText('xx')
     expect(errors).toEqual([])
   })
