@@ -57,6 +57,15 @@ export type RuntimeNotice =
   | { kind: 'storage-full'; detail: NodeId }
   | { kind: 'settings-unsaved'; detail: string }
 
+/** A step of a membership change, for a page that tells it in another language (the text says the same). */
+export type MembershipStep =
+  | { kind: 'learnerStarted'; node: NodeId; leader: NodeId }
+  | { kind: 'catchingUp'; node: NodeId }
+  | { kind: 'promoting'; node: NodeId }
+  | { kind: 'voter'; node: NodeId }
+  | { kind: 'removing'; node: NodeId; leader: NodeId }
+  | { kind: 'removed'; node: NodeId }
+
 export interface RuntimeOptions {
   factory: HostFactory
   storage?: StorageOptions
@@ -301,7 +310,7 @@ export class ClusterRuntime {
    * Add a node through real membership changes: a new worker and database, added as a learner, caught up by the
    * leader (by snapshot if its log is compacted), then promoted to voter. Resolves with the new node's id.
    */
-  async addNode(onStep: (what: string) => void = () => undefined): Promise<NodeId> {
+  async addNode(onStep: (what: string, step?: MembershipStep) => void = () => undefined): Promise<NodeId> {
     const s = this.need()
     const settings = this.settings!
     const id = nextNodeId([...s.nodeIds(), ...settings.retired])
@@ -309,10 +318,10 @@ export class ClusterRuntime {
     settings.joined.push(id)
     await this.save()
     await s.addNode(id)
-    onStep(`${id} started empty; asking ${leader} to add it as a learner`)
+    onStep(`${id} started empty; asking ${leader} to add it as a learner`, { kind: 'learnerStarted', node: id, leader })
     const r = await s.confChange(leader, { type: 'addLearner', node: id })
     if (r.outcome !== 'ok') throw new Error(`${leader} refused to add ${id}: ${r.error ?? r.outcome}`)
-    onStep(`${id} is a learner; catching up`)
+    onStep(`${id} is a learner; catching up`, { kind: 'catchingUp', node: id })
     await s.waitFor(() => {
       const l = s.likelyLeader()
       const sum = l ? s.summary(l) : null
@@ -320,7 +329,7 @@ export class ClusterRuntime {
       return !!sum && sum.role === 'leader' && !!p && p.match >= sum.commit
     }, 60_000)
     const l2 = this.leaderOrThrow()
-    onStep(`${id} caught up; promoting it to voter`)
+    onStep(`${id} caught up; promoting it to voter`, { kind: 'promoting', node: id })
     for (let attempt = 0; ; attempt++) {
       const r2 = await s.confChange(l2, { type: 'addVoter', node: id })
       if (r2.outcome === 'ok') break
@@ -328,15 +337,15 @@ export class ClusterRuntime {
       await s.sleep(200)
     }
     await s.waitFor(() => this.committedConfHas(id, true), 60_000)
-    onStep(`${id} is a voter`)
+    onStep(`${id} is a voter`, { kind: 'voter', node: id })
     return id
   }
 
   /** Remove a node through a membership change; once the change is committed its worker stops for good. */
-  async removeNode(id: NodeId, onStep: (what: string) => void = () => undefined): Promise<void> {
+  async removeNode(id: NodeId, onStep: (what: string, step?: MembershipStep) => void = () => undefined): Promise<void> {
     const s = this.need()
     const leader = this.leaderOrThrow()
-    onStep(`asking ${leader} to remove ${id}`)
+    onStep(`asking ${leader} to remove ${id}`, { kind: 'removing', node: id, leader })
     for (let attempt = 0; ; attempt++) {
       const r = await s.confChange(leader, { type: 'removeNode', node: id })
       if (r.outcome === 'ok') break
@@ -348,11 +357,11 @@ export class ClusterRuntime {
     this.settings!.retired.push(id)
     await deleteNodeDisk(this.name, id, this.opts.storage).catch(() => undefined)
     await this.save()
-    onStep(`${id} removed`)
+    onStep(`${id} removed`, { kind: 'removed', node: id })
   }
 
   /** Replace = add a new node, then remove the old one (never two changes at once). */
-  async replaceNode(id: NodeId, onStep: (what: string) => void = () => undefined): Promise<NodeId> {
+  async replaceNode(id: NodeId, onStep: (what: string, step?: MembershipStep) => void = () => undefined): Promise<NodeId> {
     const nid = await this.addNode(onStep)
     await this.removeNode(id, onStep)
     return nid

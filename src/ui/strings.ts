@@ -523,6 +523,16 @@ export const en = {
     loadFailed: (why: string) => `The other language could not be loaded (${why}); the lab stays in English.`,
   },
 
+  /** The steps of a membership change (adding, removing, replacing a node). */
+  membership: {
+    learnerStarted: (node: NodeId, leader: NodeId) => `${node} started empty; asking ${leader} to add it as a learner`,
+    catchingUp: (node: NodeId) => `${node} is a learner; catching up`,
+    promoting: (node: NodeId) => `${node} caught up; promoting it to voter`,
+    voter: (node: NodeId) => `${node} is a voter`,
+    removing: (node: NodeId, leader: NodeId) => `asking ${leader} to remove ${node}`,
+    removed: (node: NodeId) => `${node} removed`,
+  },
+
   /** What the page says about the cluster's runtime (tab locks, start-up). */
   runtime: {
     couldNotStart: (why: string) => `The cluster could not start: ${why}. Reload the page to try again; if that fails, start a new cluster.`,

@@ -515,6 +515,15 @@ export const zh: Strings = {
     loadFailed: (why: string) => `无法加载另一种语言（${why}）；界面保持英文。`,
   },
 
+  membership: {
+    learnerStarted: (node: NodeId, leader: NodeId) => `${node} 以空状态启动；请 ${leader} 把它作为学习者加入`,
+    catchingUp: (node: NodeId) => `${node} 已成为学习者，正在追赶日志`,
+    promoting: (node: NodeId) => `${node} 已追上日志，正在提升为投票成员`,
+    voter: (node: NodeId) => `${node} 已成为投票成员`,
+    removing: (node: NodeId, leader: NodeId) => `请 ${leader} 移除 ${node}`,
+    removed: (node: NodeId) => `${node} 已移除`,
+  },
+
   runtime: {
     couldNotStart: (why: string) => `集群无法启动：${why}。请刷新页面重试；如果仍然失败，请新建一个集群。`,
     busyElsewhere: '这个集群已在另一个标签页中运行。两个标签页会损坏它的磁盘，所以此页在等待。点击“在此接管”把它移到这个标签页。',

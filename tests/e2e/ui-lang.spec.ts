@@ -140,6 +140,35 @@ test.describe('language', () => {
     await expect(page.getByTestId('banners')).not.toContainText('Browser storage')
   })
 
+  test('a membership change is told in Chinese, step by step', async ({ page }) => {
+    test.setTimeout(120_000)
+    const errors = watchErrors(page)
+    await openLab(page, 'lang-member', '&lang=zh')
+    await waitLeader(page)
+    await js(page, `(runtime.driver.setSpeed(20), runtime.driver.play())`)
+    await page.getByTestId('add-node').click()
+    await expect.poll(() => js<string[]>(page, `lab.view.voters`), { timeout: 60_000 }).toContain('n4')
+    // The change is over (its last step is told) once the busy sign is gone.
+    await expect.poll(() => js<string | null>(page, `lab.busy`), { timeout: 60_000 }).toBe(null)
+    await js(page, `runtime.driver.pause()`)
+    await page.keyboard.press('v')
+    const search = page.getByTestId('event-search')
+    const list = page.getByTestId('event-list')
+    const steps: [string, RegExp][] = [
+      ['以空状态启动', /n4 以空状态启动；请 n\d 把它作为学习者加入/],
+      ['追赶日志', /n4 已成为学习者，正在追赶日志/],
+      ['提升为投票成员', /n4 已追上日志，正在提升为投票成员/],
+      ['已成为投票成员', /n4 已成为投票成员/],
+    ]
+    for (const [query, sentence] of steps) {
+      await search.fill(query)
+      await expect(list).toContainText(sentence)
+    }
+    await search.fill('learner')
+    await expect(list).not.toContainText('is a learner')
+    expect(errors).toEqual([])
+  })
+
   test('an unknown ?lang= is ignored: the browser language decides', async ({ page }) => {
     const errors = watchErrors(page)
     const chunks = zhChunks(page)

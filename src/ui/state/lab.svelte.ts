@@ -6,7 +6,7 @@
  */
 import { untrack } from 'svelte'
 import type { NodeId } from '../../raft/types.ts'
-import type { ClusterRuntime, RuntimeStatus } from '../../cluster/runtime.ts'
+import type { ClusterRuntime, MembershipStep, RuntimeStatus } from '../../cluster/runtime.ts'
 import type { ClientOp, NodeState, Scheduler } from '../../cluster/scheduler.ts'
 import type { DriverMode } from '../../cluster/driver.ts'
 import { LoadGenerator, type LoadStats } from '../../cluster/workload.ts'
@@ -618,7 +618,7 @@ export class Lab {
 
   addNode(): Promise<void> {
     this.feed.note(strings.you.addNode)
-    return this.membership(strings.actions.adding, () => this.runtime.addNode((w) => this.onStep(w)))
+    return this.membership(strings.actions.adding, () => this.runtime.addNode((w, st) => this.onStep(w, st)))
   }
 
   removeNode(id = this.selected, confirmed = false): Promise<void> | void {
@@ -627,7 +627,7 @@ export class Lab {
     if (!confirmed && typeof confirm === 'function' && !confirm(strings.actions.confirmRemove(n))) return
     this.feed.note(strings.you.remove(n), [n])
     return this.membership(strings.actions.removing(n), async () => {
-      await this.runtime.removeNode(n, (w) => this.onStep(w))
+      await this.runtime.removeNode(n, (w, st) => this.onStep(w, st))
       await this.forgetInNetwork(n)
       if (this.selected === n) this.select(null)
     })
@@ -638,13 +638,14 @@ export class Lab {
     if (!n) return
     this.feed.note(strings.you.replace(n), [n])
     return this.membership(strings.actions.replacing(n), async () => {
-      await this.runtime.replaceNode(n, (w) => this.onStep(w))
+      await this.runtime.replaceNode(n, (w, st) => this.onStep(w, st))
       await this.forgetInNetwork(n)
       if (this.selected === n) this.select(null)
     })
   }
 
-  private onStep(what: string): void {
+  private onStep(english: string, st?: MembershipStep): void {
+    const what = st ? strings.membership[st.kind](st.node, 'leader' in st ? st.leader : '') : english
     this.busy = what
     this.feed.note(strings.you.step(what), [], 'you')
     this.wake(true)
