@@ -20,6 +20,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${port}${base}`,
     launchOptions: { chromiumSandbox: false, ...(systemChromium ? { executablePath: systemChromium } : {}) },
     trace: 'off',
+    // The app follows the browser's language: the tests expect English unless they ask for another.
+    locale: 'en-US',
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {

@@ -7,6 +7,8 @@ import { bootRuntime } from './ui/boot.ts'
 import { LoadGenerator } from './cluster/workload.ts'
 import UpdatePrompt from './ui/update/UpdatePrompt.svelte'
 import { registerServiceWorker } from './ui/update/update.svelte.ts'
+import { initialLocale, setLocale, storedLocale } from './ui/locale.ts'
+import { strings } from './ui/strings.ts'
 
 const target = document.getElementById('app')
 if (!target) throw new Error('Raft Lab: #app element missing from index.html')
@@ -23,9 +25,17 @@ addEventListener('pagehide', () => {
   void runtime.close()
 })
 
+// The page's language first (?lang=, the switch's remembered choice, the browser's languages): the link's error
+// sentences and the first render are in it. Chinese is its own chunk; if it cannot load, the page stays in English
+// and says so.
+const lang = initialLocale(location.href, storedLocale(), navigator.languages ?? [navigator.language])
+let langError: string | null = null
+if (lang !== 'en') await setLocale(lang).catch((e: unknown) => (langError = strings.lang.loadFailed(e instanceof Error ? e.message : String(e))))
+
 // A shared link carries a whole setup: it starts that cluster afresh, but if this browser holds a different one the
 // user is asked first (nothing is deleted silently); otherwise the stored one is recovered.
 const launch = readLaunch(location.href)
+if (langError) launch.notice = langError
 const app = mount(App, { target, props: { runtime, launch } })
 // Open (recover or create) the cluster after the first render, so the banner can show every step.
 void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName), ask: true } : {})

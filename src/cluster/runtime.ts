@@ -69,6 +69,8 @@ export interface RuntimeStatus {
   phase: RuntimePhase
   /** A sentence for the banner: what happened and what the user can do. */
   message?: string
+  /** What `message` says, for a page that says it in another language: its kind and the error text in it. */
+  notice?: RuntimeNotice
   /** True when the nodes were restarted from existing databases (a reload is a crash of the whole cluster). */
   recovered?: boolean
   /** The storage the nodes started with: with 'volatile' a recovery finds nothing (memory was the disk). */
@@ -76,6 +78,12 @@ export interface RuntimeStatus {
   /** Set when a link's cluster differs from the stored one: the UI must ask before anything is deleted. */
   choice?: StoredChoice
 }
+
+export type RuntimeNotice =
+  | { kind: 'storage-unavailable'; detail: string }
+  | { kind: 'stopped'; detail: string }
+  | { kind: 'storage-full'; detail: NodeId }
+  | { kind: 'settings-unsaved'; detail: string }
 
 export interface RuntimeOptions {
   factory: HostFactory
@@ -202,7 +210,7 @@ export class ClusterRuntime {
       // No settings database (private mode, quota): run from the given spec in memory.
       this.db = null
       fresh = { ...(fresh ?? defaultSpec(this.name)), storage: 'volatile' }
-      this.setStatus({ phase: 'starting', message: `Browser storage is unavailable (${errText(e)}); the cluster runs in memory only and a reload starts afresh.` })
+      this.setStatus({ phase: 'starting', message: `Browser storage is unavailable (${errText(e)}); the cluster runs in memory only and a reload starts afresh.`, notice: { kind: 'storage-unavailable', detail: errText(e) } })
     }
     let choice: StoredChoice | undefined
     if (fresh && stored && ask) {
@@ -236,12 +244,12 @@ export class ClusterRuntime {
     driver.onProgress = () => {
       for (const f of this.progressListeners) f()
     }
-    driver.onError = (e) => this.setStatus({ phase: 'error', message: `The simulation stopped: ${errText(e)}` })
+    driver.onError = (e) => this.setStatus({ phase: 'error', message: `The simulation stopped: ${errText(e)}`, notice: { kind: 'stopped', detail: errText(e) } })
     this.driver = driver
     await this.save()
     await sched.start()
     const prior = this.status.message
-    this.setStatus({ phase: 'running', recovered, storage: settings.spec.storage, message: prior, ...(choice ? { choice } : {}) })
+    this.setStatus({ phase: 'running', recovered, storage: settings.spec.storage, message: prior, notice: prior === undefined ? undefined : this.status.notice, ...(choice ? { choice } : {}) })
     for (const f of this.progressListeners) f()
   }
 
@@ -253,6 +261,7 @@ export class ClusterRuntime {
     this.setStatus({
       phase: 'running',
       message: `Browser storage is full: ${node} could not write its log. The cluster now uses volatile storage (memory only); free some space and switch back to durable.`,
+      notice: { kind: 'storage-full', detail: node },
     })
     await this.sched.restart(node)
   }
@@ -293,7 +302,7 @@ export class ClusterRuntime {
         structuredClone({ version: SETTINGS_VERSION, spec: this.sched ? this.sched.spec : s.spec, joined: s.joined, retired: s.retired, boots: s.boots ?? 0, savedAt: Date.now() }),
       )
     } catch (e) {
-      this.setStatus({ ...this.status, message: `Could not save the cluster's settings: ${errText(e)}` })
+      this.setStatus({ ...this.status, message: `Could not save the cluster's settings: ${errText(e)}`, notice: { kind: 'settings-unsaved', detail: errText(e) } })
     }
   }
 

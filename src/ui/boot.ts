@@ -9,6 +9,7 @@
  */
 import type { ClusterRuntime } from '../cluster/runtime.ts'
 import type { ClusterSpec } from '../cluster/scheduler.ts'
+import { strings } from './strings.ts'
 
 export interface BootOptions {
   /** Start this cluster afresh instead of recovering the stored one. */
@@ -69,7 +70,7 @@ async function start(runtime: ClusterRuntime, open: () => Promise<boolean>, auto
     if (autoplay && !runtime.status.choice) runtime.driver?.play()
     return true
   } catch (e) {
-    runtime.reportError(`The cluster could not start: ${text(e)}. Reload the page to try again; if that fails, start a new cluster.`)
+    runtime.reportError(strings.runtime.couldNotStart(text(e)))
     return false
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Every user-facing string of the app, in one place so that a translation can follow: copy `en` to a new object
- * of type `Strings` (the compiler lists every missing key), translate, and choose it in `strings` below.
- * Sentences with values are functions, so a language can put the values where its grammar wants them.
- * Message type names (AppendEntries, RequestVote) are the paper's and stay untranslated.
+ * Every user-facing string of the app, in English; the other languages follow it key by key (strings.zh.ts is typed
+ * `Strings`, so the compiler rejects a missing or extra key, and tests/unit/ui/strings.test.ts walks both). A new
+ * string goes here first, then into every translation. Sentences with values are functions, so a language can put
+ * the values where its grammar wants them. Message type names (AppendEntries, RequestVote) are the paper's and stay
+ * untranslated. `strings` is what the UI reads: locale.ts swaps the active language into it.
  */
 import type { NodeId, Role } from '../raft/types.ts'
 import type { NodeState } from '../cluster/scheduler.ts'
+import type { RuntimeNotice } from '../cluster/runtime.ts'
 import type { DropReason } from '../sim/network.ts'
 import type { MsgKind } from './state/messages.ts'
 import type { Category, VoteRefusal } from './state/records.ts'
@@ -526,6 +528,7 @@ export const en = {
       projector: 'Projector mode: larger, high contrast, no side panel',
       next: 'Projector mode: next step (presenter clicker)',
       blank: 'Projector mode: blank the screen / show it again',
+      language: 'English / Chinese',
     },
   },
 
@@ -641,6 +644,10 @@ export const en = {
     clientUnknown: (c: string, what: string, ms: number) => `client ${c}: ${what} → unknown: no answer after ${Math.round(ms)} ms; it may or may not have taken effect`,
     clientInvoke: (c: string, what: string) => `client ${c} sends ${what}`,
     admin: (n: NodeId, what: string, ok: boolean, err?: string) => `${n}: ${what} → ${ok ? 'ok' : `refused${err ? `: ${err}` : ''}`}`,
+    casSwapped: 'swapped',
+    casNo: (v: string) => `no, value ${v}`,
+    adminTransfer: (to: NodeId) => `transfer leadership to ${to}`,
+    adminSnapshot: 'take a snapshot',
   },
 
   /** Notes the UI adds to the event log when the user acts. */
@@ -668,9 +675,46 @@ export const en = {
     load: (on: boolean) => (on ? 'Load on: four clients keep the cluster busy' : 'Load off'),
     fastForwardStopped: (s: string) => `You stopped the fast-forward at t = ${s} s`,
   },
+
+  /** The language switch. Each language's name is written in that language, in every locale. */
+  lang: {
+    label: 'Language',
+    names: { en: 'English', zh: '中文' },
+    short: { en: 'EN', zh: '中文' },
+    switchTip: (current: string, other: string) => `Language: ${current}. Switch to ${other}`,
+    loadFailed: (why: string) => `The other language could not be loaded (${why}); the lab stays in English.`,
+  },
+
+  /** What the page says about the cluster's runtime (tab locks, start-up). */
+  runtime: {
+    couldNotStart: (why: string) => `The cluster could not start: ${why}. Reload the page to try again; if that fails, start a new cluster.`,
+    busyElsewhere: 'This cluster is already running in another tab. Two tabs would corrupt its disks, so this one waits. Use “Take over here” to move it to this tab.',
+    takenOver: 'This cluster is now running in another tab. Reload this page to take it back.',
+    noLeader: 'there is no leader right now; try again once one is elected.',
+    notices: {
+      'storage-unavailable': (why: string) => `Browser storage is unavailable (${why}); the cluster runs in memory only and a reload starts afresh.`,
+      stopped: (why: string) => `The simulation stopped: ${why}`,
+      'storage-full': (node: string) =>
+        `Browser storage is full: ${node} could not write its log. The cluster now uses volatile storage (memory only); free some space and switch back to durable.`,
+      'settings-unsaved': (why: string) => `Could not save the cluster's settings: ${why}`,
+    } satisfies Record<RuntimeNotice['kind'], (detail: string) => string>,
+  },
 }
 
-export type Strings = typeof en
+/** The shape of `en` with every text widened to `string` (a sentence that returns one of two literals included). */
+type Widen<T> = T extends (...args: infer A) => string ? (...args: A) => string : T extends string ? string : { [K in keyof T]: Widen<T[K]> }
+export type Strings = Widen<typeof en>
 
-/** The strings in use. A translation would be chosen here (e.g. from navigator.language). */
-export const strings: Strings = en
+/** A copy of a strings object: nested objects copied, functions and text shared. */
+function copy<T>(o: T): T {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o as Record<string, unknown>)) out[k] = v !== null && typeof v === 'object' ? copy(v) : v
+  return out as T
+}
+
+/**
+ * The strings in use: English until locale.ts applies another language. The language is swapped in place, part by
+ * part, so a reference to a part (`const s = strings.narrate`) follows the switch; read a string when it is shown
+ * (not once at module load) so that it does too.
+ */
+export const strings: Strings = copy(en)

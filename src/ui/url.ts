@@ -19,6 +19,7 @@ import type { ClusterSpec } from '../cluster/scheduler.ts'
 import { defaultLinkParams, defaultNetworkConfig, linkKey, type LinkParams, type NetworkConfig } from '../sim/network.ts'
 import type { RaftParams, StorageMode } from '../worker/protocol.ts'
 import { strings } from './strings.ts'
+import { currentLocale, type Locale } from './locale.ts'
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,39}$/
 
@@ -161,13 +162,17 @@ export function encodeSetup(s: Setup): URLSearchParams {
   return q
 }
 
-/** A link to `s` on the page at `href`: keeps the path and `?cluster=`, replaces every setup parameter. */
-export function shareUrl(href: string, s: Setup): string {
+/**
+ * A link to `s` on the page at `href`: keeps the path and `?cluster=`, replaces every setup parameter, and carries
+ * the page's language (`lang`, default: the one in use) so that the link opens in the same language.
+ */
+export function shareUrl(href: string, s: Setup, lang: Locale = currentLocale()): string {
   const u = new URL(href)
   const cluster = u.searchParams.get('cluster')
   const q = encodeSetup(s)
   const out = new URLSearchParams()
   if (cluster && NAME_RE.test(cluster)) out.set('cluster', cluster)
+  out.set('lang', lang)
   for (const [k, v] of q) out.append(k, v)
   u.search = out.toString()
   u.hash = ''
@@ -330,6 +335,8 @@ function readSetup(q: URLSearchParams): Setup {
 export interface Launch {
   setup: Setup | null
   error?: string
+  /** A sentence for a banner about the page itself (e.g. its language could not be loaded). */
+  notice?: string
 }
 
 export function readLaunch(href: string): Launch {

@@ -15,6 +15,7 @@ import type { LinkParams, NetworkConfig } from '../../sim/network.ts'
 import type { NodeSummary, RaftParams, Recovery, StorageMode } from '../../worker/protocol.ts'
 import { autoplayFromUrl, takeOverHere } from '../boot.ts'
 import { strings } from '../strings.ts'
+import { currentLocale, switchLocale } from '../locale.ts'
 import type { ThemeName } from '../theme.ts'
 import { setupToSpec, shareUrl, specToSetup, stripSetup, type Launch, type Setup } from '../url.ts'
 import { Feed, type Token } from './feed.ts'
@@ -153,7 +154,8 @@ export class Lab {
   private loadSched: Scheduler | null = null
   private loadOn = false
   private scenario: Setup['scenario'] | undefined
-  private presetLabel: string | null = null
+  /** The preset the cluster was made from (its label is read when published, in the page's language). */
+  private preset: string | undefined = undefined
   private bannerSeq = 0
   private disposers: (() => void)[] = []
   private launch: Launch
@@ -194,9 +196,10 @@ export class Lab {
       },
     })
     if (launch.error) this.addBanner('error', strings.banner.badUrl(launch.error))
+    if (launch.notice) this.addBanner('error', launch.notice)
     if (launch.setup) {
       this.scenario = launch.setup.scenario
-      this.presetLabel = presetById(launch.setup.preset)?.label ?? null
+      this.preset = launch.setup.preset
     }
   }
 
@@ -243,7 +246,9 @@ export class Lab {
     this.status = s
     if (s.phase === 'running' && was !== 'running') this.onRunning(s)
     if (s.phase === 'busy-elsewhere' || s.phase === 'taken-over' || s.phase === 'error') {
-      this.addBanner('error', s.message ?? s.phase, s.phase === 'busy-elsewhere' ? 'takeOver' : s.phase === 'taken-over' ? 'reload' : undefined)
+      // The runtime speaks English; the two tab-lock sentences have a translation.
+      const text = s.phase === 'busy-elsewhere' ? strings.runtime.busyElsewhere : s.phase === 'taken-over' ? strings.runtime.takenOver : (statusText(s) ?? s.phase)
+      this.addBanner('error', text, s.phase === 'busy-elsewhere' ? 'takeOver' : s.phase === 'taken-over' ? 'reload' : undefined)
     }
     this.wake(true)
   }
@@ -254,7 +259,7 @@ export class Lab {
     if (!sched) return
     this.syncNodes(sched)
     const setup = this.launch.setup
-    if (s.message) this.addBanner('info', s.message)
+    if (s.message) this.addBanner('info', statusText(s) ?? s.message)
     else if (s.recovered) this.addBanner('info', s.storage === 'volatile' ? strings.banner.recoveredVolatile : strings.banner.recovered)
     this.loop.snap(sched.now)
     if (setup && s.choice) {
@@ -284,7 +289,7 @@ export class Lab {
     this.choice = null
     const play = typeof location === 'undefined' || autoplayFromUrl(location.href)
     this.scenario = undefined
-    this.presetLabel = null
+    this.preset = undefined
     this.forgetLaunch()
     this.feed.note(strings.choice.keptNote)
     if (play) this.runtime.driver?.play()
@@ -400,7 +405,7 @@ export class Lab {
       load: this.load ? this.load.stats() : null,
       myOps: [...this.feed.myOps.values()].reverse(),
       events: this.feed.version,
-      presetLabel: this.presetLabel,
+      presetLabel: presetById(this.preset)?.label ?? null,
       actualSpeed: this.measureSpeed(sched.now, driver?.mode ?? 'paused'),
     }
     if (this.kvInterest > 0) this.refreshKv(nodes)
@@ -702,7 +707,7 @@ export class Lab {
     if (!n || !sched) return
     const leader = this.leaderId()
     if (!leader) {
-      this.addBanner('error', strings.actions.failed(strings.actions.transfer, 'there is no leader right now; try again once one is elected.'))
+      this.addBanner('error', strings.actions.failed(strings.actions.transfer, strings.runtime.noLeader))
       return
     }
     if (leader === n) return
@@ -918,7 +923,7 @@ export class Lab {
     this.loadOn = false
     this.clearSelection()
     this.scenario = setup.scenario
-    this.presetLabel = presetById(setup.preset)?.label ?? null
+    this.preset = setup.preset
     await this.act(strings.topbar.newCluster, async () => {
       this.feed.reset()
       await this.runtime.newCluster(setupToSpec(setup, this.runtime.clusterName))
@@ -1021,6 +1026,13 @@ export class Lab {
     }
   }
 
+  /** The language switch: English ⇄ Chinese, live (the screen redraws; the cluster is untouched). */
+  toggleLanguage(): void {
+    switchLocale(currentLocale() === 'zh' ? 'en' : 'zh').catch((e: unknown) =>
+      this.addBanner('error', strings.lang.loadFailed(e instanceof Error ? e.message : String(e))),
+    )
+  }
+
   // ---------------------------------------------------------------- keyboard
 
   /** The page's key handler. Returns true when it handled the key. */
@@ -1095,6 +1107,8 @@ export class Lab {
         return this.togglePanel()
       case 'theme':
         return this.toggleTheme()
+      case 'language':
+        return this.toggleLanguage()
       case 'help':
         this.helpOpen = !this.helpOpen
         return
@@ -1117,6 +1131,11 @@ export class Lab {
         return
     }
   }
+}
+
+/** The runtime's sentence in the page's language (the runtime itself speaks English). */
+function statusText(s: RuntimeStatus): string | undefined {
+  return s.notice ? strings.runtime.notices[s.notice.kind](s.notice.detail) : s.message
 }
 
 /** Fields where letters are typed: shortcuts stay out of them (checkboxes, sliders and buttons keep them). */

@@ -2,6 +2,7 @@
 import type { Message } from '../../raft/types.ts'
 import type { ClientOp } from '../../cluster/scheduler.ts'
 import { strings } from '../strings.ts'
+import { currentLocale, type Locale } from '../locale.ts'
 import { classify } from './messages.ts'
 import type { EventRecord, RecordData } from './records.ts'
 
@@ -77,8 +78,15 @@ function clientText(op: ClientOp, waited: number): string {
 export function resultText(op: ClientOp): string {
   const r = op.result as { value?: string | null; ok?: boolean } | undefined
   if (!r) return ''
-  if (op.op === 'cas') return r.ok === false ? `no, value ${r.value ?? '∅'}` : 'swapped'
+  if (op.op === 'cas') return r.ok === false ? s.casNo(r.value ?? '∅') : s.casSwapped
   return r.value === null || r.value === undefined ? '∅' : `= ${r.value}`
+}
+
+/** The scheduler names its admin requests in English ("transfer leadership to n2"); say them in the page's language. */
+function adminWhat(what: string): string {
+  const m = /^transfer leadership to (n\d{1,2})$/.exec(what)
+  if (m) return s.adminTransfer(m[1])
+  return what === 'take a snapshot' ? s.adminSnapshot : what
 }
 
 export function describeData(d: RecordData): string {
@@ -178,16 +186,21 @@ export function describeData(d: RecordData): string {
     case 'client':
       return clientText(d.op, d.waited)
     case 'admin':
-      return s.admin(d.node, d.what, d.ok, d.error)
+      return s.admin(d.node, adminWhat(d.what), d.ok, d.error)
     case 'note':
       return d.text
   }
 }
 
-/** Sentences are made on demand and kept, since a record never changes. */
-const cache = new WeakMap<EventRecord, string>()
+/** Sentences are made on demand and kept, since a record never changes (until the language does). */
+let cache = new WeakMap<EventRecord, string>()
+let cacheLocale: Locale = currentLocale()
 
 export function describe(r: EventRecord): string {
+  if (cacheLocale !== currentLocale()) {
+    cache = new WeakMap()
+    cacheLocale = currentLocale()
+  }
   let t = cache.get(r)
   if (t === undefined) {
     t = describeData(r.d)

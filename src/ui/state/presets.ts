@@ -5,18 +5,23 @@ import { defaultSetup, nodeIds, type PresetId, type Setup } from '../url.ts'
 
 export interface Preset {
   id: PresetId
-  label: string
-  tip: string
+  /** Read when shown (getters), so that a language switch reaches them. */
+  readonly label: string
+  readonly tip: string
   setup: () => Setup
 }
 
 export const PRESETS: readonly Preset[] = [
-  { id: 'three', label: strings.presets.three, tip: strings.presets.threeTip, setup: () => ({ ...defaultSetup(), preset: 'three' }) },
-  { id: 'five', label: strings.presets.five, tip: strings.presets.fiveTip, setup: () => ({ ...defaultSetup(), nodes: nodeIds(5), preset: 'five' }) },
+  { id: 'three', get label() { return strings.presets.three }, get tip() { return strings.presets.threeTip }, setup: () => ({ ...defaultSetup(), preset: 'three' }) },
+  { id: 'five', get label() { return strings.presets.five }, get tip() { return strings.presets.fiveTip }, setup: () => ({ ...defaultSetup(), nodes: nodeIds(5), preset: 'five' }) },
   {
     id: 'lossy',
-    label: strings.presets.lossy,
-    tip: strings.presets.lossyTip,
+    get label() {
+      return strings.presets.lossy
+    },
+    get tip() {
+      return strings.presets.lossyTip
+    },
     setup: () => ({
       ...defaultSetup(),
       nodes: nodeIds(5),
@@ -26,8 +31,12 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     id: 'partitioned-leader',
-    label: strings.presets.partitionedLeader,
-    tip: strings.presets.partitionedLeaderTip,
+    get label() {
+      return strings.presets.partitionedLeader
+    },
+    get tip() {
+      return strings.presets.partitionedLeaderTip
+    },
     setup: () => ({ ...defaultSetup(), nodes: nodeIds(5), load: true, preset: 'partitioned-leader', scenario: 'isolate-leader' }),
   },
 ]

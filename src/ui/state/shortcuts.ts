@@ -45,6 +45,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   S('projector', 'view', 'Shift+P', 'P'),
   S('next', 'view', 'PageDown / →', 'PageDown', 'ArrowRight'),
   S('blank', 'view', 'B', 'b'),
+  S('language', 'view', 'Y', 'y'),
   S('help', 'view', '?', '?'),
   S('escape', 'view', 'Esc', 'Escape'),
 ]
