@@ -28,11 +28,11 @@ function sampleArgs(f: (...a: never[]) => unknown): unknown[] {
     .filter((p) => p !== '')
   return names.map((n, i) => {
     if (n === 'r') return { empty: false, term: 3, vote: 'n2', commit: 7, firstIndex: 1, lastIndex: 9 }
-    if (/^(ids|c|groups)$/.test(n)) return n === 'groups' ? [['n1', 'n2'], ['n3']] : ['n1', 'n2']
+    if (/^(ids|c|groups|details)$/.test(n)) return n === 'groups' ? [['n1', 'n2'], ['n3']] : ['n1', 'n2']
     if (/^(ok|pre|hard|on)$/.test(n)) return i % 2 === 0
     // `n` is a node in most sentences and a count in a few: either way the sentence must say something.
     if (/^(n|id|from|to|a|b|leader|buddy|who|cand|l|node|vote)$/.test(n)) return `n${i + 1}`
-    if (/^(what|why|kind|role|e|m|s|k|v|x|mode|c|err)$/.test(n)) return `‹${n}›`
+    if (/^(what|why|kind|role|e|m|s|k|v|x|mode|c|err|status|took|client|key|parts|from|share|last|mean|mode|rate|commits|rejected|p50|p99|given|name|when|storage)$/.test(n)) return `‹${n}›`
     return i + 2
   })
 }
