@@ -31,6 +31,14 @@ export class SimCheckers {
         if (rd.softState !== undefined) o.role = rd.softState.role
         feed(o)
       },
+      onSend: (node, messages) => {
+        for (const m of messages) {
+          if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap' || m.type === 'MsgTimeoutNow') {
+            feed({ type: 'send', node, term: m.term })
+            return
+          }
+        }
+      },
       onApply: (node, entry) => feed({ type: 'apply', node, entry }),
       onRestore: (node, s) => feed({ type: 'restore', node, index: s.index, term: s.term }),
       onCrash: (node) => feed({ type: 'crash', node }),

@@ -635,6 +635,7 @@ export class Simulator {
   /** The Ready is on disk: record it, send its messages, apply its entries, acknowledge it. */
   #complete(n: SimNode, rd: Ready): void {
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) this.#write(n, rd)
+    if (rd.messages.length > 0) for (const o of this.#observers) o.onSend?.(n.id, rd.messages)
     for (let i = 0; i < rd.messages.length; i++) this.#send(rd.messages[i])
     if (rd.snapshot !== undefined) {
       this.stats.snapshotsInstalled++

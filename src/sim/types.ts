@@ -170,6 +170,8 @@ export interface SimObserver {
   onRole?(node: NodeId, role: Role, term: number, log: RaftNode): void
   /** A Ready's snapshot, entries and hard state reached the disk. */
   onPersist?(node: NodeId, ready: Ready, prevTerm: number | undefined, lastIndexBefore: number): void
+  /** A Ready's messages (never empty) are about to be sent, right after its write reached the disk. */
+  onSend?(node: NodeId, messages: readonly Message[]): void
   /** A committed entry was applied to the node's state machine. */
   onApply?(node: NodeId, entry: Entry, result: KvResult | null): void
   /** The node's state machine was replaced by a received snapshot. */
