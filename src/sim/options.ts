@@ -44,6 +44,7 @@ export function resolveOptions(input: SimOptionsInput): SimOptions {
   const readMode = r.pick(['log', 'readIndex', 'mixed', 'mixed', 'mixed'] as const)
   const lingerElections = r.chance(0.5) ? 0 : r.between(1, 3)
   const snapshotChunkSize = r.chance(0.5) ? 16384 : r.between(16, 200)
+  const figure8Rate = r.chance(0.5) ? 0 : round(0.05 + r.next() * 0.15)
   const drawn: SimOptions = {
     seed: input.seed,
     nodes,
@@ -74,6 +75,7 @@ export function resolveOptions(input: SimOptionsInput): SimOptions {
     membershipRate,
     transferRate,
     lingerMs: 0,
+    figure8Rate,
   }
   const o: SimOptions = { ...drawn, ...definedOnly(input) }
   const electionMs = o.electionTick * o.tickMs
@@ -115,6 +117,7 @@ export function scenarioOptions(seed: number, overrides: Partial<SimOptions> = {
     membershipRate: 0,
     transferRate: 0,
     lingerMs: 0,
+    figure8Rate: 0,
     ...overrides,
   })
 }
@@ -131,7 +134,7 @@ export function validateOptions(o: SimOptions): void {
   if (!(o.tickMs >= 1)) fail(`tickMs must be >= 1, got ${o.tickMs}`)
   if (!(o.diskMinMs >= 0 && o.diskMaxMs >= o.diskMinMs)) fail(`need 0 <= diskMinMs <= diskMaxMs, got ${o.diskMinMs}, ${o.diskMaxMs}`)
   if (!(o.faultEveryMs >= 1)) fail(`faultEveryMs must be >= 1, got ${o.faultEveryMs}`)
-  for (const k of ['crashRate', 'restartRate', 'partitionRate', 'healRate', 'membershipRate', 'transferRate'] as const) {
+  for (const k of ['crashRate', 'restartRate', 'partitionRate', 'healRate', 'membershipRate', 'transferRate', 'figure8Rate'] as const) {
     if (!(o[k] >= 0 && o[k] <= 1)) fail(`${k} must be in [0, 1], got ${o[k]}`)
   }
   if (!(o.snapshotEvery >= 0)) fail(`snapshotEvery must be >= 0, got ${o.snapshotEvery}`)
@@ -183,6 +186,7 @@ export function formatOptions(o: SimOptions): string {
     `membership=${o.membershipRate}`,
     `transfer=${o.transferRate}`,
     `linger=${o.lingerMs}`,
+    `figure8=${o.figure8Rate}`,
     `unsafe=${unsafe.length > 0 ? unsafe.join(',') : 'none'}`,
   ]
   if (Object.keys(n.links).length > 0) parts.push(`links=${JSON.stringify(n.links)}`)
