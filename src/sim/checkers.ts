@@ -83,5 +83,20 @@ export function defaultLivenessBounds(sim: Simulator): Omit<LivenessOptions, 'se
   const round = 2 * (d.latency + d.jitter + d.reorderDelay) + 2 * o.diskMaxMs
   const election = o.electionTick * o.tickMs
   const leaderWithinMs = 10 * election + 5 * round
-  return { leaderWithinMs, commitWithinMs: leaderWithinMs + 2 * election + 5 * round }
+  return {
+    leaderWithinMs,
+    commitWithinMs: leaderWithinMs + 2 * election + 5 * round,
+    catchUpWithinMs: CATCH_UP_ELECTIONS * election + CATCH_UP_ROUNDS * round,
+    maxElections: MAX_HEALED_ELECTIONS,
+    members: () => {
+      const c = sim.committedConf()
+      return [...c.voters, ...c.learners]
+    },
+  }
 }
+
+/** The catch-up bound, in base election timeouts and rounds (see defaultLivenessBounds). */
+export const CATCH_UP_ELECTIONS = 1000
+export const CATCH_UP_ROUNDS = 0
+/** Elections allowed in the healed phase. */
+export const MAX_HEALED_ELECTIONS = 1000
