@@ -2,7 +2,7 @@ import type { UnsafeSwitches } from '../raft/types.ts'
 import type { History } from '../kv/history.ts'
 import { checkLinearizability } from '../check/linearizability.ts'
 import type { SafetyStats, Violation } from '../check/safety.ts'
-import { SimCheckers, defaultLivenessBounds } from './checkers.ts'
+import { SimCheckers, defaultLivenessBounds, healedPhaseMs } from './checkers.ts'
 import type { OperatorStats } from './operator.ts'
 import { PROFILES, formatOptions, profileArgs, profileOverrides, type FuzzProfile, type ProfileName } from './options.ts'
 import { Simulator } from './simulator.ts'
@@ -93,8 +93,9 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
   const o = sim.options
   const stopOnFirst = run.stopOnFirst ?? true
   const total = ticks * o.tickMs
-  // The liveness phase is the last quarter, and at least long enough for its bounds to be judged.
-  const livenessMs = Math.max(Math.floor(total / 4), defaultLivenessBounds(sim).commitWithinMs + 2 * o.electionTick * o.tickMs)
+  // The liveness phase is the last quarter, and at least healedPhaseMs (a bound not passed by the end of the
+  // run is not judged).
+  const livenessMs = Math.max(Math.floor(total / 4), healedPhaseMs(sim))
   const faultEnd = Math.max(0, total - livenessMs)
 
   let error: string | undefined
@@ -104,7 +105,10 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
     if (!stop()) {
       sim.stopFaults()
       checkers.startLiveness()
-      sim.runUntilTrue(stop, total)
+      // Run on past the end, if need be, until every bound of the healed phase can be judged.
+      const b = defaultLivenessBounds(sim)
+      const end = Math.max(total, faultEnd + Math.max(b.commitWithinMs, b.catchUpWithinMs ?? 0) + 2 * o.electionTick * o.tickMs)
+      sim.runUntilTrue(stop, end)
     }
     sim.workload.stop()
   } catch (e) {
