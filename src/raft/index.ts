@@ -14,6 +14,7 @@ export type {
   MessageType,
   Ready,
   ReadState,
+  ReadFailure,
   SoftState,
   RaftConfig,
   RaftParams,

@@ -1,4 +1,4 @@
-import type { ProgressState } from './types.ts'
+import type { ProgressState, Snapshot } from './types.ts'
 
 /**
  * The leader's view of one follower (etcd's tracker.Progress).
@@ -20,6 +20,13 @@ export class Progress {
   /** In snapshot: the index of the snapshot being sent and how many characters the follower has acknowledged. */
   pendingSnapshot = 0
   snapOffset = 0
+  /**
+   * In snapshot: the snapshot being sent. Kept here, not looked up in the log: a compaction meanwhile replaces the
+   * leader's latest snapshot, and a transfer that started must be able to finish (a newer one goes after it).
+   */
+  snapshot: Snapshot | null = null
+  /** The highest `seen` of the follower's acknowledgements (see Message.seen). */
+  ackSeen = 0
   /** Heard from since the last check-quorum round. */
   recentActive = true
 
@@ -32,6 +39,7 @@ export class Progress {
     if (this.state === 'snapshot') {
       this.next = Math.max(this.match + 1, this.pendingSnapshot + 1)
       this.pendingSnapshot = 0
+      this.snapshot = null
     } else {
       this.next = this.match + 1
     }
@@ -42,14 +50,17 @@ export class Progress {
 
   becomeReplicate(): void {
     this.state = 'replicate'
+    this.pendingSnapshot = 0
+    this.snapshot = null
     this.next = this.match + 1
     this.probeSent = false
     this.inflights.length = 0
   }
 
-  becomeSnapshot(index: number): void {
+  becomeSnapshot(snap: Snapshot): void {
     this.state = 'snapshot'
-    this.pendingSnapshot = index
+    this.pendingSnapshot = snap.index
+    this.snapshot = snap
     this.snapOffset = 0
     this.probeSent = false
     this.inflights.length = 0

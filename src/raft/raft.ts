@@ -78,6 +78,7 @@ const ENTRY_KINDS = new Set(['command', 'noop', 'config'])
 function wellFormed(m: Message): boolean {
   if (!isOptIndex(m.index) || !isOptIndex(m.logTerm) || !isOptIndex(m.commit)) return false
   if (!isOptIndex(m.rejectHint) || !isOptIndex(m.hintTerm) || !isOptIndex(m.offset) || !isOptIndex(m.lastIndex)) return false
+  if (!isOptIndex(m.seq) || !isOptIndex(m.seen)) return false
   if (m.type === 'MsgApp') {
     if (!isIndex(m.index) || !isIndex(m.logTerm)) return false
     if (m.entries === undefined) return true
@@ -92,6 +93,12 @@ function wellFormed(m: Message): boolean {
       if (data !== undefined && typeof data !== 'string') return false
       prevTerm = term
     }
+  }
+  if (m.conf !== undefined) {
+    const c = m.conf as unknown
+    if (typeof c !== 'object' || c === null) return false
+    const { voters, learners } = c as Record<string, unknown>
+    if (!isIds(voters) || !isIds(learners)) return false
   }
   if (m.type === 'MsgSnap') {
     const s = m.snapshot as unknown
@@ -125,6 +132,11 @@ export class Raft {
   /** Index of the config entry in force, 0 when the configuration comes from a snapshot or the initial peers. */
   private confIndex = 0
   private readonly initialConf: ConfState
+  /**
+   * A node constructed with no peers that holds the log from index 1: the cluster's configuration before the
+   * first change in its log, as the leader told it (MsgApp.conf). Volatile; see baseConf.
+   */
+  private bootConf: ConfState | null = null
 
   electionTick: number
   heartbeatTick: number
@@ -159,7 +171,14 @@ export class Raft {
   /** ReadIndex requests waiting for the first commit of this leader's term. */
   private readsAwaitingCommit: string[] = []
   readStates: ReadState[] = []
+  /** Contexts of ReadIndex requests dropped on stepping down, not yet handed out in a Ready. */
+  failedReads: string[] = []
   private incoming: IncomingSnapshot | null = null
+  /** Leader: the last seq given to a MsgApp, MsgHeartbeat or MsgSnap of this term (see Message.seq). */
+  private sentSeq = 0
+  /** Follower: the highest seq processed from the leader of term `seenTerm` (see Message.seen). */
+  private seen = 0
+  private seenTerm = 0
 
   constructor(c: RaftConfig) {
     if (!c.id) throw new Error('config.id is required')
@@ -306,8 +325,7 @@ export class Raft {
       }
     }
     this.confIndex = 0
-    const s = this.log.snapshot
-    this.setConf(s ? { voters: s.voters, learners: s.learners ?? [] } : this.initialConf)
+    this.setConf(this.baseConf())
   }
 
   /** The configuration in force at `index` (for a snapshot taken there). */
@@ -318,8 +336,52 @@ export class Raft {
       const c = parseConfEntry(e.data)
       if (c) return c
     }
+    return this.baseConf()
+  }
+
+  /**
+   * The configuration in force before the first change in the log: the snapshot's, else the initial peers'. A node
+   * constructed with no peers (it joined later) whose log starts at index 1 has no such record: it uses what the
+   * leader told it, else (after a restart) what the first change in its log implies, never its own empty start.
+   * A snapshot that records no voters (written by a joining node before this was so) is not believed either.
+   */
+  private baseConf(): ConfState {
     const s = this.log.snapshot
-    return s ? { voters: [...s.voters], learners: [...(s.learners ?? [])] } : this.initialConf
+    if (s && s.voters.length > 0) return { voters: s.voters, learners: s.learners ?? [] }
+    if (this.initialConf.voters.length > 0) return this.initialConf
+    if (this.bootConf) return this.bootConf
+    return this.confBeforeFirstChange() ?? this.initialConf
+  }
+
+  /**
+   * The configuration before the first config entry in a log that starts at index 1: the cluster's initial one,
+   * which has no learners (peers are voters), so one single-server change determines it.
+   */
+  private confBeforeFirstChange(): ConfState | null {
+    if (this.log.snapIndex !== 0) return null
+    for (let i = 1; i <= this.log.lastIndex(); i++) {
+      const e = this.log.entry(i)!
+      if (e.kind !== 'config') continue
+      const c = parseConfEntry(e.data)
+      if (!c || c.node === undefined) return null
+      const voters = c.voters.filter((v) => v !== c.node)
+      if (c.type === 'removeNode') voters.push(c.node)
+      else if (c.type !== 'addLearner' && c.type !== 'addVoter') return null
+      if (voters.length === 0) return null
+      return { voters: voters.sort(), learners: [] }
+    }
+    return null
+  }
+
+  /** Whether a config entry lies in the log at or below `index` (above the snapshot). */
+  private hasConfEntryUpTo(index: number): boolean {
+    // confIndex is the latest config entry (or 0): none in the log when it is compacted, and one when it is <= index.
+    if (this.confIndex <= this.log.snapIndex) return false
+    if (this.confIndex <= index) return true
+    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapIndex; i--) {
+      if (this.log.entry(i)!.kind === 'config') return true
+    }
+    return false
   }
 
   // ---------------------------------------------------------------- role transitions
@@ -342,9 +404,14 @@ export class Raft {
     this.votes = new Map()
     this.prs = new Map()
     this.tracksPrevious = false
+    // A leader that steps down can confirm none of its pending reads: say so, so that their clients retry at
+    // the new leader at once instead of waiting for a timeout (etcd drops them silently).
+    for (const r of this.pendingReads) this.failedReads.push(r.ctx)
+    for (const ctx of this.readsAwaitingCommit) this.failedReads.push(ctx)
     this.pendingReads = []
     this.readsAwaitingCommit = []
     this.pendingBcast = false
+    this.sentSeq = 0
   }
 
   becomeFollower(term: number, lead: NodeId | null): void {
@@ -391,6 +458,8 @@ export class Raft {
   // ---------------------------------------------------------------- sending
 
   private send(m: Message): void {
+    if (this.role === 'leader' && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap')) m.seq = ++this.sentSeq
+    else if (m.type === 'MsgAppResp' && this.seenTerm === m.term && this.seen > 0) m.seen = this.seen
     this.msgs.push(m)
   }
 
@@ -407,7 +476,7 @@ export class Raft {
     const hi = Math.min(last + 1, pr.next + this.maxEntriesPerMsg)
     const ents = pr.next <= last ? this.log.slice(pr.next, hi) : []
     if (ents.length === 0 && !sendIfEmpty) return false
-    this.send({
+    const m: Message = {
       type: 'MsgApp',
       from: this.id,
       to,
@@ -416,18 +485,29 @@ export class Raft {
       logTerm: prevTerm,
       entries: ents,
       commit: this.log.committed,
-    })
+    }
+    const base = this.baseConf()
+    if (!base.voters.includes(to) && !base.learners.includes(to) && !this.hasConfEntryUpTo(prevIndex)) {
+      // A joining node cannot tell the configuration at prevIndex from its log: tell it (see Message.conf).
+      m.conf = { voters: [...base.voters], learners: [...base.learners] }
+    }
+    this.send(m)
     pr.sentEntries(prevIndex + ents.length, ents.length)
     return true
   }
 
+  /**
+   * Send the follower the next chunk of its snapshot. A transfer under way goes on with the snapshot it began with,
+   * even when a compaction has since replaced the log's latest one (as etcd keeps sending the snapshot it started):
+   * restarting it with every compaction, a slow transfer would never finish. The newer snapshot follows if needed.
+   */
   private sendSnapshot(to: NodeId, pr: Progress): boolean {
-    const snap = this.log.snapshot
-    if (!snap) return false
-    if (pr.state !== 'snapshot' || pr.pendingSnapshot !== snap.index) {
-      pr.becomeSnapshot(snap.index)
+    if (pr.state !== 'snapshot' || pr.snapshot === null) {
+      const snap = this.log.snapshot
+      if (!snap) return false
+      pr.becomeSnapshot(snap)
     }
-    this.sendSnapshotChunk(to, pr, snap)
+    this.sendSnapshotChunk(to, pr, pr.snapshot!)
     return true
   }
 
@@ -724,10 +804,14 @@ export class Raft {
           let hint = typeof m.rejectHint === 'number' ? m.rejectHint : index
           if (typeof m.hintTerm === 'number' && m.hintTerm > 0) hint = this.log.findConflictByTerm(hint, m.hintTerm)
           if (index <= pr.match && typeof m.lastIndex === 'number' && m.lastIndex < index) {
-            // The follower lacks an entry it had acknowledged: it lost its disk (volatile storage or a wiped disk,
-            // which Raft itself assumes never happens). Forget what we believed it holds and probe from its hint;
-            // lowering a match never lowers the commit index. A stale duplicate of an old rejection lands here too
-            // and only costs a few probes.
+            // The follower lacks an entry it had acknowledged. Either it lost its disk (volatile storage or a
+            // wiped disk, which Raft itself assumes never happens), or this is an old rejection, sent while it was
+            // short, that the network duplicated or delayed. etcd drops it (index <= match: stale). Only a
+            // rejection that answers something we sent after the follower's last acknowledgement proves the loss
+            // (see Message.seen); anything else must not lower match.
+            if (typeof m.seen !== 'number' || m.seen <= pr.ackSeen) return
+            // Lost: forget what we believed it holds and probe from its hint; lowering a match never lowers the
+            // commit index.
             pr.match = 0
             pr.becomeProbe()
             pr.next = Math.max(1, Math.min(hint, m.lastIndex) + 1)
@@ -740,6 +824,7 @@ export class Raft {
           }
           return
         }
+        if (typeof m.seen === 'number' && m.seen > pr.ackSeen) pr.ackSeen = m.seen
         const oldPaused = pr.isPaused()
         if (pr.maybeUpdate(index)) {
           if (pr.state === 'probe') pr.becomeReplicate()
@@ -769,8 +854,7 @@ export class Raft {
         if (pr.state === 'replicate' && pr.inflights.length >= pr.maxInflight) pr.freeFirst()
         if (pr.state === 'snapshot') {
           // Retransmit the chunk the follower is waiting for (it or its answer may have been lost).
-          if (this.log.snapshot && this.log.snapshot.index === pr.pendingSnapshot) this.sendSnapshotChunk(m.from, pr, this.log.snapshot)
-          else this.sendSnapshot(m.from, pr)
+          this.sendSnapshot(m.from, pr)
         } else if (pr.match < this.log.lastIndex()) {
           this.sendAppend(m.from)
         }
@@ -779,12 +863,8 @@ export class Raft {
       }
       case 'MsgSnapResp': {
         pr.recentActive = true
-        if (pr.state !== 'snapshot' || m.index !== pr.pendingSnapshot) return
-        const snap = this.log.snapshot
-        if (!snap || snap.index !== pr.pendingSnapshot) {
-          this.sendSnapshot(m.from, pr)
-          return
-        }
+        const snap = pr.snapshot
+        if (pr.state !== 'snapshot' || snap === null || m.index !== snap.index) return
         if (m.reject) {
           pr.becomeProbe()
           this.sendAppend(m.from)
@@ -825,6 +905,13 @@ export class Raft {
   }
 
   private stepFollower(m: Message): void {
+    if (typeof m.seq === 'number' && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap')) {
+      if (this.seenTerm !== this.term) {
+        this.seenTerm = this.term
+        this.seen = 0
+      }
+      if (m.seq > this.seen) this.seen = m.seq
+    }
     switch (m.type) {
       case 'MsgApp':
         this.electionElapsed = 0
@@ -871,6 +958,12 @@ export class Raft {
       return
     }
     if (this.log.matchTerm(prevIndex, prevTerm)) {
+      if (m.conf && this.initialConf.voters.length === 0 && this.log.snapshot === null && !this.hasConfEntryUpTo(prevIndex)) {
+        // Our log matches the leader's up to prevIndex and holds no change up to there: the configuration the
+        // leader had in force at prevIndex is the one our log starts from.
+        this.bootConf = { voters: [...m.conf.voters].sort(), learners: [...m.conf.learners].sort() }
+        if (this.confIndex === 0) this.setConf(this.bootConf)
+      }
       const lastNew = prevIndex + ents.length
       // Find the first entry we do not already have; only a real conflict truncates (a reordered, older append
       // must not cut entries a newer one added).

@@ -106,7 +106,10 @@ export class RawNode {
     this.r.transferLeadership(to)
   }
 
-  /** Leader only: a linearizable read point (thesis section 6.4), answered in Ready.readStates. */
+  /**
+   * Leader only: a linearizable read point (thesis section 6.4), answered in Ready.readStates, or reported in
+   * Ready.readFailures should this node stop leading before it can confirm the read.
+   */
   readIndex(ctx: string): void {
     this.r.readIndex(ctx)
   }
@@ -145,7 +148,7 @@ export class RawNode {
     const r = this.r
     const log = r.log
     if (r.pendingBcast && r.role === 'leader') return true
-    if (r.msgs.length > 0 || r.readStates.length > 0) return true
+    if (r.msgs.length > 0 || r.readStates.length > 0 || r.failedReads.length > 0) return true
     if (log.lastIndex() > log.stable || log.unstableSnapshot) return true
     if (log.committed > log.applied) return true
     if (r.role !== this.prevSoft.role || r.lead !== this.prevSoft.leader) return true
@@ -179,6 +182,10 @@ export class RawNode {
     if (r.readStates.length > 0) {
       rd.readStates = r.readStates
       r.readStates = []
+    }
+    if (r.failedReads.length > 0) {
+      rd.readFailures = r.failedReads.map((ctx) => ({ ctx, leader: r.lead }))
+      r.failedReads = []
     }
     const lastEntry = entries.length > 0 ? entries[entries.length - 1] : null
     this.inFlight = {

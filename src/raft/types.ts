@@ -63,6 +63,14 @@ export interface SnapshotMeta {
  * - MsgVoteResp / MsgPreVoteResp: reject.
  * - MsgSnap: snapshot (metadata), offset, data (one chunk), done (last chunk).
  * - MsgSnapResp: index (the snapshot's), offset (chars received so far), reject.
+ * - MsgApp also carries conf, to a node outside the configuration the leader's log starts from (a joining node),
+ *   while no configuration change lies at or before index: the configuration in force at index, which such a
+ *   node cannot tell from its own log (it was constructed with no peers) and records in its snapshots.
+ * - MsgApp, MsgHeartbeat and MsgSnap also carry seq: the leader numbers what it sends in its term, 1, 2, 3...
+ * - MsgAppResp also carries seen: the highest seq of this term's leader the follower had processed when it
+ *   answered (a volatile count: it restarts from 0 when the node does). A rejection that reports lost entries is
+ *   believed only when its seen is above that of every acknowledgement: then the follower had acknowledged the
+ *   entries before and lacks them now (its disk was lost), rather than this being an old rejection replayed.
  */
 export interface Message {
   type: string
@@ -83,12 +91,24 @@ export interface Message {
   offset?: number
   data?: string
   done?: boolean
+  seq?: number
+  seen?: number
+  conf?: ConfState
 }
 
 /** A ReadIndex answer: reads of `ctx` are linearizable once the state machine has applied `index`. */
 export interface ReadState {
   ctx: string
   index: number
+}
+
+/**
+ * A ReadIndex request that will never be answered: the node stopped leading before it could confirm the read.
+ * `leader` is the node it now believes leads (null when it does not know): the client retries there.
+ */
+export interface ReadFailure {
+  ctx: string
+  leader: NodeId | null
 }
 
 export interface SoftState {
@@ -114,6 +134,8 @@ export interface Ready {
   messages: Message[]
   /** ReadIndex answers (see RawNode.readIndex). */
   readStates?: ReadState[]
+  /** ReadIndex requests dropped because this node stopped leading: answer their clients "not leader" at once. */
+  readFailures?: ReadFailure[]
 }
 
 /**

@@ -684,6 +684,7 @@ export class Simulator {
       }
     }
     if (rd.readStates !== undefined) for (const rs of rd.readStates) this.workload.onReadState(n.id, rs)
+    if (rd.readFailures !== undefined) for (const f of rd.readFailures) this.workload.onReadFailed(n.id, f)
     this.workload.afterApply(n.id)
     n.raw.advance()
     const every = this.options.snapshotEvery

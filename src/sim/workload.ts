@@ -1,5 +1,5 @@
 import { NotLeaderError } from '../raft/errors.ts'
-import type { Entry, NodeId, ReadState } from '../raft/types.ts'
+import type { Entry, NodeId, ReadFailure, ReadState } from '../raft/types.ts'
 import { encodeCommand, type KvCommand, type KvOp } from '../kv/command.ts'
 import type { History, HistoryOp } from '../kv/history.ts'
 import type { KvResult } from '../kv/store.ts'
@@ -197,6 +197,22 @@ export class Workload {
     this.#reads.delete(rs.ctx)
     if (r.client.op === null || r.client.seq !== r.seq) return
     this.#waiting.push({ client: r.client, seq: r.seq, node, index: rs.index })
+  }
+
+  /**
+   * `node` stopped leading before it could confirm a ReadIndex round: the answer is "not leader", so the client
+   * retries at once, at the leader `node` names (as after a NotLeaderError), instead of waiting for its timer.
+   */
+  onReadFailed(node: NodeId, f: ReadFailure): void {
+    const r = this.#reads.get(f.ctx)
+    if (r === undefined || r.node !== node) return
+    this.#reads.delete(f.ctx)
+    const c = r.client
+    // Only the client's latest attempt counts: an older one it has already given up on changes nothing.
+    if (c.op === null || c.seq !== r.seq || f.ctx !== `${c.name}/${c.seq}/${c.attempt}`) return
+    c.accepted = false
+    c.target = f.leader !== null && f.leader !== node ? f.leader : this.#otherNode(node)
+    this.#schedule(c, this.#host.now + 1)
   }
 
   /** `node` applied entries: answers the reads waiting for it. */

@@ -307,6 +307,13 @@ export class NodeHost {
       }
     }
     if (ce.length > 0) out.events.push({ type: 'applied', from: ce[0].index, to: ce[ce.length - 1].index })
+    for (const f of rd.readFailures ?? []) {
+      // This node stopped leading before it could confirm the read: "not leader", so the client retries at once.
+      const r = this.reads.get(f.ctx)
+      if (!r) continue
+      this.reads.delete(f.ctx)
+      out.replies.push({ id: r.req.id, node: this.id, outcome: 'redirect', leader: f.leader, error: `${this.id} is no longer the leader; it could not confirm the read` })
+    }
     for (const rs of rd.readStates ?? []) {
       const r = this.reads.get(rs.ctx)
       if (!r) continue

@@ -1,5 +1,5 @@
 import { RawNode } from '../../../src/raft/index.ts'
-import type { Entry, HardState, Message, NodeId, PersistedState, RaftConfig, Ready, ReadState, Snapshot } from '../../../src/raft/index.ts'
+import type { Entry, HardState, Message, NodeId, PersistedState, RaftConfig, Ready, ReadFailure, ReadState, Snapshot } from '../../../src/raft/index.ts'
 
 /** A small seeded PRNG for tests (mulberry32). */
 export function seeded(seed: number): () => number {
@@ -26,6 +26,8 @@ export interface TestNode {
   disk: Disk
   applied: Entry[]
   readStates: ReadState[]
+  /** ReadIndex requests the node reported it can no longer answer (it stopped leading). */
+  readFailures: ReadFailure[]
   /** Snapshots handed to this node in a Ready (installed from the leader), in order. */
   snapshots: Snapshot[]
   config: RaftConfig
@@ -54,6 +56,7 @@ export class Cluster {
       disk: { hardState: { term: 0, vote: null, commit: 0 }, entries: [] },
       applied: [],
       readStates: [],
+      readFailures: [],
       snapshots: [],
       config,
     }
@@ -102,6 +105,7 @@ export class Cluster {
           }
           for (const e of rd.committedEntries) n.applied.push(e)
           if (rd.readStates) n.readStates.push(...rd.readStates)
+          if (rd.readFailures) n.readFailures.push(...rd.readFailures)
           n.raw.advance()
         }
       }
@@ -166,6 +170,7 @@ export class Cluster {
     n.raw = new RawNode(n.config, persisted)
     n.applied = []
     n.readStates = []
+    n.readFailures = []
     n.snapshots = []
     this.flush()
     return n

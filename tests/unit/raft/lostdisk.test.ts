@@ -42,4 +42,56 @@ describe('a follower that lost its disk', () => {
     expect(c.node('n2').raw.lastIndex()).toBe(c.node('n1').raw.lastIndex())
     expect(c.node('n2').raw.status().commit).toBe(c.node('n1').raw.status().commit)
   })
+
+  it('is told apart from a network duplicate of an old rejection, which leaves match alone', () => {
+    // etcd (raft.go, stepLeader on a rejected MsgAppResp; tracker.Progress.MaybeDecrTo) ignores a rejection whose
+    // index is at or below the follower's match: it answers an append sent before the follower caught up. Before
+    // the fix, a duplicate of a rejection that n3 sent while it was short looked like a lost disk (index <= match,
+    // follower's last index below it) and reset n3 to match 0 and probing. The rejection that really reports a
+    // lost disk still works (the tests above), because it answers something sent after n3's last acknowledgement.
+    const c = new Cluster(['n1', 'n2', 'n3'])
+    c.elect('n1')
+    c.isolate('n3')
+    for (let i = 0; i < 5; i++) c.propose('n1', `v${i}`)
+    c.heal()
+    c.propose('n1', 'w')
+    for (let i = 0; i < 3; i++) {
+      c.tick('n1')
+      c.stabilize()
+    }
+    const old = c.sent.find((m) => m.type === 'MsgAppResp' && m.from === 'n3' && m.reject === true)
+    expect(old).toBeDefined()
+    expect(old!.lastIndex!).toBeLessThan(old!.index!)
+    const before = c.node('n1').raw.status().progress!.n3
+    expect(before.state).toBe('replicate')
+    expect(before.match).toBe(c.node('n1').raw.lastIndex())
+    expect(old!.index!).toBeLessThanOrEqual(before.match)
+    const sentBefore = c.sent.length
+    c.node('n1').raw.step({ ...old! }) // the network delivers a second copy, long after the first
+    c.flush()
+    expect(c.node('n1').raw.status().progress!.n3).toEqual(before)
+    // Dropped without a word: no probe goes out for it.
+    expect(c.sent.slice(sentBefore).filter((m) => m.to === 'n3')).toEqual([])
+  })
+
+  it('is still repaired when an old rejection is replayed after it came back empty', () => {
+    // The replayed rejection is ignored; the loss is still noticed through the fresh answers of the empty node.
+    const c = new Cluster(['n1', 'n2', 'n3'])
+    c.elect('n1')
+    c.isolate('n3')
+    for (let i = 0; i < 4; i++) c.propose('n1', `v${i}`)
+    c.heal()
+    c.propose('n1', 'w')
+    c.tick('n1')
+    c.stabilize()
+    const old = c.sent.find((m) => m.type === 'MsgAppResp' && m.from === 'n3' && m.reject === true)!
+    lose(c, 'n3')
+    c.node('n1').raw.step({ ...old })
+    for (let i = 0; i < 3; i++) {
+      c.tick('n1')
+      c.stabilize()
+    }
+    expect(c.node('n3').raw.lastIndex()).toBe(c.node('n1').raw.lastIndex())
+    expect(c.node('n3').raw.status().commit).toBe(c.node('n1').raw.status().commit)
+  })
 })

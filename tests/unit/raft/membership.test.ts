@@ -300,3 +300,61 @@ describe('membership changes (thesis chapter 4, single-server changes)', () => {
     expect(c.restart('n4').raw.status()).toMatchObject({ voters: ids3, learners: ['n4'], snapshotIndex: applied })
   })
 })
+
+describe('the configuration a joining node records in its snapshots', () => {
+  /** n1..n3 write 8 commands, then n4 (constructed with peers: []) joins as a learner at index 10. */
+  function joining(opts = {}): Cluster {
+    const c = new Cluster(ids3, { maxEntriesPerMsg: 2, ...opts })
+    c.elect('n1')
+    for (let i = 1; i <= 8; i++) c.propose('n1', `v${i}`)
+    c.add('n4', [], { maxEntriesPerMsg: 2, ...opts })
+    expect(c.node('n1').raw.proposeConfChange({ type: 'addLearner', node: 'n4' }).index).toBe(10)
+    return c
+  }
+
+  it('is the cluster\'s configuration at the snapshot index, even below its own addLearner entry', () => {
+    // Reference: section 7 and Figure 12 (a snapshot holds "the latest configuration as of the last included
+    // index"), thesis section 4.1. n4 gets the log from index 1 in small appends and, like a host that snapshots
+    // every few applied entries, compacts while it catches up, before its own addLearner entry has even arrived.
+    // Before the fix it recorded its empty start (voters []); a node restarted from that snapshot, or sent it by
+    // n4 as leader, would believe there are no voters and never campaign.
+    const c = joining()
+    const n4 = c.node('n4')
+    let snap = null
+    for (let guard = 0; guard < 1000 && c.queue.length + (c.node('n1').raw.hasReady() ? 1 : 0) > 0; guard++) {
+      c.deliverOne()
+      const st = n4.raw.status()
+      if (snap === null && st.applied >= 4 && st.lastIndex < 10) snap = c.compact('n4', st.applied, 'kv')
+    }
+    expect(snap).not.toBeNull()
+    expect(snap!.index).toBeLessThan(10)
+    expect(snap).toMatchObject({ voters: ids3, learners: [] })
+    c.stabilize()
+    expect(n4.raw.status()).toMatchObject({ lastIndex: 10, voters: ids3, learners: ['n4'] })
+    // Restarted from that snapshot and the entries after it, n4 sees the configuration the cluster has.
+    c.restart('n4')
+    expect(n4.raw.status()).toMatchObject({ voters: ids3, learners: ['n4'] })
+  })
+
+  it('is derived from the first change in its log after a restart that forgot what the leader said', () => {
+    // Reference: thesis section 4.1 (each entry of a change records the whole new configuration). A node whose
+    // log starts at index 1 and that was never told the cluster's first configuration can still tell it from the
+    // first change in its log: the configuration before it, which a change of one server determines.
+    const c = joining()
+    c.stabilize()
+    const n4 = c.restart('n4')
+    expect(n4.raw.status()).toMatchObject({ firstIndex: 1, lastIndex: 10, commit: 10 })
+    const snap = c.compact('n4', 5, 'kv')
+    expect(snap).toMatchObject({ index: 5, voters: ids3, learners: [] })
+  })
+
+  it('a snapshot that records no voters is not believed: a voter restarted from it still campaigns', () => {
+    // Reference: thesis section 4.1 (a cluster always has at least one voter). Such snapshots were written by
+    // joining nodes before the fix above; a voter restarted from one kept voters [] and could never campaign.
+    const r = newRaw('n2', ids3, {}, { hardState: { term: 1, vote: null, commit: 3 }, entries: [], snapshot: { index: 3, term: 1, voters: [], learners: [], data: '' } })
+    expect(r.status()).toMatchObject({ snapshotIndex: 3, voters: ids3 })
+    expect(r.campaign()).toBe(true)
+    expect(r.status().role).toBe('candidate')
+  })
+})
+

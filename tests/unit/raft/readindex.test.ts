@@ -109,4 +109,47 @@ describe('ReadIndex (thesis section 6.4)', () => {
       expect(c.node('n1').readStates).toEqual(unsafe ? [{ ctx: 'r', index: 1 }] : [])
     }
   })
+
+  it('a leader that steps down reports its unconfirmed reads as failed, naming the new leader', () => {
+    // Reference: thesis section 6.4 (a read is served only once a heartbeat round confirms that the leader still
+    // leads; a deposed leader can never confirm it). etcd drops such requests silently and its clients time out;
+    // here the Ready says so at once (readFailures), and the host answers "not leader" so the client retries at
+    // the new leader.
+    const c = new Cluster(ids3)
+    c.elect('n1')
+    c.isolate('n1')
+    const n1 = c.node('n1')
+    n1.raw.readIndex('pending') // its heartbeat round is lost
+    c.stabilize()
+    c.elect('n2')
+    c.propose('n2', 'x')
+    expect(n1.readFailures).toEqual([])
+    c.heal()
+    c.tick('n2')
+    c.stabilize()
+    expect(n1.raw.status()).toMatchObject({ role: 'follower', leader: 'n2' })
+    expect(n1.readStates).toEqual([])
+    expect(n1.readFailures).toEqual([{ ctx: 'pending', leader: 'n2' }])
+    // Reported once: nothing more in later Readies.
+    c.tick('n2')
+    c.stabilize()
+    expect(n1.readFailures).toHaveLength(1)
+  })
+
+  it('a new leader that steps down before committing an entry of its term fails the reads waiting for that commit', () => {
+    // Reference: thesis section 6.4 step 1 (a new leader waits for a commit of its term before serving reads).
+    const c = new Cluster(ids3)
+    c.filter = (m) => m.type !== 'MsgApp'
+    c.elect('n1')
+    c.node('n1').raw.readIndex('early')
+    c.stabilize()
+    c.isolate('n1')
+    c.elect('n2')
+    c.heal()
+    c.tick('n2')
+    c.stabilize()
+    expect(c.node('n1').raw.status().role).toBe('follower')
+    expect(c.node('n1').readStates).toEqual([])
+    expect(c.node('n1').readFailures.map((f) => f.ctx)).toEqual(['early'])
+  })
 })

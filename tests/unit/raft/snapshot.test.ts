@@ -174,3 +174,60 @@ describe('log compaction (section 7)', () => {
     expect(rd.messages).toEqual([{ type: 'MsgAppResp', from: 'n4', to: 'n1', term: 3, index: 5 }])
   })
 })
+
+/** Deliver every queued message that does not involve `id` (and what they cause); `id`'s messages keep waiting. */
+function commitWithout(c: Cluster, id: string): void {
+  c.flush()
+  for (let guard = 0; guard < 1000; guard++) {
+    const k = c.queue.findIndex((m) => m.from !== id && m.to !== id)
+    if (k < 0) return
+    const [m] = c.queue.splice(k, 1)
+    c.node(m.to).raw.step(m)
+    c.flush()
+  }
+}
+
+describe('a chunked snapshot transfer while the leader keeps compacting', () => {
+  it('finishes the snapshot it began with, then sends the newer one', () => {
+    // Reference: section 7 (the leader sends its snapshot with InstallSnapshot, in chunks per Figure 13); etcd's
+    // leader keeps sending the snapshot it started for a follower in StateSnapshot and only looks at a newer one
+    // once that follower has left it. Before the fix every compaction replaced the only snapshot the leader
+    // knew, and the next chunk acknowledgement restarted the transfer of the new snapshot at offset 0: with a
+    // compaction between any two chunks, the follower never got a whole snapshot.
+    const big = (tag: string) => tag.repeat(50)
+    const c = lagging(3, { snapshotChunkSize: 10 }, big('a'))
+    let compactions = 0
+    const tags = 'bcdefghijk'
+    c.tick('n1')
+    for (let step = 0; step < 400 && c.node('n3').snapshots.length < 2; step++) {
+      const m = c.deliverOne()
+      if (m === undefined) {
+        c.tick('n1')
+        continue
+      }
+      if (m.type === 'MsgSnapResp' && compactions < tags.length) {
+        // Between any two chunks the clients write and the leader takes a new snapshot.
+        c.node('n1').raw.propose(`w${compactions}`)
+        commitWithout(c, 'n3')
+        const n1 = c.node('n1').raw
+        c.compact('n1', n1.status().applied, big(tags[compactions++]))
+      }
+    }
+    expect(compactions).toBeGreaterThan(3)
+    const installed = c.node('n3').snapshots
+    // The first snapshot arrives whole, with the data the leader began sending; the next one is the leader's
+    // latest at the time that first transfer ended.
+    expect(installed[0]).toMatchObject({ index: 4, data: big('a') })
+    expect(installed.length).toBe(2)
+    expect(installed[1].index).toBeGreaterThan(installed[0].index)
+    const chunks = c.sent.filter((m) => m.type === 'MsgSnap' && m.snapshot!.index === 4)
+    expect(chunks.map((m) => m.offset)).toEqual([0, 10, 20, 30, 40])
+    // And the follower is back in step with the leader.
+    for (let i = 0; i < 3; i++) {
+      c.tick('n1')
+      c.stabilize()
+    }
+    expect(c.logOf('n3')).toEqual(c.logOf('n1'))
+    expect(c.node('n1').raw.status().progress!.n3.state).toBe('replicate')
+  })
+})
