@@ -3,7 +3,9 @@ import type { Observation, Violation } from './safety.ts'
 
 /**
  * Liveness after healing: once the faults stop (every node up, every link working), the cluster must elect a
- * leader and commit a new entry, each within a stated bound. Raft only promises this when the network is
+ * leader and commit a new entry, each within a stated bound; every live member (voter or learner) must catch
+ * up with what the cluster committed within a stated bound; and leadership must settle (no more than a stated
+ * number of elections in the healed phase). Raft only promises this when the network is
  * timely for long enough, so the host calls `start` at the moment it makes the network timely, not before.
  *
  * A leader here is a node that is up, leads, and has a term at least as high as every other node that is up:
@@ -15,6 +17,19 @@ export interface LivenessOptions {
   leaderWithinMs: number
   /** Milliseconds after `start` by which an entry beyond the commit history at `start` must be applied. */
   commitWithinMs: number
+  /**
+   * A live member that has applied less than the cluster committed must have applied at least that much within
+   * this many milliseconds (counted from `start`, or from when it fell behind, whichever is later). Omitted:
+   * not checked.
+   */
+  catchUpWithinMs?: number
+  /** Most elections (a node becoming leader of a new term) allowed after `start`. Omitted: not checked. */
+  maxElections?: number
+  /**
+   * The nodes that must catch up: the members of the committed configuration (voters and learners). Omitted:
+   * every node seen and not removed.
+   */
+  members?: () => readonly NodeId[]
   /** Printed with the violation. */
   seed?: number
 }
@@ -25,6 +40,10 @@ interface NodeView {
   up: boolean
   /** Removed from the configuration: never counted again, even while it still runs. */
   removed: boolean
+  /** Highest index applied by this incarnation (its snapshot's index after a restart or restore). */
+  applied: number
+  /** The history it has to reach, and since when (virtual ms); null when it is not behind. */
+  behind: { target: number; since: number; reported: boolean } | null
 }
 
 /** Checks the liveness bounds from the same observations as the safety checker. */
@@ -40,6 +59,11 @@ export class LivenessChecker {
   #commitAt: number | null = null
   #leaderReported = false
   #commitReported = false
+  #elections = 0
+  #electionsReported = false
+  /** Longest time (ms) a node took to catch up in the healed phase, and the node it was. */
+  #slowest = 0
+  #slowestNode: NodeId | null = null
 
   constructor(options: LivenessOptions) {
     this.#opts = options
@@ -60,28 +84,48 @@ export class LivenessChecker {
     return this.#start !== null
   }
 
+  /** Elections seen after `start`. */
+  get elections(): number {
+    return this.#elections
+  }
+
+  /** Longest catch-up seen after `start` (ms), and by whom: what the bound is measured against. */
+  get slowestCatchUp(): { ms: number; node: NodeId | null } {
+    return { ms: this.#slowest, node: this.#slowestNode }
+  }
+
   observe(o: Observation): void {
     switch (o.type) {
       case 'role': {
         const n = this.#node(o.node)
+        if (this.#start !== null && o.role === 'leader' && (n.role !== 'leader' || n.term !== o.term) && !n.removed) this.#elections++
         n.role = o.role
         n.term = o.term
         n.up = true
         return
       }
-      case 'apply':
+      case 'apply': {
         if (o.entry.index > this.#committed) this.#committed = o.entry.index
+        const n = this.#node(o.node)
+        if (o.entry.index > n.applied) n.applied = o.entry.index
+        return
+      }
+      case 'restore':
+        this.#node(o.node).applied = o.index
         return
       case 'crash': {
         const n = this.#node(o.node)
         n.up = false
         n.role = 'follower'
+        n.behind = null
         return
       }
       case 'restart': {
         const n = this.#node(o.node)
         n.up = true
         n.role = 'follower'
+        n.applied = o.index
+        n.behind = null
         return
       }
       case 'removed':
@@ -100,6 +144,11 @@ export class LivenessChecker {
     this.#commitAt = null
     this.#leaderReported = false
     this.#commitReported = false
+    this.#elections = 0
+    this.#electionsReported = false
+    this.#slowest = 0
+    this.#slowestNode = null
+    for (const n of this.#nodes.values()) n.behind = null
   }
 
   /** Call after every event: notes progress and reports a bound that has passed unmet. */
@@ -108,6 +157,41 @@ export class LivenessChecker {
     if (this.#leaderAt === null && this.#hasLeader()) this.#leaderAt = now
     if (this.#commitAt === null && this.#committed > this.#commitAtStart) this.#commitAt = now
     this.#deadlines(now)
+    if (this.#opts.catchUpWithinMs !== undefined) this.#catchUp(now, this.#opts.catchUpWithinMs)
+    const max = this.#opts.maxElections
+    if (max !== undefined && !this.#electionsReported && this.#elections > max) {
+      this.#electionsReported = true
+      this.#report(`leadership churns: ${this.#elections} elections after faults stopped at ${this.#start} ms (at most ${max} allowed)`, now)
+    }
+  }
+
+  /** Every live member behind the history must reach what it was behind of within `bound` ms. O(members). */
+  #catchUp(now: number, bound: number): void {
+    const members = this.#opts.members
+    const ids = members !== undefined ? members() : [...this.#nodes.keys()]
+    for (const id of ids) {
+      const n = this.#nodes.get(id)
+      if (n === undefined || !n.up || n.removed) continue
+      const b = n.behind
+      if (b !== null && n.applied >= b.target) {
+        const took = now - b.since
+        if (!b.reported && took > this.#slowest) {
+          this.#slowest = took
+          this.#slowestNode = id
+        }
+        n.behind = null
+      }
+      if (n.behind === null) {
+        if (n.applied < this.#committed) n.behind = { target: this.#committed, since: now, reported: false }
+      } else if (!n.behind.reported && now > n.behind.since + bound) {
+        this.#report(
+          `${id} did not catch up: the cluster committed ${n.behind.target} by ${n.behind.since} ms, ${id} applied only up to ${n.applied} within ${bound} ms`,
+          now,
+          [id],
+        )
+        n.behind.reported = true // once for this target
+      }
+    }
   }
 
   /** End of the run at `now`: the same as `check`, for runs that end with no event after a deadline. */
@@ -146,14 +230,14 @@ export class LivenessChecker {
   #node(id: NodeId): NodeView {
     let n = this.#nodes.get(id)
     if (n === undefined) {
-      n = { role: 'follower', term: 0, up: true, removed: false }
+      n = { role: 'follower', term: 0, up: true, removed: false, applied: 0, behind: null }
       this.#nodes.set(id, n)
     }
     return n
   }
 
-  #report(message: string, now: number): void {
-    const v: Violation = { property: 'Liveness', message, nodes: [...this.#nodes.keys()], time: now }
+  #report(message: string, now: number, nodes: NodeId[] = [...this.#nodes.keys()]): void {
+    const v: Violation = { property: 'Liveness', message, nodes, time: now }
     if (this.#opts.seed !== undefined) v.seed = this.#opts.seed
     this.violations.push(v)
   }

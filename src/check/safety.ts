@@ -110,6 +110,11 @@ export type Observation =
   /** The node stopped; it lost everything it had not persisted. */
   | { type: 'crash'; node: NodeId }
   /**
+   * The node sent messages only a leader sends (append, heartbeat, snapshot, timeout-now) in `term`: its
+   * leadership of that term is visible to others, whether or not it reached its disk.
+   */
+  | { type: 'send'; node: NodeId; term: number }
+  /**
    * The node's removal from the configuration committed: it is no longer part of the cluster, though it may
    * run a while longer before it stops (its observations are still checked).
    */
@@ -191,8 +196,16 @@ export class SafetyChecker {
   readonly #throw: boolean
   readonly #max: number
   readonly #nodes = new Map<NodeId, NodeState>()
-  /** Leader per term. */
+  /** Leader per term: counted once its leadership was durable or visible. */
   readonly #leaders = new Map<number, NodeId>()
+  /**
+   * Leaderships won in memory only: node -> term. A node that is the only voter of its configuration wins by
+   * its own vote before that vote reaches its disk; if it crashes then, it restarts at the old term and may
+   * vote for someone else in that term. Such a leadership never existed for the cluster (nobody saw it, it
+   * committed nothing), so it counts for Election Safety only once its term and vote are persisted or it sends
+   * a leader's message.
+   */
+  readonly #pendingLead = new Map<NodeId, number>()
   readonly #watch = new Map<NodeId, LeaderWatch>()
   /** Commit history, 1-based; index 0 unused. Invariant: dense from 1 to #hTerm.length - 1. */
   readonly #hTerm: number[] = [0]
@@ -271,8 +284,12 @@ export class SafetyChecker {
         return this.#onRestore(o.node, o.index, o.term, true)
       case 'removed':
         return // a removed node still running is checked like any other
+      case 'send':
+        if (this.#pendingLead.get(o.node) === o.term) this.#claimLeadership(o.node, o.term)
+        return
       case 'crash': {
         this.#stats.crashes++
+        this.#pendingLead.delete(o.node)
         const s = this.#state(o.node)
         s.role = 'follower'
         s.log = null
@@ -323,19 +340,17 @@ export class SafetyChecker {
     s.log = log
     if (role !== 'leader') {
       this.#watch.delete(node)
+      if (this.#pendingLead.get(node) !== term) this.#pendingLead.delete(node)
       return
     }
     if (wasLeader) return
     this.#stats.elections++
 
-    // Election Safety.
-    const other = this.#leaders.get(term)
-    if (other === undefined) {
-      this.#leaders.set(term, node)
-      this.#stats.leaderTerms++
-    } else if (other !== node) {
-      this.#report('ElectionSafety', [other, node], `two leaders in term ${term}: ${other} and ${node}`, undefined, term)
-    }
+    // Election Safety, for leaderships that are durable (term and own vote persisted) or visible (a leader's
+    // message sent); one held only in memory waits for either.
+    const hard = s.hard
+    if (hard !== null && hard.term === term && hard.vote === node) this.#claimLeadership(node, term)
+    else this.#pendingLead.set(node, term)
 
     // Leader Completeness: every entry committed in an earlier term is in the new leader's log. Entries at or
     // below its snapshot are covered by the snapshot, which only ever holds committed state.
@@ -362,6 +377,18 @@ export class SafetyChecker {
     this.#watch.set(node, { node, term, last, lastTerm: log.term(last), own: 0 })
   }
 
+  /** `node`'s leadership of `term` became durable or visible: at most one node may have that. */
+  #claimLeadership(node: NodeId, term: number): void {
+    this.#pendingLead.delete(node)
+    const other = this.#leaders.get(term)
+    if (other === undefined) {
+      this.#leaders.set(term, node)
+      this.#stats.leaderTerms++
+    } else if (other !== node) {
+      this.#report('ElectionSafety', [other, node], `two leaders in term ${term}: ${other} and ${node}`, undefined, term)
+    }
+  }
+
   #onPersist(
     node: NodeId,
     entries: readonly Entry[],
@@ -377,7 +404,14 @@ export class SafetyChecker {
       // The write is the first sign that it stepped down: what it truncates now, it truncates as a follower.
       this.#watch.delete(node)
     }
-    if (hard !== undefined) this.#checkHardState(node, s, hard)
+    if (hard !== undefined) {
+      this.#checkHardState(node, s, hard)
+      const pending = this.#pendingLead.get(node)
+      if (pending !== undefined) {
+        if (hard.term === pending && hard.vote === node) this.#claimLeadership(node, pending)
+        else if (hard.term > pending) this.#pendingLead.delete(node)
+      }
+    }
     if (snapshot !== undefined) this.#checkCommittedTerm(node, snapshot.index, snapshot.term, 'a persisted snapshot')
     if (entries.length === 0) return
 
@@ -545,6 +579,7 @@ export class SafetyChecker {
       s.role = 'follower'
       s.log = null
       this.#watch.delete(node)
+      this.#pendingLead.delete(node)
     } else if (index < s.applied) {
       this.#report('ApplyOrder', [node], `state machine went back from ${s.applied} to a snapshot at ${index}`, index, term)
     }

@@ -2,9 +2,9 @@ import type { UnsafeSwitches } from '../raft/types.ts'
 import type { History } from '../kv/history.ts'
 import { checkLinearizability } from '../check/linearizability.ts'
 import type { SafetyStats, Violation } from '../check/safety.ts'
-import { SimCheckers, defaultLivenessBounds } from './checkers.ts'
+import { SimCheckers, defaultLivenessBounds, healedPhaseMs } from './checkers.ts'
 import type { OperatorStats } from './operator.ts'
-import { formatOptions } from './options.ts'
+import { PROFILES, formatOptions, profileArgs, profileOverrides, type FuzzProfile, type ProfileName } from './options.ts'
 import { Simulator } from './simulator.ts'
 import type { NodeFactory, SimOptions, SimStats } from './types.ts'
 
@@ -19,6 +19,10 @@ export interface FuzzRunOptions {
   ticks?: number
   /** Turn on one deliberate bug of the core. */
   unsafe?: keyof UnsafeSwitches | null
+  /** A named profile (see PROFILES): options fixed for every seed instead of drawn. */
+  profile?: ProfileName
+  /** Profile fields set one by one (command-line flags), over the named profile's. */
+  set?: FuzzProfile
   /** Options forced instead of drawn (tests only: a command line cannot express them). */
   overrides?: Partial<SimOptions>
   /** Check the client history for linearizability (default true). */
@@ -51,7 +55,14 @@ export interface FuzzResult {
   /** Client reads answered through a ReadIndex round and through the log. */
   reads: { readIndex: number; log: number }
   /** When faults stopped, and when a leader and a new commit were first seen after that (virtual ms). */
-  liveness: { start: number; leaderAt: number | null; commitAt: number | null }
+  liveness: {
+    start: number
+    leaderAt: number | null
+    commitAt: number | null
+    /** Elections in the healed phase, and the longest a live member took to catch up there (ms). */
+    elections: number
+    slowestCatchUpMs: number
+  }
   history: History
 }
 
@@ -59,17 +70,24 @@ export interface FuzzResult {
 export const DEFAULT_TICKS = 2000
 
 /** The one-line command that replays a run. */
-export function replayCommand(seed: number, ticks = DEFAULT_TICKS, unsafe?: string | null): string {
+export function replayCommand(seed: number, ticks = DEFAULT_TICKS, unsafe?: string | null, profile = ''): string {
   let cmd = `npm run fuzz -- --seed ${seed}`
   if (ticks !== DEFAULT_TICKS) cmd += ` --ticks ${ticks}`
+  if (profile !== '') cmd += ` ${profile}`
   if (unsafe) cmd += ` --unsafe ${unsafe}`
   return cmd
+}
+
+/** The profile of a run: the named one with the fields set one by one over it. */
+export function runProfile(run: Pick<FuzzRunOptions, 'profile' | 'set'>): FuzzProfile {
+  return { ...(run.profile !== undefined ? PROFILES[run.profile] : {}), ...run.set }
 }
 
 /** Runs one seed to the end (or to the first violation) and reports. */
 export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
   const ticks = run.ticks ?? DEFAULT_TICKS
-  const overrides: Partial<SimOptions> = { ...run.overrides }
+  const profile = runProfile(run)
+  const overrides: Partial<SimOptions> = { ...profileOverrides(run.seed, profile), ...run.overrides }
   if (run.unsafe) overrides.unsafe = { ...overrides.unsafe, [run.unsafe]: true }
   if (run.unsafe === 'leaseReadsWithoutCheck' && overrides.readMode === undefined) overrides.readMode = 'readIndex'
   const sim = new Simulator({ ...overrides, seed: run.seed }, { nodeFactory: run.nodeFactory })
@@ -77,8 +95,9 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
   const o = sim.options
   const stopOnFirst = run.stopOnFirst ?? true
   const total = ticks * o.tickMs
-  // The liveness phase is the last quarter, and at least long enough for its bounds to be judged.
-  const livenessMs = Math.max(Math.floor(total / 4), defaultLivenessBounds(sim).commitWithinMs + 2 * o.electionTick * o.tickMs)
+  // The liveness phase is the last quarter, and at least healedPhaseMs (a bound not passed by the end of the
+  // run is not judged).
+  const livenessMs = Math.max(Math.floor(total / 4), healedPhaseMs(sim))
   const faultEnd = Math.max(0, total - livenessMs)
 
   let error: string | undefined
@@ -88,7 +107,10 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
     if (!stop()) {
       sim.stopFaults()
       checkers.startLiveness()
-      sim.runUntilTrue(stop, total)
+      // Run on past the end, if need be, until every bound of the healed phase can be judged.
+      const b = defaultLivenessBounds(sim)
+      const end = Math.max(total, faultEnd + Math.max(b.commitWithinMs, b.catchUpWithinMs ?? 0) + 2 * o.electionTick * o.tickMs)
+      sim.runUntilTrue(stop, end)
     }
     sim.workload.stop()
   } catch (e) {
@@ -116,7 +138,7 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
     seed: run.seed,
     options: o,
     line: formatOptions(o),
-    command: replayCommand(run.seed, ticks, run.unsafe),
+    command: replayCommand(run.seed, ticks, run.unsafe, profileArgs(profile, run.profile)),
     ok: error === undefined && violations.length === 0 && !inconclusive,
     violations,
     hash: sim.traceHash(),
@@ -128,6 +150,8 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
       start: checkers.liveness.started ? faultEnd : -1,
       leaderAt: checkers.liveness.leaderAt,
       commitAt: checkers.liveness.commitAt,
+      elections: checkers.liveness.elections,
+      slowestCatchUpMs: checkers.liveness.slowestCatchUp.ms,
     },
     history,
   }

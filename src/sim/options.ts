@@ -44,6 +44,7 @@ export function resolveOptions(input: SimOptionsInput): SimOptions {
   const readMode = r.pick(['log', 'readIndex', 'mixed', 'mixed', 'mixed'] as const)
   const lingerElections = r.chance(0.5) ? 0 : r.between(1, 3)
   const snapshotChunkSize = r.chance(0.5) ? 16384 : r.between(16, 200)
+  const figure8Rate = r.chance(0.5) ? 0 : round(0.05 + r.next() * 0.15)
   const drawn: SimOptions = {
     seed: input.seed,
     nodes,
@@ -74,6 +75,7 @@ export function resolveOptions(input: SimOptionsInput): SimOptions {
     membershipRate,
     transferRate,
     lingerMs: 0,
+    figure8Rate,
   }
   const o: SimOptions = { ...drawn, ...definedOnly(input) }
   const electionMs = o.electionTick * o.tickMs
@@ -115,6 +117,7 @@ export function scenarioOptions(seed: number, overrides: Partial<SimOptions> = {
     membershipRate: 0,
     transferRate: 0,
     lingerMs: 0,
+    figure8Rate: 0,
     ...overrides,
   })
 }
@@ -131,7 +134,7 @@ export function validateOptions(o: SimOptions): void {
   if (!(o.tickMs >= 1)) fail(`tickMs must be >= 1, got ${o.tickMs}`)
   if (!(o.diskMinMs >= 0 && o.diskMaxMs >= o.diskMinMs)) fail(`need 0 <= diskMinMs <= diskMaxMs, got ${o.diskMinMs}, ${o.diskMaxMs}`)
   if (!(o.faultEveryMs >= 1)) fail(`faultEveryMs must be >= 1, got ${o.faultEveryMs}`)
-  for (const k of ['crashRate', 'restartRate', 'partitionRate', 'healRate', 'membershipRate', 'transferRate'] as const) {
+  for (const k of ['crashRate', 'restartRate', 'partitionRate', 'healRate', 'membershipRate', 'transferRate', 'figure8Rate'] as const) {
     if (!(o[k] >= 0 && o[k] <= 1)) fail(`${k} must be in [0, 1], got ${o[k]}`)
   }
   if (!(o.snapshotEvery >= 0)) fail(`snapshotEvery must be >= 0, got ${o.snapshotEvery}`)
@@ -183,6 +186,7 @@ export function formatOptions(o: SimOptions): string {
     `membership=${o.membershipRate}`,
     `transfer=${o.transferRate}`,
     `linger=${o.lingerMs}`,
+    `figure8=${o.figure8Rate}`,
     `unsafe=${unsafe.length > 0 ? unsafe.join(',') : 'none'}`,
   ]
   if (Object.keys(n.links).length > 0) parts.push(`links=${JSON.stringify(n.links)}`)
@@ -212,4 +216,96 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {}
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k]
   return out
+}
+
+/**
+ * Fuzz profile: options a user fixes for every seed, to aim the fuzzer at a feature. Whatever a profile does not
+ * fix is still drawn from the seed. Rates are per `faultEveryMs` (100 ms); `drop`, `dup` and `reorder` are
+ * per message.
+ */
+export interface FuzzProfile {
+  nodes?: number
+  drop?: number
+  dup?: number
+  reorder?: number
+  crash?: number
+  restart?: number
+  partition?: number
+  heal?: number
+  membership?: number
+  transfer?: number
+  snapshotEvery?: number
+  chunk?: number
+  figure8?: number
+}
+
+/** The named profiles of `--profile`. */
+export const PROFILES = {
+  /** Everything at once, and often: loss, duplication, reordering, crashes, partitions, membership changes, compaction in small chunks, Figure 8 scripts. */
+  harsh: { drop: 0.1, dup: 0.05, reorder: 0.1, crash: 0.12, restart: 0.4, partition: 0.12, heal: 0.3, membership: 0.12, transfer: 0.05, snapshotEvery: 12, chunk: 64, figure8: 0.1 },
+  /** A bad network: a quarter of the messages lost, many duplicated and reordered. */
+  lossy: { drop: 0.25, dup: 0.1, reorder: 0.2 },
+  /** Crashes and restarts several times a second; disks lose what was being written. */
+  crashy: { crash: 0.25, restart: 0.5 },
+  /** Snapshots every few entries, sent in many small chunks, to members that join and leave. */
+  compact: { snapshotEvery: 5, chunk: 32, membership: 0.15 },
+  /** Membership changes and leadership transfers all the time, with crashes and partitions. */
+  churn: { membership: 0.3, transfer: 0.1, crash: 0.08, partition: 0.08 },
+} as const satisfies Record<string, FuzzProfile>
+
+export type ProfileName = keyof typeof PROFILES
+
+/** The command-line flag of each profile field, in the order a replay command lists them. */
+export const PROFILE_FLAGS: readonly [keyof FuzzProfile, string][] = [
+  ['nodes', '--nodes'],
+  ['drop', '--drop'],
+  ['dup', '--dup'],
+  ['reorder', '--reorder'],
+  ['crash', '--crash'],
+  ['restart', '--restart'],
+  ['partition', '--partition'],
+  ['heal', '--heal'],
+  ['membership', '--membership'],
+  ['transfer', '--transfer'],
+  ['snapshotEvery', '--snapshot-every'],
+  ['chunk', '--chunk'],
+  ['figure8', '--figure8'],
+]
+
+/**
+ * The overrides a profile makes for one seed: the fields it fixes, over the options drawn from the seed (the
+ * network keeps its drawn latency and jitter; only loss, duplication and reordering change).
+ */
+export function profileOverrides(seed: number, p: FuzzProfile): Partial<SimOptions> {
+  const o: Partial<SimOptions> = {}
+  if (p.nodes !== undefined) o.nodes = p.nodes
+  if (p.drop !== undefined || p.dup !== undefined || p.reorder !== undefined) {
+    const net = resolveOptions({ seed }).network
+    const d = { ...net.defaults }
+    if (p.drop !== undefined) d.drop = p.drop
+    if (p.dup !== undefined) d.duplicate = p.dup
+    if (p.reorder !== undefined) d.reorder = p.reorder
+    o.network = { ...net, defaults: d }
+  }
+  if (p.crash !== undefined) o.crashRate = p.crash
+  if (p.restart !== undefined) o.restartRate = p.restart
+  if (p.partition !== undefined) o.partitionRate = p.partition
+  if (p.heal !== undefined) o.healRate = p.heal
+  if (p.membership !== undefined) o.membershipRate = p.membership
+  if (p.transfer !== undefined) o.transferRate = p.transfer
+  if (p.snapshotEvery !== undefined) o.snapshotEvery = p.snapshotEvery
+  if (p.chunk !== undefined) o.snapshotChunkSize = p.chunk
+  if (p.figure8 !== undefined) o.figure8Rate = p.figure8
+  return o
+}
+
+/** The flags that give `p` on a command line (after `--profile name`, the fields it changes). */
+export function profileArgs(p: FuzzProfile, name?: ProfileName): string {
+  const base: FuzzProfile = name !== undefined ? PROFILES[name] : {}
+  const parts = name !== undefined ? [`--profile ${name}`] : []
+  for (const [k, flag] of PROFILE_FLAGS) {
+    const v = p[k]
+    if (v !== undefined && v !== base[k]) parts.push(`${flag} ${v}`)
+  }
+  return parts.join(' ')
 }

@@ -3,6 +3,7 @@ import type { ConfChange, Entry, Message, NodeId, PersistedState, RaftConfig, Re
 import { KvStore } from '../kv/store.ts'
 import type { HistoryOp } from '../kv/history.ts'
 import { Network } from './network.ts'
+import { Figure8Script, type Figure8Host } from './figure8.ts'
 import { Operator, type CommittedConf, type OperatorHost } from './operator.ts'
 import { formatOptions, resolveOptions, type SimOptionsInput } from './options.ts'
 import { Prng } from './prng.ts'
@@ -91,10 +92,14 @@ export class Simulator {
     joinedBySnapshot: 0,
     confChanges: 0,
     lingerCampaigns: 0,
+    figure8Started: 0,
+    figure8Completed: 0,
   }
   readonly workload: Workload
   /** Membership changes and leadership transfers drawn from the seed (see operator.ts). */
   readonly operator: Operator
+  /** The Figure 8 fault script (see figure8.ts), started at random with `figure8Rate`. */
+  readonly figure8: Figure8Script
 
   readonly #queue = new EventQueue<SimEvent>()
   readonly #trace = new TraceHash()
@@ -126,6 +131,9 @@ export class Simulator {
   readonly #sendTimes: number[] = []
   #faultsOn: boolean
   #filter: ((m: Message) => boolean) | null = null
+  #figure8Rng: Prng
+  /** Replication slowed to one entry per append for a Figure 8 script. */
+  #slowReplication = false
 
   constructor(input: SimOptionsInput, extras: SimulatorExtras = {}) {
     this.options = resolveOptions(input)
@@ -137,6 +145,7 @@ export class Simulator {
     this.#faultRng = this.#seedRng.fork('faults')
     this.#tickRng = this.#seedRng.fork('ticks')
     this.#lingerRng = this.#seedRng.fork('linger')
+    this.#figure8Rng = this.#seedRng.fork('figure8')
     this.network = new Network(o.network)
     // The workload exists before the nodes: booting a node may already apply entries.
     this.workload = new Workload(this.#workloadHost(), o, this.#seedRng.fork('clients'))
@@ -152,6 +161,9 @@ export class Simulator {
       { membershipRate: o.membershipRate, transferRate: o.transferRate, electionMs, initialVoters: peers.length },
       this.#seedRng.fork('operator'),
     )
+    const d = o.network.defaults
+    const roundMs = 2 * (d.latency + d.jitter) + 2 * o.diskMaxMs + 1
+    this.figure8 = new Figure8Script(this.#figure8Host(), this.#figure8Rng.fork('script'), electionMs, roundMs)
     // Half a period after the faults, so that the two never share a millisecond.
     if (this.operator.enabled) this.#queue.push({ type: 'operator', time: 0, seq: 0 }, o.faultEveryMs + Math.floor(o.faultEveryMs / 2))
     this.workload.start()
@@ -240,7 +252,12 @@ export class Simulator {
       case 'fault':
         tr.int(400)
         if (!this.#faultsOn) break
-        this.#injectFault()
+        if (this.figure8.active) {
+          // The script decides the faults while it runs.
+        } else if (this.options.figure8Rate > 0 && this.#figure8Rng.chance(this.options.figure8Rate) && this.figure8.start()) {
+          tr.int(1000)
+          this.stats.figure8Started++
+        } else this.#injectFault()
         this.#queue.push(ev, ev.time + this.options.faultEveryMs)
         break
       case 'call':
@@ -253,6 +270,11 @@ export class Simulator {
         break
     }
     this.#settle()
+    if (this.figure8.active) {
+      this.figure8.afterEvent()
+      this.#settle()
+      if (!this.figure8.active) this.stats.figure8Completed = this.figure8.stats.completed
+    }
     this.#inEvent = false
     for (const o of this.#observers) o.afterEvent?.(ev)
     if (ev.type === 'deliver') this.#freeDeliveries.push(ev)
@@ -484,6 +506,7 @@ export class Simulator {
    */
   stopFaults(calm = true): void {
     this.#faultsOn = false
+    this.figure8.stop()
     this.operator.stop()
     this.heal()
     if (calm) {
@@ -547,8 +570,8 @@ export class Simulator {
       preVote: o.preVote,
       checkQuorum: o.checkQuorum,
       unsafe: o.unsafe,
-      maxEntriesPerMsg: o.maxEntriesPerMsg,
-      maxInflightMsgs: o.maxInflightMsgs,
+      maxEntriesPerMsg: this.#slowReplication ? 1 : o.maxEntriesPerMsg,
+      maxInflightMsgs: this.#slowReplication ? 1 : o.maxInflightMsgs,
       snapshotChunkSize: o.snapshotChunkSize,
     }
     n.raw = this.#factory(config, persisted)
@@ -635,6 +658,7 @@ export class Simulator {
   /** The Ready is on disk: record it, send its messages, apply its entries, acknowledge it. */
   #complete(n: SimNode, rd: Ready): void {
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) this.#write(n, rd)
+    if (rd.messages.length > 0) for (const o of this.#observers) o.onSend?.(n.id, rd.messages)
     for (let i = 0; i < rd.messages.length; i++) this.#send(rd.messages[i])
     if (rd.snapshot !== undefined) {
       this.stats.snapshotsInstalled++
@@ -790,6 +814,39 @@ export class Simulator {
       }
     }
     if (r.chance(o.healRate)) this.heal()
+  }
+
+  #figure8Host(): Figure8Host {
+    const self = this
+    return {
+      get now() {
+        return self.#now
+      },
+      upVoters: () => this.#committedConf.voters.filter((id) => this.isUp(id) && !(this.#nodes.get(id) as SimNode).removed),
+      leader: () => this.leader(),
+      status: (id) => this.#upNode(id).raw.status(),
+      isUp: (id) => this.isUp(id),
+      appliedIndex: (id) => this.node(id).kv.appliedIndex,
+      diskLastTerm: (id) => {
+        const d = this.node(id).disk
+        return d.entries.length > 0 ? d.entries[d.entries.length - 1].term : (d.snapshot?.term ?? 0)
+      },
+      crash: (id) => this.crash(id),
+      restart: (id) => this.restart(id),
+      partition: (groups) => this.partition(groups),
+      isolate: (id) => this.isolate(id),
+      heal: () => this.heal(),
+      slowReplication: (on) => {
+        this.#slowReplication = on
+        const o = this.options
+        const p = on ? { maxEntriesPerMsg: 1, maxInflightMsgs: 1 } : { maxEntriesPerMsg: o.maxEntriesPerMsg, maxInflightMsgs: o.maxInflightMsgs }
+        for (const id of this.#ids) {
+          const n = this.#nodes.get(id) as SimNode
+          if (n.up) n.raw.setParams?.(p)
+        }
+        this.#trace.int(on ? 1001 : 1002)
+      },
+    }
   }
 
   #operatorHost(): OperatorHost {

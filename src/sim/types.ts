@@ -6,6 +6,7 @@ import type {
   NodeId,
   PersistedState,
   RaftConfig,
+  RaftParams,
   Ready,
   Role,
   Snapshot,
@@ -36,6 +37,8 @@ export interface RaftNode {
   lastIndex(): number
   term(index: number): number | undefined
   entries(lo: number, hi: number): Entry[]
+  /** Changes parameters of the running node (RawNode has it; test wrappers may not). */
+  setParams?(p: RaftParams): void
 }
 
 /** Builds a node from its config and (on restart) what it persisted. */
@@ -116,6 +119,11 @@ export interface SimOptions {
    * (0: it stops at once). Meanwhile it may not know it was removed, and campaign (thesis section 4.2.3).
    */
   lingerMs: number
+  /**
+   * Probability, every faultEveryMs while faults run, of starting a Figure 8 fault script (see figure8.ts) when
+   * none is under way; random crashes, restarts and partitions pause while it runs.
+   */
+  figure8Rate: number
 }
 
 /** Counters of a run. */
@@ -149,6 +157,9 @@ export interface SimStats {
   confChanges: number
   /** Removed nodes that, while lingering, campaigned or led (seen only when an observer watches roles). */
   lingerCampaigns: number
+  /** Figure 8 fault scripts started, and those that reached their last step. */
+  figure8Started: number
+  figure8Completed: number
 }
 
 /** The events of the simulator. Times are virtual milliseconds; `seq` orders equal times. */
@@ -170,6 +181,8 @@ export interface SimObserver {
   onRole?(node: NodeId, role: Role, term: number, log: RaftNode): void
   /** A Ready's snapshot, entries and hard state reached the disk. */
   onPersist?(node: NodeId, ready: Ready, prevTerm: number | undefined, lastIndexBefore: number): void
+  /** A Ready's messages (never empty) are about to be sent, right after its write reached the disk. */
+  onSend?(node: NodeId, messages: readonly Message[]): void
   /** A committed entry was applied to the node's state machine. */
   onApply?(node: NodeId, entry: Entry, result: KvResult | null): void
   /** The node's state machine was replaced by a received snapshot. */

@@ -38,6 +38,17 @@ function persist(node: string, entries: Entry[], prevTerm: number | undefined, l
   return { type: 'persist', node, entries, prevTerm, lastIndexBefore }
 }
 
+/** The node persisted its candidacy of `term`: term and its own vote are on its disk. */
+function voted(node: string, term: number, commit = 0): Observation {
+  return { type: 'persist', node, entries: [], prevTerm: undefined, lastIndexBefore: 0, hardState: { term, vote: node, commit } }
+}
+
+/** A leadership of `term` that is durable: the candidacy persisted, then the role. */
+function lead(c: SafetyChecker, node: string, term: number, log: LogView = new ArrayLog()): void {
+  c.observe(voted(node, term))
+  c.observe({ type: 'role', node, role: 'leader', term, log })
+}
+
 function props(c: SafetyChecker): Property[] {
   return c.violations.map((v) => v.property)
 }
@@ -47,6 +58,7 @@ describe('SafetyChecker on a correct run', () => {
     const c = new SafetyChecker({ seed: 1 })
     const log1 = new ArrayLog()
     c.observe({ type: 'role', node: 'n1', role: 'candidate', term: 1, log: log1 })
+    c.observe(voted('n1', 1))
     c.observe({ type: 'role', node: 'n1', role: 'leader', term: 1, log: log1 })
     const ents = [noop(1, 1), cmd(2, 1), cmd(3, 1)]
     log1.entries.push(...ents)
@@ -77,10 +89,10 @@ describe('Election Safety', () => {
   it('reports two leaders in one term, naming both and the term', () => {
     const c = new SafetyChecker({ seed: 77 })
     c.now = 1234
-    c.observe({ type: 'role', node: 'n1', role: 'leader', term: 2, log: new ArrayLog() })
-    c.observe({ type: 'role', node: 'n2', role: 'leader', term: 3, log: new ArrayLog() })
+    lead(c, 'n1', 2)
+    lead(c, 'n2', 3)
     expect(c.ok).toBe(true)
-    c.observe({ type: 'role', node: 'n3', role: 'leader', term: 2, log: new ArrayLog() })
+    lead(c, 'n3', 2)
     expect(c.violations).toHaveLength(1)
     const v = c.violations[0]
     expect(v).toMatchObject({ property: 'ElectionSafety', nodes: ['n1', 'n3'], term: 2, seed: 77, time: 1234 })
@@ -89,16 +101,69 @@ describe('Election Safety', () => {
 
   it('throws a ViolationError when asked to', () => {
     const c = new SafetyChecker({ seed: 5, throwOnViolation: true })
-    c.observe({ type: 'role', node: 'n1', role: 'leader', term: 1, log: new ArrayLog() })
+    lead(c, 'n1', 1)
     let caught: unknown
     try {
-      c.observe({ type: 'role', node: 'n2', role: 'leader', term: 1, log: new ArrayLog() })
+      lead(c, 'n2', 1)
     } catch (e) {
       caught = e
     }
     expect(caught).toBeInstanceOf(ViolationError)
     expect((caught as ViolationError).violation.property).toBe('ElectionSafety')
     expect((caught as ViolationError).message).toContain('[seed 5]')
+  })
+
+  // Finding 4: a node that is the only voter of its configuration wins by its own vote in memory, crashes
+  // before that Ready reaches its disk, restarts at the old term and votes for another node in the same term.
+  it('does not count a leadership that never reached a disk or the network', () => {
+    const c = new SafetyChecker({ seed: 10988 })
+    c.observe({ type: 'persist', node: 'n1', entries: [], prevTerm: undefined, lastIndexBefore: 0, hardState: { term: 4, vote: 'n1', commit: 3 } })
+    c.observe({ type: 'role', node: 'n1', role: 'leader', term: 5, log: new ArrayLog() }) // its Ready (term 5, vote n1) is being written
+    expect(c.leaderOf(5)).toBeUndefined()
+    c.observe({ type: 'crash', node: 'n1' })
+    c.observe({ type: 'restart', node: 'n1', index: 0, term: 0 })
+    c.observe({ type: 'role', node: 'n1', role: 'follower', term: 4, log: new ArrayLog() })
+    c.observe({ type: 'persist', node: 'n1', entries: [], prevTerm: undefined, lastIndexBefore: 0, hardState: { term: 5, vote: 'n2', commit: 3 } })
+    lead(c, 'n2', 5)
+    expect(c.violations).toEqual([])
+    expect(c.leaderOf(5)).toBe('n2')
+    expect(c.stats().elections).toBe(2)
+    expect(c.stats().leaderTerms).toBe(1)
+  })
+
+  it('counts an in-memory leadership once its term and vote are persisted, or once it sends a leader\'s message', () => {
+    // Durable later: the Ready with term 5 and the own vote lands after the role was seen.
+    const d = new SafetyChecker()
+    d.observe({ type: 'role', node: 'n1', role: 'leader', term: 5, log: new ArrayLog() })
+    d.observe(voted('n1', 5))
+    expect(d.leaderOf(5)).toBe('n1')
+    d.observe({ type: 'crash', node: 'n1' })
+    lead(d, 'n2', 5)
+    expect(props(d)).toEqual(['ElectionSafety'])
+
+    // Visible: it sent an append of term 5 (a host that sends before its write completes), then crashed.
+    const v = new SafetyChecker()
+    v.observe({ type: 'role', node: 'n1', role: 'leader', term: 5, log: new ArrayLog() })
+    v.observe({ type: 'send', node: 'n1', term: 5 })
+    v.observe({ type: 'crash', node: 'n1' })
+    lead(v, 'n2', 5)
+    expect(props(v)).toEqual(['ElectionSafety'])
+
+    // Stepping down within the term (check-quorum) does not erase it: the write may still land.
+    const s = new SafetyChecker()
+    s.observe({ type: 'role', node: 'n1', role: 'leader', term: 5, log: new ArrayLog() })
+    s.observe({ type: 'role', node: 'n1', role: 'follower', term: 5, log: new ArrayLog() })
+    s.observe(voted('n1', 5))
+    lead(s, 'n2', 5)
+    expect(props(s)).toEqual(['ElectionSafety'])
+
+    // The second leader in memory only is counted when its own leadership becomes durable.
+    const t = new SafetyChecker()
+    lead(t, 'n1', 5)
+    t.observe({ type: 'role', node: 'n2', role: 'leader', term: 5, log: new ArrayLog() })
+    expect(t.ok).toBe(true)
+    t.observe(voted('n2', 5))
+    expect(props(t)).toEqual(['ElectionSafety'])
   })
 })
 

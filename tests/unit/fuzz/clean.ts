@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { runFuzzSeed } from '../../../src/sim/fuzz.ts'
 import { formatViolation } from '../../../src/check/safety.ts'
-import { MAX_VOTERS } from '../../../src/sim/options.ts'
+import { MAX_VOTERS, type ProfileName } from '../../../src/sim/options.ts'
 import { emptyOperatorStats, type OperatorStats } from '../../../src/sim/operator.ts'
 
 /** Totals over a batch of seeds, to show that the checks were not vacuous. */
@@ -44,13 +44,19 @@ export interface Totals {
   preVote: number
   checkQuorum: number
   nodes: Record<number, number>
+  /** Figure 8 fault scripts started, and those that ran to their last step. */
+  figure8Started: number
+  figure8Completed: number
+  /** Most elections in one healed phase, and the longest catch-up of a member there (ms). */
+  maxHealedElections: number
+  slowestCatchUpMs: number
 }
 
 /**
  * Runs seeds [from, from + count) for `ticks` with every checker on and the history checked for
  * linearizability; fails on the first violation with its options line and replay command.
  */
-export function runClean(from: number, count: number, ticks: number): Totals {
+export function runClean(from: number, count: number, ticks: number, profile?: ProfileName): Totals {
   const t: Totals = {
     seeds: 0,
     events: 0,
@@ -85,9 +91,13 @@ export function runClean(from: number, count: number, ticks: number): Totals {
     preVote: 0,
     checkQuorum: 0,
     nodes: {},
+    figure8Started: 0,
+    figure8Completed: 0,
+    maxHealedElections: 0,
+    slowestCatchUpMs: 0,
   }
   for (let seed = from; seed < from + count; seed++) {
-    const r = runFuzzSeed({ seed, ticks })
+    const r = runFuzzSeed({ seed, ticks, profile })
     const problems = [...(r.error !== undefined ? [r.error] : []), ...r.violations.map(formatViolation)]
     expect(problems, `${r.line}\nreplay: ${r.command}`).toEqual([])
     // Liveness was judged in every run: faults stopped, then a leader and a new commit came.
@@ -134,6 +144,10 @@ export function runClean(from: number, count: number, ticks: number): Totals {
     if (r.options.preVote) t.preVote++
     if (r.options.checkQuorum) t.checkQuorum++
     t.nodes[r.options.nodes] = (t.nodes[r.options.nodes] ?? 0) + 1
+    t.figure8Started += r.stats.figure8Started
+    t.figure8Completed += r.stats.figure8Completed
+    t.maxHealedElections = Math.max(t.maxHealedElections, r.liveness.elections)
+    t.slowestCatchUpMs = Math.max(t.slowestCatchUpMs, r.liveness.slowestCatchUpMs)
   }
   return t
 }
@@ -210,6 +224,34 @@ export function fuzzFile(k: number): void {
   describe(`fuzz, seeds ${from}..${to}`, () => {
     it(`finds no violation in ${SEEDS_PER_FILE} seeds x ${CI_TICKS} ticks, and faults, membership changes, transfers and reads all happened`, () => {
       expectNotVacuous(runClean(from, SEEDS_PER_FILE, CI_TICKS))
+    }, 600_000)
+  })
+}
+
+/** Seeds per CI file of the harsh profile, and files: CI runs HARSH_FILES * HARSH_SEEDS_PER_FILE harsh seeds. */
+export const HARSH_SEEDS_PER_FILE = 50
+
+/** One CI file's share of the harsh seeds (file `k` from 1), at CI_TICKS. */
+export function harshFile(k: number): void {
+  const from = (k - 1) * HARSH_SEEDS_PER_FILE + 1
+  const to = from + HARSH_SEEDS_PER_FILE - 1
+  describe(`fuzz --profile harsh, seeds ${from}..${to}`, () => {
+    it(`finds no violation in ${HARSH_SEEDS_PER_FILE} harsh seeds x ${CI_TICKS} ticks, and the faults happened`, () => {
+      const t = runClean(from, HARSH_SEEDS_PER_FILE, CI_TICKS, 'harsh')
+      const n = t.seeds
+      expect(t.crashes).toBeGreaterThan(5 * n)
+      expect(t.partitions).toBeGreaterThan(5 * n)
+      expect(t.dropped).toBeGreaterThan(100 * n)
+      expect(t.duplicated).toBeGreaterThan(10 * n)
+      expect(t.readiesLost).toBeGreaterThan(n)
+      expect(t.snapshotsInstalled).toBeGreaterThan(n)
+      expect(t.snapshotChunks).toBeGreaterThan(t.snapshotsInstalled)
+      expect(t.confChanges).toBeGreaterThan(5 * n)
+      expect(t.figure8Started).toBeGreaterThan(n)
+      expect(t.figure8Completed).toBeGreaterThan(0)
+      expect(t.committed).toBeGreaterThan(50 * n)
+      expect(t.clientOk).toBeGreaterThan(20 * n)
+      expect(t.inconclusive).toBe(0)
     }, 600_000)
   })
 }

@@ -101,6 +101,28 @@ class DoubleApplier extends Wrapper {
   }
 }
 
+/** A node that never takes in a log entry or a snapshot: it answers heartbeats, but never catches up. */
+class DeafToAppends extends Wrapper {
+  override step(m: Message): void {
+    if ((m.type === 'MsgApp' && (m.entries?.length ?? 0) > 0) || m.type === 'MsgSnap') return
+    this.inner.step(m)
+  }
+}
+
+/** A node that campaigns every election timeout unless it leads, PreVote or not: leadership never settles. */
+class Stormy extends Wrapper {
+  #ticks = 0
+  readonly #every: number
+  constructor(config: RaftConfig, persisted?: PersistedState) {
+    super(config, persisted)
+    this.#every = config.electionTick
+  }
+  override tick(): void {
+    this.inner.tick()
+    if (++this.#ticks % this.#every === 0 && this.inner.status().role !== 'leader') this.inner.campaign()
+  }
+}
+
 /** A node whose clock never moves: nobody ever campaigns, so no cluster ever elects a leader. */
 class FrozenClock extends Wrapper {
   override tick(): void {}
@@ -116,4 +138,8 @@ export const selfBootstrap: NodeFactory = (c, p) => new Wrapper(c.peers.length =
 export const rewritingLeader: NodeFactory = (c, p) => new RewritingLeader(c, p)
 export const doubleApplier: NodeFactory = (c, p) => new DoubleApplier(c, p)
 export const frozenClock: NodeFactory = (c, p) => new FrozenClock(c, p)
+/** n2 never catches up (see DeafToAppends); the others are honest. */
+export const deafN2: NodeFactory = (c, p) => (c.id === 'n2' ? new DeafToAppends(c, p) : new Wrapper(c, p))
+/** n1 and n2 keep taking leadership from each other (see Stormy). */
+export const stormyPair: NodeFactory = (c, p) => (c.id === 'n1' || c.id === 'n2' ? new Stormy(c, p) : new Wrapper(c, p))
 export const honest: NodeFactory = (c, p) => new Wrapper(c, p)

@@ -3,7 +3,7 @@ import { runFuzzSeed, type FuzzResult, type FuzzRunOptions } from '../../../src/
 import { defaultNetworkConfig } from '../../../src/sim/network.ts'
 import { formatViolation, type Property } from '../../../src/check/safety.ts'
 import type { SimOptions } from '../../../src/sim/types.ts'
-import { doubleApplier, frozenClock, honest, rewritingLeader, selfBootstrap } from './liars.ts'
+import { deafN2, doubleApplier, frozenClock, honest, rewritingLeader, selfBootstrap, stormyPair } from './liars.ts'
 
 /**
  * Every checker must be able to fail: a broken core (an unsafe switch, or a lying wrapper) must make it report
@@ -148,6 +148,25 @@ describe('a broken core is caught, and the same seeds are clean without the bug'
     expect(f.seed).toBe(1)
     expect(f.result.liveness.leaderAt).toBeNull()
     expectCleanUpTo(1, 1000, {}, { nodeFactory: honest })
+  })
+
+  it('a voter that never takes in entries breaks liveness (it does not catch up), though leader and commits are fine', () => {
+    const calm: Partial<SimOptions> = { nodes: 3, membershipRate: 0, transferRate: 0, figure8Rate: 0 }
+    const f = expectFound(search({ nodeFactory: deafN2 }, 'Liveness', 3, 1000, calm), 'Liveness')
+    const msgs = f.result.violations.filter((v) => v.property === 'Liveness').map((v) => v.message)
+    expect(msgs.length).toBeGreaterThan(0)
+    expect(msgs.every((m) => m.startsWith('n2 did not catch up'))).toBe(true)
+    expect(f.result.liveness.leaderAt).not.toBeNull()
+    expect(f.result.liveness.commitAt).not.toBeNull()
+    expectCleanUpTo(f.seed, 1000, calm, { nodeFactory: honest })
+  })
+
+  it('two nodes that keep deposing each other break liveness (leadership churns)', () => {
+    const calm: Partial<SimOptions> = { nodes: 3, preVote: false, checkQuorum: false, membershipRate: 0, transferRate: 0, figure8Rate: 0 }
+    const f = expectFound(search({ nodeFactory: stormyPair }, 'Liveness', 3, 1000, calm), 'Liveness')
+    expect(f.result.violations.some((v) => v.message.startsWith('leadership churns'))).toBe(true)
+    expect(f.result.liveness.leaderAt).not.toBeNull()
+    expectCleanUpTo(f.seed, 1000, calm, { nodeFactory: honest })
   })
 
   it('a churning network with correct nodes stays clean', () => {

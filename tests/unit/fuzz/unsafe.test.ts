@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { runFuzzSeed } from '../../../src/sim/fuzz.ts'
+import { formatViolation, type Property } from '../../../src/check/safety.ts'
+import type { UnsafeSwitches } from '../../../src/raft/types.ts'
+import { SEEDS_PER_FILE } from './clean.ts'
+
+/**
+ * Every unsafe switch is caught by the fuzzer with its default options (what `npm run fuzz -- --seeds 500
+ * --unsafe X` runs), not only by a hand-built scenario. The seeds below are ones that caught each switch in a
+ * run of seeds 1..500 (seeds caught of 500: commitOldTermEntries 87, skipLogUpToDateCheck 308,
+ * noTruncateOnConflict 351, forgetVoteOnRestart 472, leaseReadsWithoutCheck 38; the same 500 seeds are clean
+ * with no switch); all lie within the seeds fuzz-1..4.test.ts run clean with the switch off.
+ */
+const CAUGHT: Record<keyof UnsafeSwitches, { seeds: number[]; property: Property }> = {
+  commitOldTermEntries: { seeds: [2, 4], property: 'LeaderCompleteness' },
+  skipLogUpToDateCheck: { seeds: [1, 2], property: 'LeaderCompleteness' },
+  noTruncateOnConflict: { seeds: [1, 8], property: 'StateMachineSafety' },
+  forgetVoteOnRestart: { seeds: [1, 2], property: 'Durability' },
+  leaseReadsWithoutCheck: { seeds: [19, 61], property: 'Linearizability' },
+}
+
+describe('the default fuzzer catches every unsafe switch', () => {
+  for (const [name, { seeds, property }] of Object.entries(CAUGHT) as [keyof UnsafeSwitches, (typeof CAUGHT)[keyof UnsafeSwitches]][]) {
+    it(`${name}: seeds ${seeds.join(', ')} report ${property}`, () => {
+      for (const seed of seeds) {
+        expect(seed).toBeLessThanOrEqual(4 * SEEDS_PER_FILE) // clean without the switch: see fuzz-1..4
+        const r = runFuzzSeed({ seed, unsafe: name, linearizability: property === 'Linearizability' })
+        expect(r.violations.map(formatViolation).join('\n'), r.command).toContain(`] ${property}`)
+        expect(r.command).toBe(`npm run fuzz -- --seed ${seed} --unsafe ${name}`)
+      }
+    }, 120_000)
+  }
+})
