@@ -44,7 +44,7 @@ export default defineConfig({
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'reports/unit.json' }]] : ['default'],
     // Two workers even on a 2-core machine (vitest would use one): the fuzz files then run side by side.
     maxWorkers: 2,
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     hookTimeout: 60_000,
   },
 })
