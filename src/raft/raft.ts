@@ -803,6 +803,10 @@ export class Raft {
         if (m.reject) {
           let hint = typeof m.rejectHint === 'number' ? m.rejectHint : index
           if (typeof m.hintTerm === 'number' && m.hintTerm > 0) hint = this.log.findConflictByTerm(hint, m.hintTerm)
+          // A correct follower never rejects at or below its match (Log Matching): such a rejection is stale or a
+          // duplicate, and is dropped as etcd drops it. Answering each copy with a new append would let network
+          // duplicates multiply into a storm when an unsafe switch has broken Log Matching.
+          if (index <= pr.match && !(typeof m.lastIndex === 'number' && m.lastIndex < index)) return
           if (index <= pr.match && typeof m.lastIndex === 'number' && m.lastIndex < index) {
             // The follower lacks an entry it had acknowledged. Either it lost its disk (volatile storage or a
             // wiped disk, which Raft itself assumes never happens), or this is an old rejection, sent while it was
