@@ -74,6 +74,34 @@ describe('a follower that lost its disk', () => {
     expect(c.sent.slice(sentBefore).filter((m) => m.to === 'n3')).toEqual([])
   })
 
+  it('drops every copy of a rejection at or below match that proves no loss (no append storm)', () => {
+    // A correct follower never rejects at or below its match (Log Matching). One whose log an unsafe switch has
+    // broken can, and the network may duplicate it: answering each copy with an append (each answered with another
+    // rejection) multiplied into a storm in which virtual time stopped. etcd drops such a rejection; so do we.
+    const c = new Cluster(['n1', 'n2', 'n3'])
+    c.elect('n1')
+    for (let i = 0; i < 4; i++) c.propose('n1', `v${i}`)
+    c.tick('n1')
+    c.stabilize()
+    // n3 falls behind by one entry; a rejection above its match puts it in probe with next = match + 1.
+    c.isolate('n3')
+    c.propose('n1', 'w')
+    c.stabilize()
+    const term = c.node('n1').raw.status().term
+    const match = c.node('n1').raw.status().progress!.n3.match
+    c.node('n1').raw.step({ type: 'MsgAppResp', from: 'n3', to: 'n1', term, index: match + 1, reject: true, rejectHint: match, lastIndex: match, seen: 999 })
+    c.flush()
+    const before = c.node('n1').raw.status().progress!.n3
+    expect(before.state).toBe('probe')
+    const sentBefore = c.sent.length
+    for (let copy = 0; copy < 5; copy++) {
+      c.node('n1').raw.step({ type: 'MsgAppResp', from: 'n3', to: 'n1', term, index: before.match, reject: true, rejectHint: before.match - 1, lastIndex: before.match, seen: 1_000 + copy })
+    }
+    c.flush()
+    expect(c.node('n1').raw.status().progress!.n3).toEqual(before)
+    expect(c.sent.slice(sentBefore).filter((m) => m.to === 'n3' && m.type === 'MsgApp')).toEqual([])
+  })
+
   it('is still repaired when an old rejection is replayed after it came back empty', () => {
     // The replayed rejection is ignored; the loss is still noticed through the fresh answers of the empty node.
     const c = new Cluster(['n1', 'n2', 'n3'])
