@@ -15,8 +15,7 @@ import v8 from 'node:v8'
 import { checkLinearizability } from '../src/check/linearizability.ts'
 import { sweepKey } from '../src/check/lin-sweep.ts'
 import { Simulator } from '../src/sim/simulator.ts'
-import { defaultNetworkConfig } from '../src/sim/network.ts'
-import { generateHistory, injectStaleRead, plantStaleRead } from '../tests/unit/check/linearizability-gen.ts'
+import { BUSY_KV_SIM, generateHistory, injectStaleRead, plantStaleRead } from '../tests/unit/check/linearizability-gen.ts'
 
 const seed = Number(process.argv[2] ?? 1)
 const MB = 2 ** 20
@@ -58,28 +57,7 @@ console.log(`linearizability checker, seed ${seed} (replay: npx tsx bench/linear
 // 2. A simulator history of ~38k ops with a stale read planted in the middle.
 {
   const t0 = performance.now()
-  const sim = new Simulator({
-    seed: 3,
-    nodes: 5,
-    electionTick: 10,
-    heartbeatTick: 1,
-    tickMs: 10,
-    network: defaultNetworkConfig({ latency: 1, jitter: 2, drop: 0.02 }),
-    diskMinMs: 0,
-    diskMaxMs: 1,
-    faultEveryMs: 100,
-    crashRate: 0.04,
-    restartRate: 0.3,
-    partitionRate: 0.03,
-    healRate: 0.2,
-    membershipRate: 0,
-    transferRate: 0,
-    snapshotEvery: 1000,
-    clients: 16,
-    keys: 8,
-    thinkMs: 2,
-    readMode: 'log',
-  })
+  const sim = new Simulator(BUSY_KV_SIM)
   sim.runUntil(18_000)
   sim.workload.stop()
   sim.runUntil(21_000)

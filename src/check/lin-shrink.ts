@@ -244,9 +244,9 @@ export function shrink(failed: KeyVerdict & { verdict: 'fail' }): { ops: History
   for (let w = 4; w < before.length; w *= 2) {
     const seeds = before.slice(0, w).filter((op) => op.outcome === 'ok')
     if (!seeds.includes(stuck) && stuck.outcome === 'ok') seeds.push(stuck)
-    const window = needs.closure(seeds)
-    if (window.size >= current.length) break
-    const cut = searched.filter((op) => window.has(op))
+    const span = needs.closure(seeds)
+    if (span.size >= current.length) break
+    const cut = searched.filter((op) => span.has(op))
     if (fails(cut)) {
       current = cut
       break

@@ -7,6 +7,8 @@
 import type { KvOp } from '../../../src/kv/command.ts'
 import type { History, HistoryOp } from '../../../src/kv/history.ts'
 import type { KvResult } from '../../../src/kv/store.ts'
+import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import type { SimOptions } from '../../../src/sim/types.ts'
 
 /** A seeded PRNG (mulberry32) returning floats in [0, 1). */
 export function prng(seed: number): () => number {
@@ -261,4 +263,28 @@ export function isValidWitness(history: History, key: string, order: number[]): 
     state = after
   }
   return true
+}
+
+/** A busy simulated cluster (16 clients, 8 keys, crashes and partitions): the source of long real histories. */
+export const BUSY_KV_SIM: Partial<SimOptions> & { seed: number } = {
+  seed: 3,
+  nodes: 5,
+  electionTick: 10,
+  heartbeatTick: 1,
+  tickMs: 10,
+  network: defaultNetworkConfig({ latency: 1, jitter: 2, drop: 0.02 }),
+  diskMinMs: 0,
+  diskMaxMs: 1,
+  faultEveryMs: 100,
+  crashRate: 0.04,
+  restartRate: 0.3,
+  partitionRate: 0.03,
+  healRate: 0.2,
+  membershipRate: 0,
+  transferRate: 0,
+  snapshotEvery: 1000,
+  clients: 16,
+  keys: 8,
+  thinkMs: 2,
+  readMode: 'log',
 }

@@ -4,8 +4,7 @@ import { searchKey } from '../../../src/check/lin-search.ts'
 import { sweepKey } from '../../../src/check/lin-sweep.ts'
 import type { History, HistoryOp } from '../../../src/kv/history.ts'
 import { Simulator } from '../../../src/sim/simulator.ts'
-import { defaultNetworkConfig } from '../../../src/sim/network.ts'
-import { bruteForce, generateHistory, injectStaleRead, isValidWitness, plantStaleRead, prng } from './linearizability-gen.ts'
+import { BUSY_KV_SIM, bruteForce, generateHistory, injectStaleRead, isValidWitness, plantStaleRead, prng } from './linearizability-gen.ts'
 
 /**
  * The sweep (lin-sweep.ts) against two independent deciders: the brute-force oracle on small histories, and the
@@ -216,28 +215,7 @@ describe('the sweep on long histories (reduced sizes of the bench cases)', () =>
   })
 
   it('finds a stale read planted in the middle of a simulator history and shrinks it to at most 10 ops', () => {
-    const sim = new Simulator({
-      seed: 3,
-      nodes: 5,
-      electionTick: 10,
-      heartbeatTick: 1,
-      tickMs: 10,
-      network: defaultNetworkConfig({ latency: 1, jitter: 2, drop: 0.02 }),
-      diskMinMs: 0,
-      diskMaxMs: 1,
-      faultEveryMs: 100,
-      crashRate: 0.04,
-      restartRate: 0.3,
-      partitionRate: 0.03,
-      healRate: 0.2,
-      membershipRate: 0,
-      transferRate: 0,
-      snapshotEvery: 1000,
-      clients: 16,
-      keys: 8,
-      thinkMs: 2,
-      readMode: 'log',
-    })
+    const sim = new Simulator(BUSY_KV_SIM)
     sim.runUntil(2_500)
     sim.workload.stop()
     sim.runUntil(5_000)

@@ -1,0 +1,24 @@
+import type { Scheduler } from '../../../src/cluster/scheduler.ts'
+
+/** Drive the virtual clock until `p` settles (the runtime's waits progress only while the cluster runs). */
+export async function drive<T>(s: Scheduler, p: Promise<T>, limitMs = 120_000): Promise<T> {
+  let done = false
+  let err: unknown
+  let val: T | undefined
+  p.then((v) => { done = true; val = v }, (e) => { done = true; err = e })
+  const end = s.now + limitMs
+  while (!done && s.now < end) {
+    await s.runUntil(s.now + 20)
+    // Let IndexedDB (a macrotask queue, even when faked) make progress too.
+    await new Promise((r) => setTimeout(r, 0))
+  }
+  if (!done) throw new Error('did not finish in time')
+  if (err) throw err
+  return val as T
+}
+
+/** Waits for a leader and names it. */
+export async function leader(s: Scheduler): Promise<string> {
+  await drive(s, s.waitFor(() => !!s.nodeIds().find((id) => s.summary(id)?.role === 'leader'), 10_000))
+  return s.nodeIds().find((id) => s.summary(id)?.role === 'leader')!
+}
