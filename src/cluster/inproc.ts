@@ -1,15 +1,16 @@
-import { NodeHost } from '../worker/node-host.ts'
+import { NodeShell, type ShellDisk } from '../node/shell.ts'
+import type { HostOptions, Loaded } from '../node/host.ts'
 import type { NodeDisk } from '../storage/types.ts'
 import { createMemoryDisk } from '../storage/memory.ts'
-import type { HostFactory } from './scheduler.ts'
+import { codeOf, type PortFactory, type Started } from './loop.ts'
 
 /**
- * Hosts that run in this thread: for Node tests and benchmarks, and for checking that a worker-backed run is the
- * same run. `durable` disks live in `disks` and survive crashes; volatile ones are new at every start.
- * Every host call goes through a resolved promise, so the timing differs from a worker but the run does not.
+ * Ports that run in this thread with the storage layer's memory disks (async, like IndexedDB): for Node tests and
+ * for checking that a worker-backed run is the same run. `durable` disks live in `disks` and survive crashes;
+ * volatile ones are new at every start.
  */
-export function inprocFactory(disks = new Map<string, NodeDisk>()): HostFactory {
-  return async (init) => {
+export function inprocFactory(disks = new Map<string, NodeDisk>()): PortFactory {
+  return async (init): Promise<Started> => {
     let disk: NodeDisk
     if (init.storage === 'durable') {
       const key = `${init.cluster}/${init.id}`
@@ -18,21 +19,34 @@ export function inprocFactory(disks = new Map<string, NodeDisk>()): HostFactory 
     } else {
       disk = createMemoryDisk(init.id)
     }
-    const { host, recovery, output } = await NodeHost.start(init, disk)
+    let loaded: Loaded
+    try {
+      loaded = await disk.load()
+    } catch (e) {
+      return { ok: false, failure: { code: codeOf(e), message: e instanceof Error ? e.message : String(e) } }
+    }
+    // The memory disk stays open across crashes (it is the node's durable disk here): closing the shell must not close it.
+    const shellDisk: ShellDisk = { kind: disk.kind, persist: (w) => disk.persist(w), compact: (s) => disk.compact(s), close: () => undefined }
+    const { shell, output } = await NodeShell.start(structuredClone(init), loaded, shellDisk)
     let closed = false
     return {
-      recovery,
+      ok: true,
+      recovery: shell.recovery,
       output,
-      host: {
+      port: {
         handle: (inputs) => {
           if (closed) return Promise.reject(new Error(`${init.id} is closed`))
-          return host.handle(structuredClone(inputs))
+          return Promise.resolve(shell.handle(structuredClone(inputs)))
         },
         close: () => {
           closed = true
+          shell.close()
         },
-        kv: async () => host.kvEntries(),
+        kv: async () => shell.host.kvEntries(),
       },
     }
   }
 }
+
+/** Options for the simulator's in-process ports (see src/sim). */
+export type { HostOptions }

@@ -3,9 +3,9 @@ import { defaultNetworkConfig, type NetworkConfig } from '../sim/network.ts'
 import { openClusterDb } from '../storage/cluster-db.ts'
 import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/idb.ts'
 import type { ClusterDb, StorageOptions } from '../storage/types.ts'
-import type { RaftParams, StorageMode } from '../worker/protocol.ts'
+import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { Driver } from './driver.ts'
-import { Scheduler, type ClusterEvent, type ClusterSpec, type HostFactory } from './scheduler.ts'
+import { Scheduler, type ClusterEvent, type ClusterSpec, type PortFactory } from './scheduler.ts'
 
 /** Version of the settings object kept in the cluster database. */
 export const SETTINGS_VERSION = 1
@@ -86,7 +86,7 @@ export type RuntimeNotice =
   | { kind: 'settings-unsaved'; detail: string }
 
 export interface RuntimeOptions {
-  factory: HostFactory
+  factory: PortFactory
   storage?: StorageOptions
   /** Web Locks; absent (e.g. an old browser) means no protection against a second tab, and the UI says so. */
   locks?: LockManager | null
@@ -238,7 +238,7 @@ export class ClusterRuntime {
     this.sched = sched
     sched.on((e) => {
       for (const f of this.listeners) f(e)
-      if (e.type === 'nodeState' && e.state === 'crashed' && e.error && /quota/i.test(e.error)) void this.quotaFallback(e.node)
+      if (e.type === 'nodeState' && e.state === 'crashed' && e.code === 'quota') void this.quotaFallback(e.node)
     })
     const driver = new Driver(sched)
     driver.onProgress = () => {

@@ -1,13 +1,13 @@
 import * as Comlink from 'comlink'
 import type { NodeWorkerApi } from '../worker/node.worker.ts'
-import type { HostFactory } from './scheduler.ts'
+import type { PortFactory, Started } from './loop.ts'
 
 /**
- * Hosts in Web Workers, one per node. `close` terminates the worker at once: a crash. An error thrown inside the
- * worker rejects the call, and the scheduler marks that node crashed with the error; the page goes on.
+ * Ports in Web Workers, one per node. `close` terminates the worker at once: a crash. An error thrown inside the
+ * worker rejects the call, and the loop marks that node crashed with the error's code; the page goes on.
  */
-export function workerFactory(): HostFactory {
-  return async (init) => {
+export function workerFactory(): PortFactory {
+  return async (init): Promise<Started> => {
     const worker = new Worker(new URL('../worker/node.worker.ts', import.meta.url), { type: 'module', name: `raft-${init.id}` })
     const api = Comlink.wrap<NodeWorkerApi>(worker)
     let closed = false
@@ -20,11 +20,16 @@ export function workerFactory(): HostFactory {
     })
     failed.catch(() => undefined)
     try {
-      const { recovery, output } = await Promise.race([api.start(init), failed])
+      const r = await Promise.race([api.start(init), failed])
+      if (!r.ok) {
+        worker.terminate()
+        return r
+      }
       return {
-        recovery,
-        output,
-        host: {
+        ok: true,
+        recovery: r.recovery,
+        output: r.output,
+        port: {
           handle: (inputs) => {
             if (closed) return Promise.reject(new Error(`${init.id} is down`))
             return Promise.race([api.handle(inputs), failed])
@@ -39,7 +44,7 @@ export function workerFactory(): HostFactory {
       }
     } catch (e) {
       worker.terminate()
-      throw e
+      return { ok: false, failure: { code: 'failed', message: e instanceof Error ? e.message : String(e) } }
     }
   }
 }

@@ -17,7 +17,7 @@
 import type { NodeId } from '../raft/types.ts'
 import type { ClusterSpec } from '../cluster/scheduler.ts'
 import { defaultLinkParams, defaultNetworkConfig, linkKey, type LinkParams, type NetworkConfig } from '../sim/network.ts'
-import type { RaftParams, StorageMode } from '../worker/protocol.ts'
+import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { strings } from './strings.ts'
 import { currentLocale, type Locale } from './locale.ts'
 

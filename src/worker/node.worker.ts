@@ -1,54 +1,68 @@
 /// <reference lib="webworker" />
 /**
- * One Raft node in its own Web Worker. The main thread drives it in batches (see protocol.ts); it owns nothing
- * but its node: RawNode, key/value machine and disk. Terminating the worker is a crash.
+ * One Raft node in its own Web Worker: the shared node shell (src/node/shell.ts) with an IndexedDB disk. The
+ * cluster loop on the main thread drives it in batches (see src/node/protocol.ts); terminating the worker is a crash.
  */
 import * as Comlink from 'comlink'
-import { NodeHost } from './node-host.ts'
-import type { HostInit, HostInput, HostOutput, Recovery } from './protocol.ts'
+import { NodeShell } from '../node/shell.ts'
+import type { HostInit, HostInput, HostOutput, Recovery, StartFailure } from '../node/protocol.ts'
 import { openNodeDisk } from '../storage/idb.ts'
 import { createMemoryDisk } from '../storage/memory.ts'
-import { StorageUnavailableError } from '../storage/errors.ts'
+import { StorageCorruptError, StorageQuotaError, StorageUnavailableError } from '../storage/errors.ts'
 import type { NodeDisk } from '../storage/types.ts'
 
-let host: NodeHost | null = null
+let shell: NodeShell | null = null
 
-function need(): NodeHost {
-  if (!host) throw new Error('node not started')
-  return host
+function need(): NodeShell {
+  if (!shell) throw new Error('node not started')
+  return shell
+}
+
+/** A start failure as a code the main thread can act on (never matched by its text). */
+function failure(e: unknown): StartFailure {
+  const message = e instanceof Error ? e.message : String(e)
+  if (e instanceof StorageCorruptError) return { code: 'corrupt', message }
+  if (e instanceof StorageQuotaError) return { code: 'quota', message }
+  if (e instanceof StorageUnavailableError) return { code: 'unavailable', message }
+  return { code: 'failed', message }
 }
 
 const api = {
   /** Open the node's disk (falling back to memory when IndexedDB is unavailable) and recover from it. */
-  async start(init: HostInit): Promise<{ recovery: Recovery; output: HostOutput; fallback?: string }> {
+  async start(init: HostInit): Promise<{ ok: true; recovery: Recovery; output: HostOutput; fallback?: string } | { ok: false; failure: StartFailure }> {
     let disk: NodeDisk
     let fallback: string | undefined
-    if (init.storage === 'durable') {
-      try {
-        disk = await openNodeDisk(init.cluster, init.id)
-      } catch (e) {
-        if (!(e instanceof StorageUnavailableError)) throw e
-        fallback = e.message
+    try {
+      if (init.storage === 'durable') {
+        try {
+          disk = await openNodeDisk(init.cluster, init.id)
+        } catch (e) {
+          if (!(e instanceof StorageUnavailableError)) throw e
+          fallback = e.message
+          disk = createMemoryDisk(init.id)
+        }
+      } else {
         disk = createMemoryDisk(init.id)
       }
-    } else {
-      disk = createMemoryDisk(init.id)
+    } catch (e) {
+      return { ok: false, failure: failure(e) }
     }
     try {
-      const r = await NodeHost.start(init, disk)
-      host = r.host
+      const loaded = await disk.load()
+      const r = await NodeShell.start(init, loaded, disk)
+      shell = r.shell
       if (fallback) r.output.events.push({ type: 'error', message: `IndexedDB is unavailable (${fallback}); this node keeps its log in memory only` })
-      return { recovery: r.recovery, output: r.output, fallback }
+      return { ok: true, recovery: r.shell.recovery, output: r.output, fallback }
     } catch (e) {
       disk.close()
-      throw e
+      return { ok: false, failure: failure(e) }
     }
   },
-  handle(inputs: HostInput[]): Promise<HostOutput> {
+  async handle(inputs: HostInput[]): Promise<HostOutput> {
     return need().handle(inputs)
   },
   kv(): [string, string][] {
-    return need().kvEntries()
+    return need().host.kvEntries()
   },
 }
 

@@ -3,7 +3,7 @@
  * (committed or not, applied, conflicting with the leader, inside the snapshot) is tested without a browser.
  */
 import type { NodeId } from '../../raft/types.ts'
-import type { EntryView, NodeSummary } from '../../worker/protocol.ts'
+import type { EntryView, NodeSummary } from '../../node/protocol.ts'
 import type { NodeState } from '../../cluster/scheduler.ts'
 
 export interface RowLog {

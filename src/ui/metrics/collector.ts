@@ -15,7 +15,7 @@
  */
 import type { Message, NodeId } from '../../raft/types.ts'
 import type { ClusterEvent, NodeState } from '../../cluster/scheduler.ts'
-import type { NodeSummary } from '../../worker/protocol.ts'
+import type { NodeSummary } from '../../node/protocol.ts'
 import { classify, MSG_KINDS, type MsgKind } from '../state/messages.ts'
 
 export interface MetricsOptions {

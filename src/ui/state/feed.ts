@@ -6,7 +6,7 @@
 import type { Message, NodeId, Role } from '../../raft/types.ts'
 import type { ClientOp, ClusterEvent, NodeState } from '../../cluster/scheduler.ts'
 import type { DropReason } from '../../sim/network.ts'
-import type { NodeSummary, Recovery } from '../../worker/protocol.ts'
+import type { NodeSummary, Recovery } from '../../node/protocol.ts'
 import { classify, pairKey, type MsgInfo } from './messages.ts'
 import type { Category, EventRecord, RecordData, RoleCause, VoteRefusal } from './records.ts'
 

@@ -5,7 +5,7 @@
 import type { Message, NodeId, Role } from '../../raft/types.ts'
 import type { ClientOp, NodeState } from '../../cluster/scheduler.ts'
 import type { DropReason } from '../../sim/network.ts'
-import type { Recovery } from '../../worker/protocol.ts'
+import type { Recovery } from '../../node/protocol.ts'
 
 /** Filter groups of the event log. */
 export type Category = 'election' | 'replication' | 'heartbeat' | 'client' | 'fault' | 'network' | 'storage' | 'you'

@@ -1,8 +1,8 @@
 /**
- * The wire format between the main thread (router, scheduler) and one node's host (a Web Worker in the
- * browser, an in-process object in Node tests). Types only, plain structured-cloneable data.
+ * The wire format between the cluster loop and one node's host (a Web Worker in the browser, an in-process
+ * object in the simulator and Node tests). Types only, plain structured-cloneable data.
  */
-import type { ConfChange, Entry, Message, NodeId, Snapshot, Status, UnsafeSwitches } from '../raft/types.ts'
+import type { ConfChange, Entry, HardState, Message, NodeId, Role, Snapshot, Status, UnsafeSwitches } from '../raft/types.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { KvResult } from '../kv/store.ts'
 
@@ -32,6 +32,22 @@ export interface HostInit {
   storage: StorageMode
   /** Take a snapshot every this many applied entries (0 = never). */
   snapshotEvery: number
+  /** Report `observations` for the safety checkers in every output. */
+  observe?: boolean
+  /**
+   * The cluster loop models disk latency: a write is staged (not started) and the output says `diskPending`; it
+   * is made durable when the loop sends a `durable` input. A crash before that loses it. Without it, every write
+   * is made durable within the batch that caused it.
+   */
+  staged?: boolean
+}
+
+/** Why a host could not start, as a code (never matched by its text) and a sentence. */
+export type StartFailureCode = 'corrupt' | 'unavailable' | 'quota' | 'failed'
+
+export interface StartFailure {
+  code: StartFailureCode
+  message: string
 }
 
 /** What a host found on its disk at start: shown to the user as "recovered". */
@@ -44,6 +60,8 @@ export interface Recovery {
   firstIndex: number
   lastIndex: number
   snapshotIndex: number
+  /** Term of the snapshot's last entry (0 without one). */
+  snapshotTerm?: number
 }
 
 /** A client request as the leader sees it. `read: 'readIndex'` serves a get through ReadIndex instead of the log. */
@@ -62,6 +80,8 @@ export type HostInput =
   | { type: 'confChange'; change: ConfChange; reqId: number }
   | { type: 'compact'; reqId: number }
   | { type: 'setParams'; params: Partial<RaftParams>; snapshotEvery?: number }
+  /** The staged write (see HostInit.staged) is durable now. */
+  | { type: 'durable' }
 
 /** The answer to a client request, or to an admin request (transfer, confChange, compact). */
 export interface Reply {
@@ -102,6 +122,30 @@ export type NodeEvent =
   | { type: 'snapshotInstalled'; index: number; term: number; bytes: number }
   | { type: 'readServed'; ctx: string; index: number }
   | { type: 'error'; message: string }
+  /** A configuration entry was applied: it is committed, and this is the configuration from it on. */
+  | { type: 'config'; index: number; term: number; voters: NodeId[]; learners: NodeId[]; change?: ConfChange['type']; node?: NodeId }
+
+/**
+ * What the safety checkers need to see of a node (src/check/safety.ts turns these into its Observations), in the
+ * order they happened. Plain data, so they cross the worker boundary.
+ */
+export type NodeObservation =
+  /** A Ready's write reached the disk: see the checker's `persist`. */
+  | {
+      type: 'persist'
+      entries: Entry[]
+      prevTerm: number | undefined
+      lastIndexBefore: number
+      hardState?: HardState
+      snapshot?: { index: number; term: number }
+      role?: Role
+    }
+  /** Messages only a leader sends went out in `term`. */
+  | { type: 'send'; term: number }
+  | { type: 'apply'; entry: Entry }
+  | { type: 'restore'; index: number; term: number }
+  /** The role or term changed during the batch (reported once, at its end). */
+  | { type: 'role'; role: Role; term: number }
 
 /** The node's state after a batch, for the UI and the scheduler. */
 export interface NodeSummary extends Status {
@@ -121,6 +165,10 @@ export interface HostOutput {
   log?: LogDelta
   /** Set when the snapshot boundary moved (compaction or install): entries <= index are gone. */
   snapshot?: { index: number; term: number }
+  /** With HostInit.observe: what the checkers need, in order. */
+  observations?: NodeObservation[]
+  /** With HostInit.staged: a write is staged and waits for a `durable` input. */
+  diskPending?: boolean
 }
 
 export type { Snapshot }
