@@ -9,7 +9,7 @@
  * the same seed, spec and actions give the same run (the same trace hash), whatever the ports and however long
  * their disks take. With ports that answer at once (in-process), a step runs synchronously.
  */
-import type { ConfChange, Message, NodeId, Role } from '../raft/types.ts'
+import type { BasicStatus, ConfChange, Message, NodeId, Role } from '../raft/types.ts'
 import type { LogView, Observation } from '../check/safety.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { HistoryOp } from '../kv/history.ts'
@@ -124,6 +124,7 @@ interface NodeSlot {
   /** Incarnation: incremented by every crash and start; events of older incarnations are void. */
   inc: number
   summary: NodeSummary | null
+  brief: BasicStatus | null
   /** Messages that arrived while paused; delivered on resume (a frozen process's socket buffer). */
   inbox: Message[]
   error?: string
@@ -136,6 +137,8 @@ interface NodeSlot {
   peers: NodeId[]
   /** Its clock: a tick event of an older clock is void (a resumed node starts a new one). */
   clock: number
+  /** It has applied entries or installed a snapshot (a joiner that has not is empty). */
+  hadState: boolean
   role: Role
   term: number
 }
@@ -234,6 +237,8 @@ export class ClusterLoop {
   readonly #diskRng: Prng
   readonly #tickRng: Prng
   protected readonly slots = new Map<NodeId, NodeSlot>()
+  /** The slots in creation order (the order outputs are taken in). */
+  readonly #slotList: NodeSlot[] = []
   readonly #factory: PortFactory
   readonly #listeners = new Set<(e: ClusterEvent) => void>()
   readonly #observers: LoopObserver[] = []
@@ -345,16 +350,19 @@ export class ClusterLoop {
       port: null,
       inc: 0,
       summary: null,
+      brief: null,
       inbox: [],
       log: [],
       logFrom: 1,
       snapshot: { index: 0, term: 0 },
       peers,
       clock: 0,
+      hadState: false,
       role: 'follower',
       term: 0,
     }
     this.slots.set(id, s)
+    this.#slotList.push(s)
     return s
   }
 
@@ -502,6 +510,13 @@ export class ClusterLoop {
     this.queue.push({ kind: 'input', node: id, input, time: 0, seq: 0 }, time)
   }
 
+  /**
+   * Runs `fn` as an action on the cluster: here at once; an async shell runs it between two steps, never inside one.
+   */
+  act(fn: () => void): void | Promise<void> {
+    fn()
+  }
+
   /** Calls `fn` as an event of its own at virtual time `time` (not before now). */
   at(time: number, label: string, fn: () => void): void {
     this.queue.push({ kind: 'call', label, fn, time: 0, seq: 0 }, Math.max(time, this.now))
@@ -598,11 +613,11 @@ export class ClusterLoop {
   likelyLeader(): NodeId | null {
     let best: NodeSlot | null = null
     for (const s of this.slots.values()) {
-      if (s.state !== 'up' || !s.summary) continue
-      if (s.summary.role === 'leader' && (!best || s.summary.term > best.summary!.term)) best = s
+      if (s.state !== 'up' || !s.brief) continue
+      if (s.brief.role === 'leader' && (!best || s.brief.term > best.brief!.term)) best = s
     }
     if (best) return best.id
-    for (const s of this.slots.values()) if (s.state === 'up' && s.summary?.leader) return s.summary.leader
+    for (const s of this.slots.values()) if (s.state === 'up' && s.brief?.leader) return s.brief.leader
     for (const s of this.slots.values()) if (s.state === 'up') return s.id
     return null
   }
@@ -690,13 +705,13 @@ export class ClusterLoop {
     const t = first.time
     this.now = t
     this.stats.steps++
-    this.#batches = new Map()
+    this.#batches.clear()
     while (this.queue.peek()?.time === t) this.#dispatch(this.queue.pop()!)
     this.trace.int(t)
     const slots: NodeSlot[] = []
     const incs: number[] = []
     const outs: (HostOutput | Promise<HostOutput> | { err: unknown })[] = []
-    for (const s of [...this.slots.values()]) {
+    for (const s of this.#slotList) {
       const b = this.#batches.get(s.id)
       if (!b || b.inc !== s.inc || s.state !== 'up' || !s.port) continue
       slots.push(s)
@@ -707,7 +722,7 @@ export class ClusterLoop {
         outs.push({ err })
       }
     }
-    this.#batches = new Map()
+    this.#batches.clear()
     const finish = (rs: (HostOutput | { err: unknown })[]): boolean => {
       slots.forEach((s, k) => {
         if (s.state !== 'up' || s.inc !== incs[k]) return // crashed meanwhile
@@ -804,19 +819,19 @@ export class ClusterLoop {
   /** Take in a host's output: route its messages, record its state, answer its clients. */
   #absorb(s: NodeSlot, out: HostOutput): void {
     const id = s.id
-    const prev = s.summary
-    s.summary = out.summary
-    const sum = out.summary
+    const sum = out.brief
+    if (out.summary) s.summary = out.summary
     const tr = this.trace
     tr.int(s.num)
     tr.int(sum.term)
     tr.int(sum.commit)
     tr.int(sum.lastIndex)
     tr.str(sum.role)
-    if (sum.role === 'leader' && (!prev || prev.role !== 'leader' || prev.term !== sum.term) && !this.#leaderTerms.has(sum.term)) {
+    if (sum.role === 'leader' && !this.#leaderTerms.has(sum.term)) {
       this.#leaderTerms.add(sum.term)
       this.stats.elections++
     }
+    s.brief = sum
     if (out.snapshot) {
       s.snapshot = { ...out.snapshot }
       if (s.logFrom <= out.snapshot.index) {
@@ -836,11 +851,12 @@ export class ClusterLoop {
     }
     if (out.observations) this.#observeOutput(s, out)
     const listening = this.#listeners.size > 0
-    if (listening) this.emit({ type: 'summary', at: this.now, node: id, summary: sum })
+    if (listening && out.summary) this.emit({ type: 'summary', at: this.now, node: id, summary: out.summary })
     let removed: NodeId[] | null = null
     for (const ev of out.events) {
       switch (ev.type) {
         case 'applied':
+          s.hadState = true
           if (sum.role === 'leader') this.stats.committed += ev.to - ev.from + 1
           if (ev.to > this.stats.appliedMax) this.stats.appliedMax = ev.to
           break
@@ -852,7 +868,8 @@ export class ClusterLoop {
           break
         case 'snapshotInstalled':
           this.stats.snapshotsInstalled++
-          if (s.peers.length === 0 && (prev?.applied ?? 0) === 0) this.stats.joinedBySnapshot++
+          if (s.peers.length === 0 && !s.hadState) this.stats.joinedBySnapshot++
+          s.hadState = true
           break
         case 'config': {
           const gone = this.#onConfig(ev)

@@ -25,6 +25,11 @@ export class Scheduler extends ClusterLoop {
     return p
   }
 
+  /** Run `fn` between two steps. */
+  override act(fn: () => void): Promise<void> {
+    return this.exclusive(fn)
+  }
+
   /** Start every node of the spec from its disk (a fresh disk starts empty). */
   start(): Promise<void> {
     return this.exclusive(() => this.startAll())

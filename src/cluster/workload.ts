@@ -1,17 +1,17 @@
 /**
- * A load generator for the browser cluster: K clients, each keeping one key/value operation in flight against
- * `Scheduler.submit`, with a configurable mix of set/get/delete/cas over a few keys. The UI's "load" switch and
- * the browser benchmark use it; the scheduler records every operation in its history for the checker.
+ * The load generator, one for the simulator's random clients and the browser's load switch: K clients, each keeping
+ * one key/value operation in flight through the cluster loop's client protocol (after an optional think time), with
+ * a configurable mix of set/get/delete/cas over a few keys. The protocol records every operation in its history for
+ * the linearizability checker.
  *
- * Determinism: the operations are drawn from a PRNG forked from the cluster's seed, and a client's next
- * operation is submitted synchronously from the scheduler's `client` event of the previous one. That event is
- * emitted inside the step that completed the operation, so the new submission is queued right behind that step
- * (the scheduler runs actions and steps strictly in call order) and is invoked at the same virtual instant,
- * whatever the wall-clock speed. Two runs with the same seed and the same actions give the same trace.
+ * Determinism: operations are drawn from a PRNG forked from the cluster's seed, and a client's next operation is
+ * submitted inside the step that completed its previous one (or by a timed event after its think time), so it is
+ * invoked at the same virtual instant whatever the wall-clock speed or the ports.
  */
 import type { KvOp } from '../kv/command.ts'
 import { Prng } from '../sim/prng.ts'
-import type { ClientOp, ClusterEvent, Scheduler } from './scheduler.ts'
+import type { ClientOp } from './clients.ts'
+import type { ClusterLoop } from './loop.ts'
 
 /** Relative weights of the operations; zero or missing = never. */
 export type OpMix = Partial<Record<KvOp, number>>
@@ -19,14 +19,16 @@ export type OpMix = Partial<Record<KvOp, number>>
 export interface LoadOptions {
   /** Concurrent clients, each with one operation in flight. Default 4. */
   clients: number
-  /** Number of keys (k0..k{n-1}). Default 3: few keys make clients contend, which the checker likes. */
+  /** Number of keys (k1..kn). Default 3: few keys make clients contend, which the checker likes. */
   keys: number
   /** Default: mostly writes, some reads, a few deletes and cas. */
   mix: OpMix
-  /** How gets are served: through ReadIndex (default) or through the log. */
-  read: 'log' | 'readIndex'
+  /** How gets are served: through ReadIndex (default), through the log, or each one either way at random. */
+  read: 'log' | 'readIndex' | 'mixed'
   /** Client names are `${prefix}${i}`; distinct prefixes keep two generators' sessions apart. Default "load". */
   prefix: string
+  /** A client pauses a uniform [0, thinkMs] virtual ms before each operation. Default 0. */
+  thinkMs: number
 }
 
 /** Counters since the generator was created. Latencies are virtual milliseconds of completed (ok) operations. */
@@ -50,13 +52,13 @@ const OPS: readonly KvOp[] = ['set', 'get', 'delete', 'cas']
 export class LoadGenerator {
   readonly options: LoadOptions
   /** The cluster this generator loads (a new cluster needs a new generator). */
-  readonly sched: Scheduler
+  readonly sched: ClusterLoop
   private readonly rng: Prng
   private readonly weights: number[]
   private readonly total: number
   private readonly names: string[]
   private readonly mine = new Set<string>()
-  /** Clients with an operation in flight. */
+  /** Clients with an operation in flight or waiting out their think time. */
   private readonly busy = new Set<string>()
   /** The last value this generator saw for each key (what a cas tries to swap from). */
   private readonly seen = new Map<string, string | null>()
@@ -64,6 +66,7 @@ export class LoadGenerator {
   private _running = false
   private counter = 0
   private submitted = 0
+  private inFlight = 0
   private ok = 0
   private fail = 0
   private unknown = 0
@@ -73,7 +76,7 @@ export class LoadGenerator {
   private readonly lat: number[] = []
   private latNext = 0
 
-  constructor(sched: Scheduler, options: Partial<LoadOptions> = {}) {
+  constructor(sched: ClusterLoop, options: Partial<LoadOptions> = {}) {
     this.sched = sched
     this.options = {
       clients: Math.max(1, Math.floor(options.clients ?? 4)),
@@ -81,6 +84,7 @@ export class LoadGenerator {
       mix: { ...(options.mix ?? DEFAULT_MIX) },
       read: options.read ?? 'readIndex',
       prefix: options.prefix ?? 'load',
+      thinkMs: Math.max(0, options.thinkMs ?? 0),
     }
     this.weights = OPS.map((op) => Math.max(0, this.options.mix[op] ?? 0))
     this.total = this.weights.reduce((a, b) => a + b, 0)
@@ -99,12 +103,14 @@ export class LoadGenerator {
     return this._running
   }
 
-  /** Start (or resume) issuing operations: every idle client submits one now. */
+  /** Start (or resume) issuing operations: every idle client begins (as an action of the cluster). */
   start(): void {
     if (this._running) return
     this._running = true
-    this.unsubscribe ??= this.sched.on((e) => this.onEvent(e))
-    for (const c of this.names) if (!this.busy.has(c)) this.next(c)
+    this.unsubscribe ??= this.sched.clients.onFinish((op) => this.onFinish(op))
+    void this.sched.act(() => {
+      for (const c of this.names) if (!this.busy.has(c)) this.schedule(c)
+    })
   }
 
   /** Issue no new operations; those in flight still complete and are counted. */
@@ -125,7 +131,7 @@ export class LoadGenerator {
     return {
       running: this._running,
       submitted: this.submitted,
-      inFlight: this.busy.size,
+      inFlight: this.inFlight,
       ok: this.ok,
       fail: this.fail,
       unknown: this.unknown,
@@ -133,15 +139,16 @@ export class LoadGenerator {
     }
   }
 
-  private onEvent(e: ClusterEvent): void {
-    if (e.type !== 'client' || !this.mine.has(e.op.client) || e.op.status === 'pending') return
-    this.complete(e.op)
+  private onFinish(op: ClientOp): void {
+    if (!this.mine.has(op.client)) return
+    this.complete(op)
+    this.busy.delete(op.client)
     // Synchronously, inside the step that completed it: see the module comment.
-    if (this._running) this.next(e.op.client)
+    if (this._running) this.schedule(op.client)
   }
 
   private complete(op: ClientOp): void {
-    this.busy.delete(op.client)
+    this.inFlight--
     if (op.status === 'ok') {
       this.ok++
       const l = (op.complete ?? op.invoke) - op.invoke
@@ -168,23 +175,35 @@ export class LoadGenerator {
     return last // rounding at the top end
   }
 
+  /** The client's next operation, now or after its think time. */
+  private schedule(client: string): void {
+    this.busy.add(client)
+    const think = this.options.thinkMs
+    if (think <= 0) {
+      this.next(client)
+      return
+    }
+    const at = this.sched.now + this.rng.between(0, think)
+    this.sched.at(at, 'load', () => {
+      if (this._running) this.next(client)
+      else this.busy.delete(client)
+    })
+  }
+
   private next(client: string): void {
     const op = this.pickOp()
-    const key = `k${this.rng.int(this.options.keys)}`
+    const key = `k${1 + this.rng.int(this.options.keys)}`
     // Unique values, so that the checker can tell every write apart.
     const value = `${client}.${++this.counter}`
-    this.busy.add(client)
     this.submitted++
+    this.inFlight++
     const cmd =
       op === 'set'
         ? { op, key, value }
         : op === 'cas'
           ? { op, key, value, expected: this.seen.get(key) ?? null }
           : { op, key }
-    // Completion is counted from the client event; the promise only reports a scheduler that refused the call.
-    this.sched.submit(client, cmd, this.options.read).catch(() => {
-      this.busy.delete(client)
-      this.fail++
-    })
+    const read = this.options.read === 'mixed' ? (this.rng.chance(0.5) ? 'readIndex' : 'log') : this.options.read
+    this.sched.clients.submit(client, cmd, read)
   }
 }

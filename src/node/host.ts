@@ -11,7 +11,7 @@
  * them -> advance. When the node is quiet, the snapshot policy may compact the log (a second kind of write).
  */
 import { NotLeaderError, RawNode, parseConfEntry } from '../raft/index.ts'
-import type { ConfChange, Entry, HardState, Message, NodeId, PersistedState, RaftConfig, Ready, Role, Snapshot, Status } from '../raft/types.ts'
+import type { BasicStatus, ConfChange, Entry, HardState, Message, NodeId, PersistedState, RaftConfig, Ready, Role, Snapshot, Status } from '../raft/types.ts'
 import { KvCommandError, decodeCommand, encodeCommand } from '../kv/command.ts'
 import { KvStore } from '../kv/store.ts'
 import { Prng } from '../sim/prng.ts'
@@ -50,6 +50,8 @@ export interface RaftNode {
   entries(lo: number, hi: number): Entry[]
   /** Changes parameters of the running node (RawNode has it; test wrappers may not). */
   setParams?(p: Partial<RaftParams>): void
+  /** The cheap part of status() (RawNode has it; test wrappers may not). */
+  basicStatus?(): BasicStatus
 }
 
 /** Builds a node from its config and (on restart) what it persisted. */
@@ -267,7 +269,7 @@ export class NodeHost {
   }
 
   #fresh(): HostOutput {
-    const o: HostOutput = { messages: [], replies: [], events: [], summary: undefined as unknown as NodeSummary }
+    const o: HostOutput = { messages: [], replies: [], events: [], brief: undefined as unknown as BasicStatus }
     if (this.#observe) o.observations = []
     return o
   }
@@ -391,7 +393,7 @@ export class NodeHost {
           const manual = this.#compactPending
           this.#compactPending = false
           const applied = this.#kv.appliedIndex
-          if (applied <= this.#raw.status().snapshotIndex || applied < this.#raw.firstIndex() - 1) {
+          if (applied <= this.#raw.firstIndex() - 1) {
             if (manual) this.#out.replies.push({ id: this.#compactReq, node: this.id, outcome: 'fail', code: 'rejected', error: 'nothing new to snapshot' })
             return null
           }
@@ -549,21 +551,28 @@ export class NodeHost {
   #shouldSnapshot(): boolean {
     const every = this.#init.snapshotEvery
     if (!(every > 0)) return false
-    const st = this.#raw.status()
-    return this.#kv.appliedIndex - st.snapshotIndex >= every
+    // The log starts right after the snapshot.
+    return this.#kv.appliedIndex - (this.#raw.firstIndex() - 1) >= every
   }
 
   /** Everything since the last call: messages to send, replies, events, and the node's state now. */
   take(): HostOutput {
     const out = this.#out
     this.#out = this.#fresh()
-    out.summary = this.summary()
-    if (out.observations && (out.summary.role !== this.#role || out.summary.term !== this.#term)) {
-      this.#role = out.summary.role
-      this.#term = out.summary.term
+    const raw = this.#raw
+    const b: BasicStatus = raw.basicStatus ? raw.basicStatus() : this.#basic(raw.status())
+    out.brief = b
+    if (this.#views) out.summary = this.summary()
+    if (out.observations && (b.role !== this.#role || b.term !== this.#term)) {
+      this.#role = b.role
+      this.#term = b.term
       out.observations.push({ type: 'role', role: this.#role, term: this.#term })
     }
     return out
+  }
+
+  #basic(s: Status): BasicStatus {
+    return { role: s.role, term: s.term, leader: s.leader, commit: s.commit, lastIndex: s.lastIndex, applied: s.applied }
   }
 
   summary(): NodeSummary {

@@ -2,7 +2,7 @@
  * The wire format between the cluster loop and one node's host (a Web Worker in the browser, an in-process
  * object in the simulator and Node tests). Types only, plain structured-cloneable data.
  */
-import type { ConfChange, Entry, HardState, Message, NodeId, Role, Snapshot, Status, UnsafeSwitches } from '../raft/types.ts'
+import type { BasicStatus, ConfChange, Entry, HardState, Message, NodeId, Role, Snapshot, Status, UnsafeSwitches } from '../raft/types.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { KvResult } from '../kv/store.ts'
 
@@ -161,7 +161,10 @@ export interface HostOutput {
   messages: Message[]
   replies: Reply[]
   events: NodeEvent[]
-  summary: NodeSummary
+  /** Role, term, leader, commit, last index and applied index after the batch. */
+  brief: BasicStatus
+  /** The node's whole state after the batch, for the UI (left out by hosts that run without views: the simulator). */
+  summary?: NodeSummary
   log?: LogDelta
   /** Set when the snapshot boundary moved (compaction or install): entries <= index are gone. */
   snapshot?: { index: number; term: number }

@@ -100,6 +100,11 @@ export class NodeShell {
     }
   }
 
+  /** Whether a write is staged, waiting for the loop's `durable` input. */
+  get staging(): boolean {
+    return this.#stagedWrite !== null
+  }
+
   /** A crash: the disk is released and a staged write is lost. */
   close(): void {
     this.#closed = true

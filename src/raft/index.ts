@@ -21,6 +21,7 @@ export type {
   PersistedState,
   UnsafeSwitches,
   Status,
+  BasicStatus,
   ProgressState,
   ProgressStatus,
   ConfChange,

@@ -13,6 +13,7 @@ import type {
   Snapshot,
   SoftState,
   Status,
+  BasicStatus,
 } from './types.ts'
 
 /** What the last ready() handed out, so that advance() acknowledges exactly that. */
@@ -271,6 +272,12 @@ export class RawNode {
   }
 
   /** The latest snapshot this node holds (taken or installed), if any. */
+  /** The few fields a host reports after every batch, without building a whole Status. */
+  basicStatus(): BasicStatus {
+    const r = this.r
+    return { role: r.role, term: r.term, leader: r.lead, commit: r.log.committed, lastIndex: r.log.lastIndex(), applied: r.log.applied }
+  }
+
   snapshot(): Snapshot | null {
     return this.r.log.snapshot
   }

@@ -196,6 +196,16 @@ export interface ProgressStatus {
   state: ProgressState
 }
 
+/** The part of Status that is cheap to read after every step (RawNode.basicStatus). */
+export interface BasicStatus {
+  role: Role
+  term: number
+  leader: NodeId | null
+  commit: number
+  lastIndex: number
+  applied: number
+}
+
 export interface Status {
   id: NodeId
   role: Role

@@ -23,28 +23,7 @@ export class SimCheckers {
       this.liveness.observe(o)
     }
     const hooks: SimObserver = {
-      onRole: (node, role, term, log) => feed({ type: 'role', node, role, term, log }),
-      onPersist: (node, rd, prevTerm, lastIndexBefore) => {
-        const o: Observation = { type: 'persist', node, entries: rd.entries, prevTerm, lastIndexBefore }
-        if (rd.hardState !== undefined) o.hardState = rd.hardState
-        if (rd.snapshot !== undefined) o.snapshot = { index: rd.snapshot.index, term: rd.snapshot.term }
-        if (rd.softState !== undefined) o.role = rd.softState.role
-        feed(o)
-      },
-      onSend: (node, messages) => {
-        for (const m of messages) {
-          if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap' || m.type === 'MsgTimeoutNow') {
-            feed({ type: 'send', node, term: m.term })
-            return
-          }
-        }
-      },
-      onApply: (node, entry) => feed({ type: 'apply', node, entry }),
-      onRestore: (node, s) => feed({ type: 'restore', node, index: s.index, term: s.term }),
-      onCrash: (node) => feed({ type: 'crash', node }),
-      onRemoved: (node) => feed({ type: 'removed', node }),
-      onRestart: (node, disk) =>
-        feed({ type: 'restart', node, index: disk.snapshot?.index ?? 0, term: disk.snapshot?.term ?? 0 }),
+      observe: feed,
       afterEvent: () => {
         this.safety.now = sim.now
         this.safety.afterEvent()

@@ -13,36 +13,10 @@ import type {
   Status,
   UnsafeSwitches,
 } from '../raft/types.ts'
-import type { KvResult } from '../kv/store.ts'
+import type { LogView, Observation } from '../check/safety.ts'
 import type { NetworkConfig } from './network.ts'
 
-/**
- * What the simulator needs of a Raft node: the RawNode API. Tests substitute wrappers (a node that lies
- * about its log) through `SimOptions`-independent `NodeFactory`s.
- */
-export interface RaftNode {
-  tick(): void
-  step(m: Message): void
-  propose(data: string): { index: number; term: number }
-  proposeConfChange(c: ConfChange): { index: number; term: number }
-  transferLeadership(to: NodeId): void
-  readIndex(ctx: string): void
-  campaign(): boolean | void
-  hasReady(): boolean
-  ready(): Ready
-  advance(): void
-  status(): Status
-  compact(index: number, data: string): Snapshot
-  firstIndex(): number
-  lastIndex(): number
-  term(index: number): number | undefined
-  entries(lo: number, hi: number): Entry[]
-  /** Changes parameters of the running node (RawNode has it; test wrappers may not). */
-  setParams?(p: RaftParams): void
-}
-
-/** Builds a node from its config and (on restart) what it persisted. */
-export type NodeFactory = (config: RaftConfig, persisted?: PersistedState) => RaftNode
+export type { NodeFactory, RaftNode } from '../node/host.ts'
 
 /**
  * A node's simulated disk: exactly what it has persisted. Survives crashes.
@@ -162,36 +136,22 @@ export interface SimStats {
   figure8Completed: number
 }
 
-/** The events of the simulator. Times are virtual milliseconds; `seq` orders equal times. */
-export type SimEvent =
-  | { type: 'tick'; time: number; seq: number; node: NodeId; inc: number }
-  | { type: 'deliver'; time: number; seq: number; msg: Message }
-  | { type: 'persisted'; time: number; seq: number; node: NodeId; inc: number; ready: Ready }
-  | { type: 'client'; time: number; seq: number; client: number; token: number }
-  | { type: 'fault'; time: number; seq: number }
-  | { type: 'call'; time: number; seq: number; label: string; fn: () => void }
-  | { type: 'operator'; time: number; seq: number }
-
 /**
- * Hooks the simulator calls while it runs; checkers attach here. Every hook is optional. Role changes are
- * reported once per event, after it, and only when some observer has `onRole`.
+ * Hooks the simulator calls while it runs; checkers attach here. Every hook is optional. Observations come in the
+ * cluster loop's deterministic order, role changes once per node and instant.
  */
 export interface SimObserver {
-  /** A node's role or term changed during the last event. `log` is its live log (read only). */
-  onRole?(node: NodeId, role: Role, term: number, log: RaftNode): void
-  /** A Ready's snapshot, entries and hard state reached the disk. */
-  onPersist?(node: NodeId, ready: Ready, prevTerm: number | undefined, lastIndexBefore: number): void
-  /** A Ready's messages (never empty) are about to be sent, right after its write reached the disk. */
-  onSend?(node: NodeId, messages: readonly Message[]): void
-  /** A committed entry was applied to the node's state machine. */
-  onApply?(node: NodeId, entry: Entry, result: KvResult | null): void
+  /** Everything the safety checkers see (src/check/safety.ts), fed by the node hosts' outputs. */
+  observe?(o: Observation): void
+  /** A node's role or term changed. `log` is its live log (read only). */
+  onRole?(node: NodeId, role: Role, term: number, log: LogView): void
   /** The node's state machine was replaced by a received snapshot. */
-  onRestore?(node: NodeId, snapshot: Snapshot): void
+  onRestore?(node: NodeId, snapshot: { index: number; term: number }): void
   onCrash?(node: NodeId): void
   /** The node's removal committed (it stops now, or after lingering). */
   onRemoved?(node: NodeId): void
-  /** A node started again from its disk (or for the first time, with an empty disk). */
+  /** A node starts again from its disk (or for the first time, with an empty disk). */
   onRestart?(node: NodeId, disk: Disk): void
-  /** After every event, once the simulator's state is consistent again. */
-  afterEvent?(ev: SimEvent): void
+  /** After every instant, once the simulator's state is consistent again. */
+  afterEvent?(): void
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { Feed } from '../../../src/ui/state/feed.ts'
-import type { NodeSummary } from '../../../src/worker/protocol.ts'
+import type { NodeSummary } from '../../../src/node/protocol.ts'
 import type { NodeId, Role } from '../../../src/raft/types.ts'
 
 function sum(id: NodeId, role: Role, term: number, leader: NodeId | null): NodeSummary {

@@ -3,7 +3,7 @@ import { Metrics, percentile } from '../../../src/ui/metrics/collector.ts'
 import { columns, histogram, toCsv } from '../../../src/ui/metrics/series.ts'
 import type { ClusterEvent } from '../../../src/cluster/scheduler.ts'
 import type { Message } from '../../../src/raft/types.ts'
-import type { NodeSummary } from '../../../src/worker/protocol.ts'
+import type { NodeSummary } from '../../../src/node/protocol.ts'
 
 const VOTERS = ['n1', 'n2', 'n3']
 

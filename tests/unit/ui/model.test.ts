@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { cellAt, indexRange, lastIndexOf, progressOf, type Row } from '../../../src/ui/log/model.ts'
-import type { EntryView, NodeSummary } from '../../../src/worker/protocol.ts'
+import type { EntryView, NodeSummary } from '../../../src/node/protocol.ts'
 
 function entries(from: number, terms: number[]): EntryView[] {
   return terms.map((term, i) => ({ index: from + i, term, kind: 'command', label: `e${from + i}` }))
