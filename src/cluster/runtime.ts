@@ -5,6 +5,7 @@ import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/idb.ts'
 import type { ClusterDb, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { Driver } from './driver.ts'
+import { MembershipPlan, type MembershipView, type PlanPhase } from './membership.ts'
 import { Scheduler, type ClusterEvent, type ClusterSpec, type PortFactory } from './scheduler.ts'
 
 /** Version of the settings object kept in the cluster database. */
@@ -350,6 +351,44 @@ export class ClusterRuntime {
   }
 
   /**
+   * Carry out a membership plan (src/cluster/membership.ts, the one the simulator's operator runs): propose what it
+   * says at the leader it names, wait while it waits, until it is done. Tells `onStep` each new phase.
+   */
+  private async carryOut(plan: MembershipPlan, onPhase: (phase: PlanPhase) => void): Promise<PlanPhase> {
+    const s = this.need()
+    const view: MembershipView = {
+      get now() {
+        return s.now
+      },
+      committedConf: () => s.committedConf(),
+      leader: () => {
+        const l = s.likelyLeader()
+        return l !== null && s.summary(l)?.role === 'leader' ? l : null
+      },
+      status: (id) => s.summary(id)!,
+    }
+    const deadline = s.now + 60_000
+    let refusals = 0
+    let last: PlanPhase | null = null
+    for (;;) {
+      const a = plan.next(view)
+      if (a.phase !== last) {
+        last = a.phase
+        onPhase(a.phase)
+      }
+      if (a.kind === 'done') return a.phase
+      if (s.now > deadline) throw new Error(`${plan.node}: the membership change did not finish within 60 s of virtual time`)
+      if (a.kind === 'propose') {
+        const r = await s.confChange(a.at, a.change)
+        if (r.outcome !== 'ok') {
+          if (++refusals > 20) throw new Error(`${a.at} refused to ${a.change.type} ${a.change.node}: ${r.error ?? r.outcome}`)
+        }
+      }
+      await s.sleep(Math.max(1, s.spec.tickMs * 2))
+    }
+  }
+
+  /**
    * Add a node through real membership changes: a new worker and database, added as a learner, caught up by the
    * leader (by snapshot if its log is compacted), then promoted to voter. Resolves with the new node's id.
    */
@@ -362,24 +401,13 @@ export class ClusterRuntime {
     await this.save()
     await s.addNode(id)
     onStep(`${id} started empty; asking ${leader} to add it as a learner`, { k: 'started', node: id, leader })
-    const r = await s.confChange(leader, { type: 'addLearner', node: id })
-    if (r.outcome !== 'ok') throw new Error(`${leader} refused to add ${id}: ${r.error ?? r.outcome}`)
-    onStep(`${id} is a learner; catching up`, { k: 'learner', node: id })
-    await s.waitFor(() => {
-      const l = s.likelyLeader()
-      const sum = l ? s.summary(l) : null
-      const p = sum?.progress?.[id]
-      return !!sum && sum.role === 'leader' && !!p && p.match >= sum.commit
-    }, 60_000)
-    const l2 = this.leaderOrThrow()
-    onStep(`${id} caught up; promoting it to voter`, { k: 'caughtUp', node: id })
-    for (let attempt = 0; ; attempt++) {
-      const r2 = await s.confChange(l2, { type: 'addVoter', node: id })
-      if (r2.outcome === 'ok') break
-      if (attempt >= 20) throw new Error(`${l2} refused to promote ${id}: ${r2.error ?? r2.outcome}`)
-      await s.sleep(200)
-    }
-    await s.waitFor(() => this.committedConfHas(id, true), 60_000)
+    // Promoted only once fully caught up (lag 0): a voter far behind would slow every commit.
+    const plan = new MembershipPlan('add', id, s.now, { lagOk: 0, catchUpMs: Infinity })
+    const end = await this.carryOut(plan, (phase) => {
+      if (phase === 'catchingUp') onStep(`${id} is a learner; catching up`, { k: 'learner', node: id })
+      else if (phase === 'promoting') onStep(`${id} caught up; promoting it to voter`, { k: 'caughtUp', node: id })
+    })
+    if (end !== 'voter') throw new Error(`${id} was not added (${end})`)
     onStep(`${id} is a voter`, { k: 'voter', node: id })
     return id
   }
@@ -391,13 +419,9 @@ export class ClusterRuntime {
     this.removing = id
     try {
       onStep(leader === id ? `asking ${leader}, the leader, to remove itself` : `asking ${leader} to remove ${id}`, { k: 'askRemove', node: id, leader })
-      for (let attempt = 0; ; attempt++) {
-        const r = await s.confChange(leader, { type: 'removeNode', node: id })
-        if (r.outcome === 'ok') break
-        if (attempt >= 20 || r.outcome === 'redirect') throw new Error(`${leader} refused to remove ${id}: ${r.error ?? r.outcome}`)
-        await s.sleep(200)
-      }
-      await s.waitFor(() => this.committedConfHas(id, false), 60_000)
+      const end = await this.carryOut(new MembershipPlan('remove', id, s.now, { lagOk: 0, catchUpMs: Infinity }), () => undefined)
+      if (end === 'lastVoter') throw new Error(`${id} is the last voter; a cluster cannot remove it`)
+      // The loop stops a node whose removal committed; the runtime forgets its disk and remembers it is gone.
       await s.retire(id)
       this.settings!.retired.push(id)
       await deleteNodeDisk(this.name, id, this.opts.storage).catch(() => undefined)
@@ -413,18 +437,6 @@ export class ClusterRuntime {
     const nid = await this.addNode(onStep)
     await this.removeNode(id, onStep)
     return nid
-  }
-
-  private committedConfHas(id: NodeId, present: boolean): boolean {
-    const s = this.need()
-    for (const n of s.nodeIds()) {
-      const sum = s.summary(n)
-      if (!sum || sum.role !== 'leader' || s.nodeState(n) !== 'up') continue
-      const inConf = sum.voters.includes(id)
-      // The leader's configuration is the latest in its log; it is in force once the leader has committed it.
-      if (inConf === present && s.lastConfIndex(n) <= sum.commit) return true
-    }
-    return false
   }
 
   private leaderOrThrow(): NodeId {

@@ -169,8 +169,13 @@ class StoredLog {
 export interface HostOptions {
   /** Builds the Raft node (tests wrap RawNode to break it on purpose). */
   nodeFactory?: NodeFactory
-  /** Report log changes as EntryViews (the UI's timelines); the simulator does without. */
+  /** Report log changes as EntryViews and the whole Status (the UI's views); the simulator does without. */
   views?: boolean
+  /**
+   * A deliberate bug of the host, for the tests that prove the fuzz exercises this code: treat every hard-state
+   * change as lazy (written only along with entries), so a term or vote can be sent before it is on disk.
+   */
+  unsafeLazyHardState?: boolean
 }
 
 export class NodeHost {
@@ -181,6 +186,7 @@ export class NodeHost {
   #init: HostInit
   readonly #observe: boolean
   readonly #views: boolean
+  readonly #lazyAll: boolean
   #writes = new Map<number, PendingWrite>()
   #reads = new Map<string, PendingRead>()
   #readyReads: PendingRead[] = []
@@ -210,6 +216,7 @@ export class NodeHost {
     this.#init = init
     this.#observe = !!init.observe
     this.#views = opts.views ?? true
+    this.#lazyAll = opts.unsafeLazyHardState === true
     this.#out = this.#fresh()
     if (!loaded.empty) this.#writtenHardState = loaded.hardState
     const persisted: PersistedState | undefined = loaded.empty ? undefined : loaded
@@ -418,7 +425,7 @@ export class NodeHost {
     const must = rd.entries.length > 0 || !!rd.snapshot
     let hs = rd.hardState
     const w = this.#writtenHardState
-    if (hs && !must && w && hs.term === w.term && hs.vote === w.vote) {
+    if (hs && !must && (this.#lazyAll || (w && hs.term === w.term && hs.vote === w.vote))) {
       this.#lazyHardState = hs
       return null
     }

@@ -5,7 +5,7 @@ import type { SafetyStats, Violation } from '../check/safety.ts'
 import { SimCheckers, defaultLivenessBounds, healedPhaseMs } from './checkers.ts'
 import type { OperatorStats } from './operator.ts'
 import { PROFILES, formatOptions, profileArgs, profileOverrides, type FuzzProfile, type ProfileName } from './options.ts'
-import { Simulator } from './simulator.ts'
+import { Simulator, type SimulatorExtras } from './simulator.ts'
 import type { NodeFactory, SimOptions, SimStats } from './types.ts'
 
 /**
@@ -32,6 +32,8 @@ export interface FuzzRunOptions {
   /** Stop at the first safety violation (default true); false keeps running and collects them all. */
   stopOnFirst?: boolean
   nodeFactory?: NodeFactory
+  /** Options of every node host (tests break a host rule with them). */
+  host?: SimulatorExtras['host']
 }
 
 export interface FuzzResult {
@@ -90,7 +92,7 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
   const overrides: Partial<SimOptions> = { ...profileOverrides(run.seed, profile), ...run.overrides }
   if (run.unsafe) overrides.unsafe = { ...overrides.unsafe, [run.unsafe]: true }
   if (run.unsafe === 'leaseReadsWithoutCheck' && overrides.readMode === undefined) overrides.readMode = 'readIndex'
-  const sim = new Simulator({ ...overrides, seed: run.seed }, { nodeFactory: run.nodeFactory })
+  const sim = new Simulator({ ...overrides, seed: run.seed }, { nodeFactory: run.nodeFactory, host: run.host })
   const checkers = new SimCheckers(sim)
   const o = sim.options
   const stopOnFirst = run.stopOnFirst ?? true

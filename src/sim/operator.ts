@@ -1,6 +1,8 @@
 import type { ConfChange, NodeId, Status } from '../raft/types.ts'
+import type { CommittedConf } from '../cluster/loop.ts'
 import { MAX_VOTERS } from './options.ts'
 import type { Prng } from './prng.ts'
+import { MembershipPlan, type MembershipView } from '../cluster/membership.ts'
 
 /**
  * The cluster's operator: the membership changes and leadership transfers an administrator makes, at random
@@ -21,16 +23,7 @@ import type { Prng } from './prng.ts'
  * that the transfer is abandoned after an election timeout.
  */
 
-/** The configuration of the highest committed config entry (the initial voters before any). */
-export interface CommittedConf {
-  index: number
-  term: number
-  voters: readonly NodeId[]
-  learners: readonly NodeId[]
-  /** The change that led to it (absent for the initial configuration). */
-  type?: string
-  node?: NodeId
-}
+export type { CommittedConf } from '../cluster/loop.ts'
 
 /** What the operator needs from the simulator. Calls that touch a node let the simulator process its Ready. */
 export interface OperatorHost {
@@ -94,17 +87,16 @@ export interface OperatorStats {
   transfersRefused: number
 }
 
-type Plan =
-  | {
-      kind: 'add'
-      node: NodeId | null
-      started: number
-      /** Remove the learner again instead of promoting it. */
-      abort: boolean
-      /** A replace: remove a voter once the new one is promoted. */
-      replace: boolean
-    }
-  | { kind: 'remove'; node: NodeId; replace: boolean }
+/** A membership plan under way; `replace` removes a voter once the new one is promoted. */
+interface Plan {
+  /** The shared plan (src/cluster/membership.ts), once its node exists. */
+  plan: MembershipPlan | null
+  kind: 'add' | 'remove'
+  /** For a removal: the node; for an add: null until spawned. */
+  node: NodeId | null
+  abort: boolean
+  replace: boolean
+}
 
 interface PendingTransfer {
   from: NodeId
@@ -229,16 +221,16 @@ export class Operator {
       // Remove, or (a third of the time, when there is room) replace.
       if (v < MAX_VOTERS && r.chance(0.35)) {
         this.stats.replaces++
-        this.#plan = { kind: 'add', node: null, started: this.#host.now, abort: false, replace: true }
+        this.#plan = { plan: null, kind: 'add', node: null, abort: false, replace: true }
       } else {
         this.stats.removes++
-        this.#plan = { kind: 'remove', node: this.#victim(conf.voters, null), replace: false }
+        this.#plan = { plan: null, kind: 'remove', node: this.#victim(conf.voters, null), abort: false, replace: false }
       }
       return
     }
     if (v < MAX_VOTERS) {
       this.stats.adds++
-      this.#plan = { kind: 'add', node: null, started: this.#host.now, abort: r.chance(0.1), replace: false }
+      this.#plan = { plan: null, kind: 'add', node: null, abort: r.chance(0.1), replace: false }
     }
   }
 
@@ -250,66 +242,43 @@ export class Operator {
     return this.#rng.pick(choices)
   }
 
-  #advance(plan: Plan): void {
+  #advance(p: Plan): void {
     const host = this.#host
-    const conf = host.committedConf()
-    if (plan.kind === 'add') {
-      if (plan.node === null) {
-        plan.node = host.spawn()
-        if (plan.node === null) {
-          this.#plan = null
-          return
-        }
-      }
-      const node = plan.node
-      if (conf.voters.includes(node)) {
-        if (plan.replace) {
-          this.#plan = { kind: 'remove', node: this.#victim(conf.voters, node), replace: true }
-        } else this.#plan = null
+    if (p.plan === null) {
+      const node = p.node ?? host.spawn()
+      if (node === null) {
+        this.#plan = null
         return
       }
-      const leader = host.leader()
-      if (leader === null) return
-      const st = host.status(leader)
-      const latestVoter = st.voters.includes(node)
-      const latestLearner = st.learners.includes(node)
-      if (!conf.learners.includes(node)) {
-        // Not a committed learner yet: propose it, unless the leader's log already has the change.
-        if (!latestLearner && !latestVoter) this.#propose(leader, { type: 'addLearner', node })
-        return
-      }
-      if (latestVoter) return // the promotion is in the leader's log; wait for it to commit
-      const tooSlow = host.now - plan.started > CATCH_UP_ELECTIONS * this.#opts.electionMs
-      if (plan.abort || tooSlow) {
-        if (!plan.abort) this.stats.gaveUp++
-        this.#plan = { kind: 'remove', node, replace: false }
-        this.#advance(this.#plan)
-        return
-      }
-      const pr = st.progress?.[node]
-      if (pr !== undefined && pr.state === 'replicate' && st.commit - pr.match <= LAG_OK) {
-        if (this.#propose(leader, { type: 'addVoter', node }) && pr.match < st.commit) this.stats.promotedLagging++
-      }
-      return
+      p.node = node
+      p.plan = new MembershipPlan(p.kind, node, host.now, {
+        lagOk: LAG_OK,
+        catchUpMs: CATCH_UP_ELECTIONS * this.#opts.electionMs,
+        abort: p.abort,
+      })
     }
-    // remove
-    const node = plan.node
-    const member = conf.voters.includes(node) || conf.learners.includes(node)
-    if (!member) {
-      if (plan.replace) this.stats.replacements++
+    const plan = p.plan
+    const view: MembershipView = { now: host.now, committedConf: () => host.committedConf(), leader: () => host.leader(), status: (id) => host.status(id) }
+    const wasRemoving = plan.gaveUp
+    const a = plan.next(view)
+    if (plan.gaveUp && !wasRemoving && !p.abort) this.stats.gaveUp++
+    if (a.kind === 'done') {
       this.#plan = null
+      if (a.phase === 'voter' && p.replace) {
+        const conf = host.committedConf()
+        this.#plan = { plan: null, kind: 'remove', node: this.#victim(conf.voters, plan.node), abort: false, replace: true }
+      } else if (a.phase === 'removed' && p.replace) this.stats.replacements++
       return
     }
-    if (conf.voters.includes(node) && conf.voters.length <= 1) {
-      this.#plan = null // never remove the last voter
-      return
+    if (a.kind === 'propose') {
+      const st = host.status(a.at)
+      if (a.change.type === 'addVoter') {
+        const pr = st.progress?.[plan.node]
+        if (this.#propose(a.at, a.change) && pr !== undefined && pr.match < st.commit) this.stats.promotedLagging++
+      } else if (this.#propose(a.at, a.change) && a.change.type === 'removeNode' && a.change.node === a.at) {
+        this.#selfRemovals.add(`${a.at}@${st.term}`)
+      }
     }
-    const leader = host.leader()
-    if (leader === null) return
-    const st = host.status(leader)
-    if (!st.voters.includes(node) && !st.learners.includes(node)) return // the removal is in its log
-    if (st.voters.includes(node) && st.voters.length <= 1) return
-    if (this.#propose(leader, { type: 'removeNode', node }) && node === leader) this.#selfRemovals.add(`${node}@${st.term}`)
   }
 
   #propose(leader: NodeId, c: ConfChange): boolean {

@@ -3,7 +3,7 @@ import type { HistoryOp } from '../kv/history.ts'
 import type { KvStore } from '../kv/store.ts'
 import type { Observation } from '../check/safety.ts'
 import { NodeShell, type ShellDisk } from '../node/shell.ts'
-import type { DiskWrite, Loaded, NodeFactory, RaftNode } from '../node/host.ts'
+import type { DiskWrite, HostOptions, Loaded, NodeFactory, RaftNode } from '../node/host.ts'
 import type { HostInit } from '../node/protocol.ts'
 import { ClusterLoop, type ClusterSpec, type CommittedConf, type PortFactory, type Started } from '../cluster/loop.ts'
 import type { Network } from './network.ts'
@@ -88,6 +88,8 @@ const MAX_NODES = 40
 export interface SimulatorExtras {
   /** Builds every node (tests wrap RawNode with it). */
   nodeFactory?: NodeFactory
+  /** Options of every node host (tests break a host rule with them). */
+  host?: Omit<HostOptions, 'nodeFactory' | 'views'>
 }
 
 /** The shared cluster loop with the simulator's in-process nodes; it opens the loop's protected controls. */
@@ -150,6 +152,7 @@ export class Simulator {
   readonly #disks = new Map<NodeId, SimDisk>()
   readonly #observers: SimObserver[] = []
   readonly #factory: NodeFactory | undefined
+  readonly #hostOptions: HostOptions
   readonly #faultRng: Prng
   readonly #lingerRng: Prng
   #figure8Rng: Prng
@@ -162,6 +165,7 @@ export class Simulator {
     this.options = resolveOptions(input)
     const o = this.options
     this.#factory = extras.nodeFactory
+    this.#hostOptions = { ...extras.host, nodeFactory: extras.nodeFactory, views: false }
     const root = new Prng(o.seed).fork('sim')
     this.#faultRng = root.fork('faults')
     this.#lingerRng = root.fork('linger')
@@ -235,7 +239,7 @@ export class Simulator {
       const loaded = disk.load()
       for (const ob of this.#observers) ob.onRestart?.(init.id, disk)
       if (this.#slowReplication) init.params = { ...init.params, maxEntriesPerMsg: 1, maxInflightMsgs: 1 }
-      const r = NodeShell.start(init, loaded, disk, { nodeFactory: this.#factory, views: false })
+      const r = NodeShell.start(init, loaded, disk, this.#hostOptions)
       if (r instanceof Promise) throw new Error('sim: the memory disk answered asynchronously')
       const { shell, output } = r
       return {

@@ -1,16 +1,9 @@
 import type {
-  ConfChange,
   Entry,
   HardState,
-  Message,
   NodeId,
-  PersistedState,
-  RaftConfig,
-  RaftParams,
-  Ready,
   Role,
   Snapshot,
-  Status,
   UnsafeSwitches,
 } from '../raft/types.ts'
 import type { LogView, Observation } from '../check/safety.ts'

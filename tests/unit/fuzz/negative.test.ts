@@ -11,7 +11,7 @@ import { deafN2, doubleApplier, frozenClock, honest, rewritingLeader, selfBootst
  * Profiles make the bug's trigger likely (for example, one entry per append so that Figure 8's window opens).
  */
 
-type Broken = Pick<FuzzRunOptions, 'unsafe' | 'nodeFactory'>
+type Broken = Pick<FuzzRunOptions, 'unsafe' | 'nodeFactory' | 'host'>
 
 interface Found {
   seed: number
@@ -79,6 +79,28 @@ describe('a broken core is caught, and the same seeds are clean without the bug'
     }
     const f = expectFound(search({ unsafe: 'forgetVoteOnRestart' }, 'ElectionSafety', 150, 1000, profile), 'ElectionSafety')
     expect(f.result.violations.some((v) => v.property === 'Durability')).toBe(true)
+    expectCleanUpTo(f.seed, 1000, profile)
+  })
+
+  it('the fuzz runs the browser\'s node host: a host that sends a vote before writing it breaks Election Safety', () => {
+    // The host rule under test: a new term or vote is on disk before any message that depends on it is sent (only
+    // a commit index may ride along later). Broken, a node that crashes forgets its vote and votes twice.
+    const profile: Partial<SimOptions> = {
+      nodes: 3,
+      electionTick: 5,
+      heartbeatTick: 1,
+      faultEveryMs: 20,
+      crashRate: 0.5,
+      restartRate: 0.8,
+      partitionRate: 0.3,
+      healRate: 0.3,
+      preVote: false,
+      checkQuorum: false,
+      diskMinMs: 0,
+      diskMaxMs: 3,
+      network: defaultNetworkConfig({ latency: 3, jitter: 10, drop: 0.05 }),
+    }
+    const f = expectFound(search({ host: { unsafeLazyHardState: true } }, 'ElectionSafety', 150, 1000, profile), 'ElectionSafety')
     expectCleanUpTo(f.seed, 1000, profile)
   })
 
