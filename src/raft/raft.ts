@@ -7,6 +7,7 @@ import type {
   ConfState,
   Entry,
   Message,
+  MessageType,
   NodeId,
   RaftConfig,
   RaftParams,
@@ -17,19 +18,23 @@ import type {
   UnsafeSwitches,
 } from './types.ts'
 
-const KNOWN_TYPES = new Set([
-  'MsgApp',
-  'MsgAppResp',
-  'MsgHeartbeat',
-  'MsgHeartbeatResp',
-  'MsgVote',
-  'MsgVoteResp',
-  'MsgPreVote',
-  'MsgPreVoteResp',
-  'MsgSnap',
-  'MsgSnapResp',
-  'MsgTimeoutNow',
-])
+/** Every message type, once: the record's type makes the compiler check the list is complete. */
+const KNOWN_TYPES: Readonly<Record<MessageType, true>> = {
+  MsgApp: true,
+  MsgAppResp: true,
+  MsgHeartbeat: true,
+  MsgHeartbeatResp: true,
+  MsgVote: true,
+  MsgVoteResp: true,
+  MsgPreVote: true,
+  MsgPreVoteResp: true,
+  MsgSnap: true,
+  MsgSnapResp: true,
+  MsgTimeoutNow: true,
+}
+
+/** A message type that no switch case handled: a compile error when a switch over `Message.type` misses one. */
+function exhaustive(_type: never): void {}
 
 interface PendingRead {
   ctx: string
@@ -726,7 +731,7 @@ export class Raft {
   step(m: Message): void {
     if (!m || typeof m !== 'object') return
     if (m.to !== this.id || m.from === this.id || typeof m.from !== 'string') return
-    if (typeof m.type !== 'string' || !KNOWN_TYPES.has(m.type)) return
+    if (typeof m.type !== 'string' || !Object.hasOwn(KNOWN_TYPES, m.type)) return
     if (typeof m.term !== 'number' || !Number.isSafeInteger(m.term) || m.term < 0) return
     if (!wellFormed(m)) return
 
@@ -880,8 +885,20 @@ export class Raft {
         if (off < snap.data.length) this.sendSnapshotChunk(m.from, pr, snap)
         return
       }
-      default:
+      case 'MsgApp':
+      case 'MsgHeartbeat':
+      case 'MsgSnap':
+      case 'MsgTimeoutNow':
+      case 'MsgVoteResp':
+      case 'MsgPreVoteResp':
+        // Nothing for a leader to do: one leader per term, it leads already, and the election is over.
         return
+      case 'MsgVote':
+      case 'MsgPreVote':
+        // Answered by step before the role dispatch.
+        return
+      default:
+        exhaustive(m.type)
     }
   }
 
@@ -903,8 +920,18 @@ export class Raft {
         if (this.role !== 'candidate') return
         this.poll(m.from, !m.reject)
         return
-      default:
+      case 'MsgAppResp':
+      case 'MsgHeartbeatResp':
+      case 'MsgSnapResp':
+      case 'MsgTimeoutNow':
+        // Nothing for a (pre)candidate to do: answers to what it sent while leading, or a transfer while campaigning.
         return
+      case 'MsgVote':
+      case 'MsgPreVote':
+        // Answered by step before the role dispatch.
+        return
+      default:
+        exhaustive(m.type)
     }
   }
 
@@ -947,8 +974,19 @@ export class Raft {
       case 'MsgTimeoutNow':
         if (this.promotable()) this.campaign(true)
         return
-      default:
+      case 'MsgAppResp':
+      case 'MsgHeartbeatResp':
+      case 'MsgSnapResp':
+      case 'MsgVoteResp':
+      case 'MsgPreVoteResp':
+        // Nothing for a follower to do: answers to a leadership or a campaign it no longer runs.
         return
+      case 'MsgVote':
+      case 'MsgPreVote':
+        // Answered by step before the role dispatch.
+        return
+      default:
+        exhaustive(m.type)
     }
   }
 

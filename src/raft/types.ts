@@ -31,7 +31,10 @@ export interface Snapshot {
   data: string
 }
 
-/** The message kinds the core sends and understands. Any other `type` is ignored by `step`. */
+/**
+ * The message kinds the core sends and understands. Any other `type` (a malformed message from the network) is
+ * ignored by `step`.
+ */
 export type MessageType =
   | 'MsgApp' // AppendEntries request (with zero entries it is a probe)
   | 'MsgAppResp'
@@ -73,7 +76,7 @@ export interface SnapshotMeta {
  *   entries before and lacks them now (its disk was lost), rather than this being an old rejection replayed.
  */
 export interface Message {
-  type: string
+  type: MessageType
   from: NodeId
   to: NodeId
   term: number
