@@ -2,12 +2,12 @@ import { NotLeaderError } from './errors.ts'
 import { RaftLog } from './log.ts'
 import { Progress } from './progress.ts'
 import { committedIndex, majority, voteResult } from './quorum.ts'
+import { acceptable, admit, exhaustive, type Receiver } from './validate.ts'
 import type {
   ConfChange,
   ConfState,
   Entry,
   Message,
-  MessageType,
   NodeId,
   RaftConfig,
   RaftParams,
@@ -17,24 +17,6 @@ import type {
   SnapshotMeta,
   UnsafeSwitches,
 } from './types.ts'
-
-/** Every message type, once: the record's type makes the compiler check the list is complete. */
-const KNOWN_TYPES: Readonly<Record<MessageType, true>> = {
-  MsgApp: true,
-  MsgAppResp: true,
-  MsgHeartbeat: true,
-  MsgHeartbeatResp: true,
-  MsgVote: true,
-  MsgVoteResp: true,
-  MsgPreVote: true,
-  MsgPreVoteResp: true,
-  MsgSnap: true,
-  MsgSnapResp: true,
-  MsgTimeoutNow: true,
-}
-
-/** A message type that no switch case handled: a compile error when a switch over `Message.type` misses one. */
-function exhaustive(_type: never): void {}
 
 interface PendingRead {
   ctx: string
@@ -68,54 +50,6 @@ export function parseConfEntry(data: string | undefined): (ConfState & { type?: 
   }
 }
 
-const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
-const isOptIndex = (v: unknown): boolean => v === undefined || isIndex(v)
-const isIds = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')
-const ENTRY_KINDS = new Set(['command', 'noop', 'config'])
-
-/**
- * A message is processed only when its fields have the shapes the handlers rely on: indexes, terms, commit and
- * offsets are non-negative integers; the entries of a MsgApp are contiguous from index+1, their terms never go
- * back, start at or above logTerm and never exceed the message's term (a leader only holds entries of its term or
- * older); a snapshot's metadata is complete and not newer than the message. Anything else is dropped: a malformed
- * message must neither throw nor corrupt the log (a fractional commit or two entries with one index would).
- */
-function wellFormed(m: Message): boolean {
-  if (!isOptIndex(m.index) || !isOptIndex(m.logTerm) || !isOptIndex(m.commit)) return false
-  if (!isOptIndex(m.rejectHint) || !isOptIndex(m.hintTerm) || !isOptIndex(m.offset) || !isOptIndex(m.lastIndex)) return false
-  if (!isOptIndex(m.seq) || !isOptIndex(m.seen)) return false
-  if (m.type === 'MsgApp') {
-    if (!isIndex(m.index) || !isIndex(m.logTerm)) return false
-    if (m.entries === undefined) return true
-    if (!Array.isArray(m.entries)) return false
-    let prevTerm = m.logTerm
-    for (let i = 0; i < m.entries.length; i++) {
-      const e = m.entries[i] as unknown
-      if (typeof e !== 'object' || e === null) return false
-      const { index, term, kind, data } = e as Record<string, unknown>
-      if (index !== m.index + 1 + i || !isIndex(term) || term < prevTerm || term > m.term) return false
-      if (typeof kind !== 'string' || !ENTRY_KINDS.has(kind)) return false
-      if (data !== undefined && typeof data !== 'string') return false
-      prevTerm = term
-    }
-  }
-  if (m.conf !== undefined) {
-    const c = m.conf as unknown
-    if (typeof c !== 'object' || c === null) return false
-    const { voters, learners } = c as Record<string, unknown>
-    if (!isIds(voters) || !isIds(learners)) return false
-  }
-  if (m.type === 'MsgSnap') {
-    const s = m.snapshot as unknown
-    if (typeof s !== 'object' || s === null) return false
-    const { index, term, voters, learners } = s as Record<string, unknown>
-    if (!isIndex(index) || !isIndex(term) || term > m.term || !isIds(voters)) return false
-    if (learners !== undefined && !isIds(learners)) return false
-    if (typeof m.data !== 'string' || !isIndex(m.offset)) return false
-  }
-  return true
-}
-
 /**
  * The Raft state machine (the paper's Figure 2, the thesis's extensions). Pure: no IO, no clock, no randomness but
  * the injected `random`. RawNode wraps it with the Ready/Advance protocol.
@@ -124,7 +58,7 @@ function wellFormed(m: Message): boolean {
  * committed or not, and a leader proposes a change only when the previous one is committed and it has committed an
  * entry of its own term (the fix for the single-server-change bug found in 2015).
  */
-export class Raft {
+export class Raft implements Receiver {
   readonly id: NodeId
   term = 0
   vote: NodeId | null = null
@@ -727,58 +661,29 @@ export class Raft {
 
   // ---------------------------------------------------------------- stepping
 
+  /** We heard from a leader (or are one) within the last election timeout (see validate.ts). */
+  get inLease(): boolean {
+    return this.lead !== null && this.electionElapsed < this.electionTick
+  }
+
   /** Process one message. Never throws on stale, duplicated, reordered, misaddressed or unknown messages. */
   step(m: Message): void {
-    if (!m || typeof m !== 'object') return
-    if (m.to !== this.id || m.from === this.id || typeof m.from !== 'string') return
-    if (typeof m.type !== 'string' || !Object.hasOwn(KNOWN_TYPES, m.type)) return
-    if (typeof m.term !== 'number' || !Number.isSafeInteger(m.term) || m.term < 0) return
-    if (!wellFormed(m)) return
-
-    const isVoteReq = m.type === 'MsgVote' || m.type === 'MsgPreVote'
-    // We heard from a leader (or are one) within the last election timeout.
-    const inLease = this.lead !== null && this.electionElapsed < this.electionTick
-    if (isVoteReq && inLease && !this.isVoter(m.from)) {
-      // Thesis section 4.2.3: a server outside our configuration (e.g. one removed without knowing it) must not
-      // disturb a cluster that has a live leader, so its elections are not even answered. Only under a lease:
-      // otherwise we answer like anyone (thesis section 4.1, "servers process incoming RPC requests without
-      // consulting their current configurations"), because a new voter that has not yet received the entry
-      // adding it may hold the vote the new configuration needs to elect a leader at all.
-      return
+    if (!acceptable(m, this.id)) return
+    const verdict = admit(m, this)
+    switch (verdict.action) {
+      case 'drop':
+        return
+      case 'answer':
+        this.send(verdict.reply)
+        return
+      case 'follow':
+        this.becomeFollower(m.term, verdict.lead)
+        break
+      case 'process':
+        break
     }
 
-    if (m.term > this.term) {
-      if (isVoteReq) {
-        // Thesis section 4.2.3 / 9.6: while we hear from a leader, refuse to help depose it, unless the leader
-        // itself asked for the election (leadership transfer).
-        if (!m.transfer && inLease && (this.checkQuorum || m.type === 'MsgPreVote')) {
-          if (m.type === 'MsgPreVote') {
-            this.send({ type: 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true })
-          }
-          return
-        }
-      }
-      if (m.type === 'MsgPreVote') {
-        // A pre-vote changes no state: we answer below without adopting its term.
-      } else if (m.type === 'MsgPreVoteResp' && !m.reject) {
-        // A granted pre-vote carries the term the precandidate will campaign in; handled by the precandidate.
-      } else if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
-        this.becomeFollower(m.term, m.from)
-      } else {
-        this.becomeFollower(m.term, null)
-      }
-    } else if (m.term < this.term) {
-      if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
-        // Tell a stale leader about the newer term so that it steps down (Figure 2: reply with currentTerm).
-        // No index: should the receiver meanwhile lead in our term, the answer must not count as an ack.
-        this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term })
-      } else if (m.type === 'MsgPreVote' || m.type === 'MsgVote') {
-        this.send({ type: m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true })
-      }
-      return
-    }
-
-    if (isVoteReq) {
+    if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
       this.handleVoteRequest(m)
       return
     }
