@@ -1,7 +1,8 @@
 import { NotLeaderError } from './errors.ts'
 import { RaftLog } from './log.ts'
-import { Progress } from './progress.ts'
-import { committedIndex, majority, voteResult } from './quorum.ts'
+import type { Progress } from './progress.ts'
+import { majority } from './quorum.ts'
+import { ProgressTracker } from './tracker.ts'
 import { acceptable, admit, exhaustive, type Receiver } from './validate.ts'
 import type {
   ConfChange,
@@ -91,14 +92,8 @@ export class Raft implements Receiver {
   private heartbeatElapsed = 0
   randomizedElectionTimeout = 0
 
-  /**
-   * Leader only: the progress of every node it replicates to (see replicationTargets), and our own (match = what
-   * we have persisted).
-   */
-  prs = new Map<NodeId, Progress>()
-  /** Leader only: prs still holds members of the configuration before the latest one, until that change commits. */
-  private tracksPrevious = false
-  votes = new Map<NodeId, boolean>()
+  /** Leader: the progress of every node it replicates to. (Pre-)candidate: the votes of the campaign. */
+  readonly tracker = new ProgressTracker()
   msgs: Message[] = []
   /** Index of the last config entry proposed by this leader; no new change until it is committed. */
   pendingConfIndex = 0
@@ -157,7 +152,7 @@ export class Raft implements Receiver {
     if (p.maxEntriesPerMsg !== undefined) this.maxEntriesPerMsg = Math.max(1, p.maxEntriesPerMsg)
     if (p.maxInflightMsgs !== undefined) {
       this.maxInflight = Math.max(1, p.maxInflightMsgs)
-      for (const pr of this.prs.values()) pr.maxInflight = this.maxInflight
+      this.tracker.setMaxInflight(this.maxInflight)
     }
     if (p.snapshotChunkSize !== undefined) this.snapshotChunkSize = Math.max(1, p.snapshotChunkSize)
     if (timing) this.resetElectionTimeout()
@@ -190,17 +185,7 @@ export class Raft implements Receiver {
     this.voters = [...c.voters].sort()
     this.learners = [...c.learners].sort()
     if (this.role === 'leader') {
-      const last = this.log.lastIndex()
-      const targets = this.replicationTargets()
-      for (const id of targets) {
-        if (!this.prs.has(id)) {
-          const p = new Progress(last + 1, this.maxInflight)
-          this.prs.set(id, p)
-        }
-      }
-      for (const id of [...this.prs.keys()]) {
-        if (id !== this.id && !targets.has(id)) this.prs.delete(id)
-      }
+      this.tracker.track(this.replicationTargets(), this.id, this.log.lastIndex() + 1, this.maxInflight)
       if (this.leadTransferee !== null && !this.isVoter(this.leadTransferee)) this.leadTransferee = null
     }
   }
@@ -216,13 +201,13 @@ export class Raft implements Receiver {
    */
   private replicationTargets(): Set<NodeId> {
     const targets = new Set<NodeId>([...this.voters, ...this.learners])
-    this.tracksPrevious = false
+    this.tracker.tracksPrevious = false
     if (this.confIndex > this.log.committed) {
       const prev = this.confAt(this.confIndex - 1)
       for (const id of [...prev.voters, ...prev.learners]) {
         if (!targets.has(id)) {
           targets.add(id)
-          this.tracksPrevious = true
+          this.tracker.tracksPrevious = true
         }
       }
     }
@@ -231,10 +216,7 @@ export class Raft implements Receiver {
 
   /** Leader: the latest configuration committed; stop replicating to the nodes it removed (once told the commit). */
   private dropRemoved(): void {
-    this.tracksPrevious = false
-    for (const id of [...this.prs.keys()]) {
-      if (id !== this.id && !this.isMember(id)) this.prs.delete(id)
-    }
+    this.tracker.dropOutside((id) => this.isMember(id), this.id)
   }
 
   /** Entries were appended at or after `from`: adopt the latest config entry among them. */
@@ -340,9 +322,8 @@ export class Raft implements Receiver {
     this.heartbeatElapsed = 0
     this.resetElectionTimeout()
     this.leadTransferee = null
-    this.votes = new Map()
-    this.prs = new Map()
-    this.tracksPrevious = false
+    this.tracker.resetVotes()
+    this.tracker.resetProgress()
     // A leader that steps down can confirm none of its pending reads: say so, so that their clients retry at
     // the new leader at once instead of waiting for a timeout (etcd drops them silently).
     for (const r of this.pendingReads) this.failedReads.push(r.ctx)
@@ -362,7 +343,7 @@ export class Raft implements Receiver {
   private becomePreCandidate(): void {
     if (this.role === 'leader') throw new Error(`invalid transition [leader -> precandidate] on ${this.id}`)
     // Does not change term or vote (thesis section 9.6): a pre-campaign that fails leaves no trace.
-    this.votes = new Map()
+    this.tracker.resetVotes()
     this.lead = null
     this.role = 'precandidate'
   }
@@ -380,9 +361,7 @@ export class Raft implements Receiver {
     this.role = 'leader'
     this.lead = this.id
     const last = this.log.lastIndex()
-    for (const id of this.replicationTargets()) this.prs.set(id, new Progress(last + 1, this.maxInflight))
-    if (!this.prs.has(this.id)) this.prs.set(this.id, new Progress(last + 1, this.maxInflight))
-    const self = this.prs.get(this.id)!
+    const self = this.tracker.startLeading(this.replicationTargets(), this.id, last + 1, this.maxInflight)
     self.match = this.log.stable
     self.next = last + 1
     self.becomeReplicate()
@@ -404,7 +383,7 @@ export class Raft implements Receiver {
 
   /** Send what `to` is missing (or a snapshot). Returns whether a message went out. */
   sendAppend(to: NodeId, sendIfEmpty = true): boolean {
-    const pr = this.prs.get(to)
+    const pr = this.tracker.get(to)
     if (!pr || to === this.id || pr.isPaused()) return false
     const prevIndex = pr.next - 1
     const prevTerm = this.log.term(prevIndex)
@@ -467,20 +446,19 @@ export class Raft implements Receiver {
 
   /** Leader: send every follower what it is missing; in replicate, stream until its window is full. */
   bcastAppend(): void {
-    for (const id of this.prs.keys()) {
+    for (const [id, pr] of this.tracker.progress) {
       if (id === this.id) continue
       this.sendAppend(id)
-      const pr = this.prs.get(id)!
       while (pr.state === 'replicate' && pr.next <= this.log.lastIndex() && this.sendAppend(id, false)) {
         /* keep streaming */
       }
     }
     // A removal committed: the append just sent told the removed node so (unless it was paused); now let it go.
-    if (this.tracksPrevious && this.log.committed >= this.confIndex) this.dropRemoved()
+    if (this.tracker.tracksPrevious && this.log.committed >= this.confIndex) this.dropRemoved()
   }
 
   private bcastHeartbeat(ctx?: string): void {
-    for (const [id, pr] of this.prs) {
+    for (const [id, pr] of this.tracker.progress) {
       if (id === this.id) continue
       const m: Message = {
         type: 'MsgHeartbeat',
@@ -516,7 +494,7 @@ export class Raft implements Receiver {
    * entry of the current term (section 5.4.2, Figure 8).
    */
   maybeCommit(): boolean {
-    const ci = committedIndex(this.voters, (id) => this.prs.get(id)?.match ?? 0)
+    const ci = this.tracker.committed(this.voters)
     if (ci <= this.log.committed) return false
     if (this.log.term(ci) !== this.term && !this.unsafe.commitOldTermEntries) return false
     this.log.commitTo(ci)
@@ -540,7 +518,7 @@ export class Raft implements Receiver {
   /** The caller persisted entries: the leader counts its own copy only now (it is then on its disk). */
   onPersisted(): void {
     if (this.role !== 'leader') return
-    const self = this.prs.get(this.id)
+    const self = this.tracker.get(this.id)
     if (!self) return
     if (self.maybeUpdate(this.log.stable)) {
       if (this.maybeCommit()) this.pendingBcast = true
@@ -568,7 +546,7 @@ export class Raft implements Receiver {
     if (this.electionElapsed >= this.electionTick) {
       this.electionElapsed = 0
       if (this.checkQuorum) {
-        if (!this.quorumActive()) {
+        if (!this.tracker.quorumActive(this.voters, this.id)) {
           this.becomeFollower(this.term, null)
           return
         }
@@ -580,21 +558,6 @@ export class Raft implements Receiver {
       this.heartbeatElapsed = 0
       this.bcastHeartbeat()
     }
-  }
-
-  /** Check-quorum: has a majority of voters been heard from since the last round? Resets the flags. */
-  private quorumActive(): boolean {
-    let active = 0
-    for (const v of this.voters) {
-      if (v === this.id) {
-        active++
-        continue
-      }
-      const pr = this.prs.get(v)
-      if (pr?.recentActive) active++
-    }
-    for (const [id, pr] of this.prs) if (id !== this.id) pr.recentActive = false
-    return active >= majority(this.voters.length)
   }
 
   // ---------------------------------------------------------------- elections
@@ -610,8 +573,8 @@ export class Raft implements Receiver {
     if (pre) this.becomePreCandidate()
     else this.becomeCandidate()
     const term = pre ? this.term + 1 : this.term
-    this.votes.set(this.id, true)
-    if (voteResult(this.voters, this.votes) === 'won') {
+    this.tracker.recordVote(this.id, true)
+    if (this.tracker.tallyVotes(this.voters) === 'won') {
       if (pre) this.campaign(transfer, true)
       else this.becomeLeader()
       return
@@ -627,8 +590,8 @@ export class Raft implements Receiver {
   }
 
   private poll(from: NodeId, granted: boolean): void {
-    if (!this.votes.has(from)) this.votes.set(from, granted)
-    const r = voteResult(this.voters, this.votes)
+    this.tracker.recordVote(from, granted)
+    const r = this.tracker.tallyVotes(this.voters)
     if (r === 'won') {
       if (this.role === 'precandidate') this.campaign(false, true)
       else this.becomeLeader()
@@ -703,7 +666,7 @@ export class Raft implements Receiver {
   }
 
   private stepLeader(m: Message): void {
-    const pr = this.prs.get(m.from)
+    const pr = this.tracker.get(m.from)
     if (!pr) return
     switch (m.type) {
       case 'MsgAppResp': {
@@ -1065,7 +1028,7 @@ export class Raft implements Receiver {
     if (this.leadTransferee === to) return
     this.leadTransferee = to
     this.electionElapsed = 0
-    const pr = this.prs.get(to)!
+    const pr = this.tracker.get(to)!
     if (pr.match === this.log.lastIndex()) {
       this.send({ type: 'MsgTimeoutNow', from: this.id, to, term: this.term })
     } else {

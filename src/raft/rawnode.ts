@@ -237,14 +237,13 @@ export class RawNode {
       leadTransferee: r.leadTransferee,
     }
     if (r.role === 'candidate' || r.role === 'precandidate') {
-      for (const g of r.votes.values()) {
-        if (g) st.votesGranted++
-        else st.votesRejected++
-      }
+      const v = r.tracker.voteCounts()
+      st.votesGranted = v.granted
+      st.votesRejected = v.rejected
     }
     if (r.role === 'leader') {
       const progress: Record<NodeId, ProgressStatus> = {}
-      for (const [id, pr] of r.prs) progress[id] = { match: pr.match, next: pr.next, state: pr.state }
+      for (const [id, pr] of r.tracker.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state }
       st.progress = progress
     }
     return st
