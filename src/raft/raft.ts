@@ -1,7 +1,7 @@
 import { NotLeaderError } from './errors.ts'
 import { RaftLog } from './log.ts'
 import type { Progress } from './progress.ts'
-import { majority } from './quorum.ts'
+import { ReadIndex } from './readindex.ts'
 import { ProgressTracker } from './tracker.ts'
 import { acceptable, admit, exhaustive, type Receiver } from './validate.ts'
 import type {
@@ -12,18 +12,11 @@ import type {
   NodeId,
   RaftConfig,
   RaftParams,
-  ReadState,
   Role,
   Snapshot,
   SnapshotMeta,
   UnsafeSwitches,
 } from './types.ts'
-
-interface PendingRead {
-  ctx: string
-  index: number
-  acks: Set<NodeId>
-}
 
 interface IncomingSnapshot {
   meta: SnapshotMeta
@@ -101,12 +94,8 @@ export class Raft implements Receiver {
   /** Leader only: the appended entries have not been broadcast yet (flushed by RawNode.ready). */
   pendingBcast = false
 
-  private pendingReads: PendingRead[] = []
-  /** ReadIndex requests waiting for the first commit of this leader's term. */
-  private readsAwaitingCommit: string[] = []
-  readStates: ReadState[] = []
-  /** Contexts of ReadIndex requests dropped on stepping down, not yet handed out in a Ready. */
-  failedReads: string[] = []
+  /** Leader: linearizable reads waiting for confirmation, and answers not yet handed out in a Ready. */
+  readonly reads = new ReadIndex()
   private incoming: IncomingSnapshot | null = null
   /** Leader: the last seq given to a MsgApp, MsgHeartbeat or MsgSnap of this term (see Message.seq). */
   private sentSeq = 0
@@ -326,10 +315,7 @@ export class Raft implements Receiver {
     this.tracker.resetProgress()
     // A leader that steps down can confirm none of its pending reads: say so, so that their clients retry at
     // the new leader at once instead of waiting for a timeout (etcd drops them silently).
-    for (const r of this.pendingReads) this.failedReads.push(r.ctx)
-    for (const ctx of this.readsAwaitingCommit) this.failedReads.push(ctx)
-    this.pendingReads = []
-    this.readsAwaitingCommit = []
+    this.reads.abandon()
     this.pendingBcast = false
     this.sentSeq = 0
   }
@@ -504,10 +490,8 @@ export class Raft implements Receiver {
 
   private onCommitAdvanced(): void {
     if (this.role !== 'leader') return
-    if (this.readsAwaitingCommit.length > 0 && this.log.term(this.log.committed) === this.term) {
-      const waiting = this.readsAwaitingCommit
-      this.readsAwaitingCommit = []
-      for (const ctx of waiting) this.readIndex(ctx)
+    if (this.reads.hasAwaitingCommit() && this.log.term(this.log.committed) === this.term) {
+      for (const ctx of this.reads.takeAwaitingCommit()) this.readIndex(ctx)
     }
     // A leader that committed its own removal steps down (thesis section 4.2.2).
     if (!this.isVoter(this.id) && this.log.committed >= this.confIndex) {
@@ -735,7 +719,7 @@ export class Raft implements Receiver {
         } else if (pr.match < this.log.lastIndex()) {
           this.sendAppend(m.from)
         }
-        if (typeof m.context === 'string') this.ackRead(m.context, m.from)
+        if (typeof m.context === 'string') this.reads.ack(m.context, m.from, this.voters)
         return
       }
       case 'MsgSnapResp': {
@@ -1040,36 +1024,14 @@ export class Raft implements Receiver {
     this.requireLeader()
     if (this.unsafe.leaseReadsWithoutCheck) {
       // Deliberate bug: answer from local state, without confirming that we still lead.
-      this.readStates.push({ ctx, index: this.log.committed })
+      this.reads.answer(ctx, this.log.committed)
       return
     }
     if (this.log.term(this.log.committed) !== this.term) {
       // Until it commits an entry of its term, a new leader does not know the true commit index (section 8).
-      this.readsAwaitingCommit.push(ctx)
+      this.reads.awaitCommit(ctx)
       return
     }
-    const req: PendingRead = { ctx, index: this.log.committed, acks: new Set([this.id]) }
-    if (this.readQuorum(req)) {
-      this.readStates.push({ ctx, index: req.index })
-      return
-    }
-    this.pendingReads.push(req)
-    this.bcastHeartbeat(ctx)
-  }
-
-  private readQuorum(req: PendingRead): boolean {
-    let n = 0
-    for (const v of this.voters) if (req.acks.has(v)) n++
-    return n >= majority(this.voters.length)
-  }
-
-  private ackRead(ctx: string, from: NodeId): void {
-    const k = this.pendingReads.findIndex((r) => r.ctx === ctx)
-    if (k < 0) return
-    const req = this.pendingReads[k]
-    req.acks.add(from)
-    if (!this.readQuorum(req)) return
-    // Confirming a later request confirms every earlier one: leadership held after each was registered.
-    for (const r of this.pendingReads.splice(0, k + 1)) this.readStates.push({ ctx: r.ctx, index: r.index })
+    if (!this.reads.request(ctx, this.log.committed, this.id, this.voters)) this.bcastHeartbeat(ctx)
   }
 }

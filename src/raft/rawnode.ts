@@ -148,7 +148,7 @@ export class RawNode {
     const r = this.r
     const log = r.log
     if (r.pendingBcast && r.role === 'leader') return true
-    if (r.msgs.length > 0 || r.readStates.length > 0 || r.failedReads.length > 0) return true
+    if (r.msgs.length > 0 || r.reads.hasOutput()) return true
     if (log.lastIndex() > log.stable || log.unstableSnapshot) return true
     if (log.committed > log.applied) return true
     if (r.role !== this.prevSoft.role || r.lead !== this.prevSoft.leader) return true
@@ -179,14 +179,10 @@ export class RawNode {
       rd.hardState = { ...hs }
     }
     if (log.unstableSnapshot) rd.snapshot = log.unstableSnapshot
-    if (r.readStates.length > 0) {
-      rd.readStates = r.readStates
-      r.readStates = []
-    }
-    if (r.failedReads.length > 0) {
-      rd.readFailures = r.failedReads.map((ctx) => ({ ctx, leader: r.lead }))
-      r.failedReads = []
-    }
+    const readStates = r.reads.takeStates()
+    if (readStates.length > 0) rd.readStates = readStates
+    const failed = r.reads.takeFailed()
+    if (failed.length > 0) rd.readFailures = failed.map((ctx) => ({ ctx, leader: r.lead }))
     const lastEntry = entries.length > 0 ? entries[entries.length - 1] : null
     this.inFlight = {
       lastIndex: lastEntry ? lastEntry.index : 0,
