@@ -29,4 +29,4 @@ export type {
 } from './types.ts'
 export { NotLeaderError } from './errors.ts'
 export { RawNode } from './rawnode.ts'
-export { parseConfEntry } from './raft.ts'
+export { parseConfEntry } from './membership.ts'

@@ -1,12 +1,12 @@
 import { NotLeaderError } from './errors.ts'
 import { RaftLog } from './log.ts'
 import type { Progress } from './progress.ts'
+import { Membership, checkConfChange, confChangeData } from './membership.ts'
 import { ReadIndex } from './readindex.ts'
 import { ProgressTracker } from './tracker.ts'
 import { acceptable, admit, exhaustive, type Receiver } from './validate.ts'
 import type {
   ConfChange,
-  ConfState,
   Entry,
   Message,
   NodeId,
@@ -22,26 +22,6 @@ interface IncomingSnapshot {
   meta: SnapshotMeta
   chunks: string[]
   received: number
-}
-
-/** Parses the data of a `config` entry; null when malformed (a malformed entry changes nothing). */
-export function parseConfEntry(data: string | undefined): (ConfState & { type?: string; node?: string }) | null {
-  if (typeof data !== 'string') return null
-  try {
-    const v = JSON.parse(data) as unknown
-    if (typeof v !== 'object' || v === null) return null
-    const o = v as Record<string, unknown>
-    const ok = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string')
-    if (!ok(o.voters) || !ok(o.learners)) return null
-    return {
-      voters: o.voters,
-      learners: o.learners,
-      type: typeof o.type === 'string' ? o.type : undefined,
-      node: typeof o.node === 'string' ? o.node : undefined,
-    }
-  } catch {
-    return null
-  }
 }
 
 /**
@@ -60,16 +40,8 @@ export class Raft implements Receiver {
   role: Role = 'follower'
   readonly log = new RaftLog()
 
-  voters: NodeId[] = []
-  learners: NodeId[] = []
-  /** Index of the config entry in force, 0 when the configuration comes from a snapshot or the initial peers. */
-  private confIndex = 0
-  private readonly initialConf: ConfState
-  /**
-   * A node constructed with no peers that holds the log from index 1: the cluster's configuration before the
-   * first change in its log, as the leader told it (MsgApp.conf). Volatile; see baseConf.
-   */
-  private bootConf: ConfState | null = null
+  /** The configuration in force: who votes, who learns. */
+  readonly conf: Membership
 
   electionTick: number
   heartbeatTick: number
@@ -118,8 +90,7 @@ export class Raft implements Receiver {
     this.maxEntriesPerMsg = Math.max(1, c.maxEntriesPerMsg ?? 64)
     this.maxInflight = Math.max(1, c.maxInflightMsgs ?? 16)
     this.snapshotChunkSize = Math.max(1, c.snapshotChunkSize ?? 16384)
-    this.initialConf = { voters: [...new Set(c.peers)].sort(), learners: [] }
-    this.voters = this.initialConf.voters
+    this.conf = new Membership(c.peers, this.log)
     this.resetElectionTimeout()
   }
 
@@ -147,151 +118,41 @@ export class Raft implements Receiver {
     if (timing) this.resetElectionTimeout()
   }
 
-  // ---------------------------------------------------------------- configuration
+  // ---------------------------------------------------------------- configuration (see membership.ts)
 
   isVoter(id: NodeId): boolean {
-    return this.voters.includes(id)
+    return this.conf.isVoter(id)
   }
 
-  isMember(id: NodeId): boolean {
-    return this.voters.includes(id) || this.learners.includes(id)
-  }
-
-  /**
-   * Can this node become leader? Voters of its latest configuration campaign, and so does a voter whose removal
-   * is in its log but not committed yet (thesis section 4.2.2: a removed leader that stepped down early "might still
-   * time out and become leader again"). Without that exception a leader that crashes while removing itself from a
-   * two-voter cluster blocks it forever: the survivor still needs its vote, and it refuses it (its log is longer)
-   * but could never campaign to commit the removal itself. It counts votes in its latest configuration, without
-   * itself, and steps down once the removal commits.
-   */
+  /** Can this node become leader? (see Membership.promotable) */
   promotable(): boolean {
-    if (this.isVoter(this.id)) return true
-    return this.confIndex > this.log.committed && this.confAt(this.confIndex - 1).voters.includes(this.id)
+    return this.conf.promotable(this.id)
   }
 
-  private setConf(c: ConfState): void {
-    this.voters = [...c.voters].sort()
-    this.learners = [...c.learners].sort()
+  /** The configuration in force changed: a leader tracks the nodes it now replicates to. */
+  private confChanged(): void {
     if (this.role === 'leader') {
       this.tracker.track(this.replicationTargets(), this.id, this.log.lastIndex() + 1, this.maxInflight)
       if (this.leadTransferee !== null && !this.isVoter(this.leadTransferee)) this.leadTransferee = null
     }
   }
 
-  /**
-   * Leader: the nodes to replicate to. The members of the latest configuration and, while that configuration's
-   * entry is not committed, those of the one before it too: a voter being removed keeps hearing from the leader
-   * until its removal commits (as in etcd, where a change takes effect once committed). Cut off at once, it would
-   * time out and campaign (it still may: its removal is not committed, see promotable), and while a laggard that
-   * still counts it as a voter catches up, its ever higher terms would depose the leader again and again (thesis
-   * section 4.2.3, without CheckQuorum to ignore them), and the removal might never commit. Replicating to a node
-   * outside the configuration changes no quorum: commit, elections, check-quorum and reads count voters only.
-   */
+  /** Leader: the nodes to replicate to (see Membership.replicationTargets). */
   private replicationTargets(): Set<NodeId> {
-    const targets = new Set<NodeId>([...this.voters, ...this.learners])
-    this.tracker.tracksPrevious = false
-    if (this.confIndex > this.log.committed) {
-      const prev = this.confAt(this.confIndex - 1)
-      for (const id of [...prev.voters, ...prev.learners]) {
-        if (!targets.has(id)) {
-          targets.add(id)
-          this.tracker.tracksPrevious = true
-        }
-      }
-    }
+    const { targets, previous } = this.conf.replicationTargets()
+    this.tracker.tracksPrevious = previous
     return targets
   }
 
-  /** Leader: the latest configuration committed; stop replicating to the nodes it removed (once told the commit). */
-  private dropRemoved(): void {
-    this.tracker.dropOutside((id) => this.isMember(id), this.id)
-  }
-
-  /** Entries were appended at or after `from`: adopt the latest config entry among them. */
+  /** Entries were appended: adopt the latest config entry among them. */
   private confAfterAppend(ents: Entry[]): void {
-    for (let i = ents.length - 1; i >= 0; i--) {
-      const e = ents[i]
-      if (e.kind !== 'config') continue
-      const c = parseConfEntry(e.data)
-      if (c) {
-        this.confIndex = e.index
-        this.setConf(c)
-        return
-      }
-    }
+    if (this.conf.afterAppend(ents)) this.confChanged()
   }
 
   /** The log was truncated or replaced: recompute the configuration from what is left. */
   recomputeConf(): void {
-    for (let i = this.log.lastIndex(); i > this.log.snapIndex; i--) {
-      const e = this.log.entry(i)!
-      if (e.kind !== 'config') continue
-      const c = parseConfEntry(e.data)
-      if (c) {
-        this.confIndex = i
-        this.setConf(c)
-        return
-      }
-    }
-    this.confIndex = 0
-    this.setConf(this.baseConf())
-  }
-
-  /** The configuration in force at `index` (for a snapshot taken there). */
-  confAt(index: number): ConfState {
-    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapIndex; i--) {
-      const e = this.log.entry(i)!
-      if (e.kind !== 'config') continue
-      const c = parseConfEntry(e.data)
-      if (c) return c
-    }
-    return this.baseConf()
-  }
-
-  /**
-   * The configuration in force before the first change in the log: the snapshot's, else the initial peers'. A node
-   * constructed with no peers (it joined later) whose log starts at index 1 has no such record: it uses what the
-   * leader told it, else (after a restart) what the first change in its log implies, never its own empty start.
-   * A snapshot that records no voters (written by a joining node before this was so) is not believed either.
-   */
-  private baseConf(): ConfState {
-    const s = this.log.snapshot
-    if (s && s.voters.length > 0) return { voters: s.voters, learners: s.learners ?? [] }
-    if (this.initialConf.voters.length > 0) return this.initialConf
-    if (this.bootConf) return this.bootConf
-    return this.confBeforeFirstChange() ?? this.initialConf
-  }
-
-  /**
-   * The configuration before the first config entry in a log that starts at index 1: the cluster's initial one,
-   * which has no learners (peers are voters), so one single-server change determines it.
-   */
-  private confBeforeFirstChange(): ConfState | null {
-    if (this.log.snapIndex !== 0) return null
-    for (let i = 1; i <= this.log.lastIndex(); i++) {
-      const e = this.log.entry(i)!
-      if (e.kind !== 'config') continue
-      const c = parseConfEntry(e.data)
-      if (!c || c.node === undefined) return null
-      const voters = c.voters.filter((v) => v !== c.node)
-      if (c.type === 'removeNode') voters.push(c.node)
-      else if (c.type !== 'addLearner' && c.type !== 'addVoter') return null
-      if (voters.length === 0) return null
-      return { voters: voters.sort(), learners: [] }
-    }
-    return null
-  }
-
-  /** Whether a config entry lies in the log at or below `index` (above the snapshot). */
-  private hasConfEntryUpTo(index: number): boolean {
-    // confIndex is the latest config entry (or 0): none in the log when it is compacted, and one when it is <= index.
-    if (this.confIndex <= this.log.snapIndex) return false
-    if (this.confIndex <= index) return true
-    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapIndex; i--) {
-      if (this.log.entry(i)!.kind === 'config') return true
-    }
-    return false
+    this.conf.recompute()
+    this.confChanged()
   }
 
   // ---------------------------------------------------------------- role transitions
@@ -390,11 +251,9 @@ export class Raft implements Receiver {
       entries: ents,
       commit: this.log.committed,
     }
-    const base = this.baseConf()
-    if (!base.voters.includes(to) && !base.learners.includes(to) && !this.hasConfEntryUpTo(prevIndex)) {
-      // A joining node cannot tell the configuration at prevIndex from its log: tell it (see Message.conf).
-      m.conf = { voters: [...base.voters], learners: [...base.learners] }
-    }
+    // A joining node cannot tell the configuration at prevIndex from its log: tell it (see Message.conf).
+    const conf = this.conf.confForJoiner(to, prevIndex)
+    if (conf) m.conf = conf
     this.send(m)
     pr.sentEntries(prevIndex + ents.length, ents.length)
     return true
@@ -440,7 +299,7 @@ export class Raft implements Receiver {
       }
     }
     // A removal committed: the append just sent told the removed node so (unless it was paused); now let it go.
-    if (this.tracker.tracksPrevious && this.log.committed >= this.confIndex) this.dropRemoved()
+    if (this.tracker.tracksPrevious && this.conf.committed()) this.tracker.dropOutside((id) => this.conf.isMember(id), this.id)
   }
 
   private bcastHeartbeat(ctx?: string): void {
@@ -480,7 +339,7 @@ export class Raft implements Receiver {
    * entry of the current term (section 5.4.2, Figure 8).
    */
   maybeCommit(): boolean {
-    const ci = this.tracker.committed(this.voters)
+    const ci = this.tracker.committed(this.conf.voters)
     if (ci <= this.log.committed) return false
     if (this.log.term(ci) !== this.term && !this.unsafe.commitOldTermEntries) return false
     this.log.commitTo(ci)
@@ -494,7 +353,7 @@ export class Raft implements Receiver {
       for (const ctx of this.reads.takeAwaitingCommit()) this.readIndex(ctx)
     }
     // A leader that committed its own removal steps down (thesis section 4.2.2).
-    if (!this.isVoter(this.id) && this.log.committed >= this.confIndex) {
+    if (!this.isVoter(this.id) && this.conf.committed()) {
       this.becomeFollower(this.term, null)
     }
   }
@@ -530,7 +389,7 @@ export class Raft implements Receiver {
     if (this.electionElapsed >= this.electionTick) {
       this.electionElapsed = 0
       if (this.checkQuorum) {
-        if (!this.tracker.quorumActive(this.voters, this.id)) {
+        if (!this.tracker.quorumActive(this.conf.voters, this.id)) {
           this.becomeFollower(this.term, null)
           return
         }
@@ -558,14 +417,14 @@ export class Raft implements Receiver {
     else this.becomeCandidate()
     const term = pre ? this.term + 1 : this.term
     this.tracker.recordVote(this.id, true)
-    if (this.tracker.tallyVotes(this.voters) === 'won') {
+    if (this.tracker.tallyVotes(this.conf.voters) === 'won') {
       if (pre) this.campaign(transfer, true)
       else this.becomeLeader()
       return
     }
     const index = this.log.lastIndex()
     const logTerm = this.log.lastTerm()
-    for (const v of this.voters) {
+    for (const v of this.conf.voters) {
       if (v === this.id) continue
       const m: Message = { type: pre ? 'MsgPreVote' : 'MsgVote', from: this.id, to: v, term, index, logTerm }
       if (transfer) m.transfer = true
@@ -575,7 +434,7 @@ export class Raft implements Receiver {
 
   private poll(from: NodeId, granted: boolean): void {
     this.tracker.recordVote(from, granted)
-    const r = this.tracker.tallyVotes(this.voters)
+    const r = this.tracker.tallyVotes(this.conf.voters)
     if (r === 'won') {
       if (this.role === 'precandidate') this.campaign(false, true)
       else this.becomeLeader()
@@ -719,7 +578,7 @@ export class Raft implements Receiver {
         } else if (pr.match < this.log.lastIndex()) {
           this.sendAppend(m.from)
         }
-        if (typeof m.context === 'string') this.reads.ack(m.context, m.from, this.voters)
+        if (typeof m.context === 'string') this.reads.ack(m.context, m.from, this.conf.voters)
         return
       }
       case 'MsgSnapResp': {
@@ -852,12 +711,8 @@ export class Raft implements Receiver {
       return
     }
     if (this.log.matchTerm(prevIndex, prevTerm)) {
-      if (m.conf && this.initialConf.voters.length === 0 && this.log.snapshot === null && !this.hasConfEntryUpTo(prevIndex)) {
-        // Our log matches the leader's up to prevIndex and holds no change up to there: the configuration the
-        // leader had in force at prevIndex is the one our log starts from.
-        this.bootConf = { voters: [...m.conf.voters].sort(), learners: [...m.conf.learners].sort() }
-        if (this.confIndex === 0) this.setConf(this.bootConf)
-      }
+      // Our log matches the leader's up to prevIndex: a joining node learns the configuration it starts from.
+      if (m.conf && this.conf.adoptJoinConf(m.conf, prevIndex)) this.confChanged()
       const lastNew = prevIndex + ents.length
       // Find the first entry we do not already have; only a real conflict truncates (a reordered, older append
       // must not cut entries a newer one added).
@@ -873,7 +728,7 @@ export class Raft implements Receiver {
         if (rest.length > 0) {
           const truncated = rest[0].index <= this.log.lastIndex()
           this.log.truncateAndAppend(rest)
-          if (truncated && rest[0].index <= this.confIndex) this.recomputeConf()
+          if (truncated && rest[0].index <= this.conf.index) this.recomputeConf()
           else this.confAfterAppend(rest)
         }
       }
@@ -966,38 +821,14 @@ export class Raft implements Receiver {
   proposeConfChange(c: ConfChange): { index: number; term: number } {
     this.requireLeader()
     this.refuseDuringTransfer()
-    if (!c || typeof c.node !== 'string' || c.node === '') throw new Error('a configuration change needs a node id')
+    checkConfChange(c)
     if (this.pendingConfIndex > this.log.committed) {
       throw new Error(`a configuration change (index ${this.pendingConfIndex}) is not committed yet; one change at a time`)
     }
     if (this.log.term(this.log.committed) !== this.term) {
       throw new Error(`${this.id} has not committed an entry of its term ${this.term} yet; configuration changes wait for that`)
     }
-    const voters = [...this.voters]
-    const learners = [...this.learners]
-    const isV = voters.includes(c.node)
-    const isL = learners.includes(c.node)
-    switch (c.type) {
-      case 'addLearner':
-        if (isV) throw new Error(`${c.node} is already a voter`)
-        if (isL) throw new Error(`${c.node} is already a learner`)
-        learners.push(c.node)
-        break
-      case 'addVoter':
-        if (isV) throw new Error(`${c.node} is already a voter`)
-        if (isL) learners.splice(learners.indexOf(c.node), 1)
-        voters.push(c.node)
-        break
-      case 'removeNode':
-        if (!isV && !isL) throw new Error(`${c.node} is not a member of the cluster`)
-        if (isV && voters.length === 1) throw new Error(`cannot remove ${c.node}: it is the last voter`)
-        if (isV) voters.splice(voters.indexOf(c.node), 1)
-        else learners.splice(learners.indexOf(c.node), 1)
-        break
-      default:
-        throw new Error(`unknown configuration change type ${String((c as { type: unknown }).type)}`)
-    }
-    const data = JSON.stringify({ type: c.type, node: c.node, voters: voters.sort(), learners: learners.sort() })
+    const data = confChangeData(this.conf, c)
     const e = this.appendEntries([{ index: 0, term: 0, kind: 'config', data }])
     this.pendingConfIndex = e.index
     return { index: e.index, term: e.term }
@@ -1007,7 +838,7 @@ export class Raft implements Receiver {
     this.requireLeader()
     if (to === this.id) throw new Error(`${to} is already the leader`)
     if (!this.isVoter(to)) {
-      throw new Error(this.learners.includes(to) ? `${to} is a learner and cannot lead` : `${to} is not a member of the cluster`)
+      throw new Error(this.conf.learners.includes(to) ? `${to} is a learner and cannot lead` : `${to} is not a member of the cluster`)
     }
     if (this.leadTransferee === to) return
     this.leadTransferee = to
@@ -1032,6 +863,6 @@ export class Raft implements Receiver {
       this.reads.awaitCommit(ctx)
       return
     }
-    if (!this.reads.request(ctx, this.log.committed, this.id, this.voters)) this.bcastHeartbeat(ctx)
+    if (!this.reads.request(ctx, this.log.committed, this.id, this.conf.voters)) this.bcastHeartbeat(ctx)
   }
 }

@@ -137,7 +137,7 @@ export class RawNode {
     if (index > log.applied) throw new Error(`cannot compact to ${index}: only ${log.applied} is applied`)
     if (index <= log.snapIndex) throw new Error(`cannot compact to ${index}: the log is already compacted to ${log.snapIndex}`)
     const term = log.term(index)!
-    const conf = this.r.confAt(index)
+    const conf = this.r.conf.at(index)
     const s: Snapshot = { index, term, voters: [...conf.voters], learners: [...conf.learners], data }
     log.compact(s)
     return s
@@ -219,8 +219,8 @@ export class RawNode {
       leader: r.lead,
       commit: log.committed,
       lastIndex: log.lastIndex(),
-      voters: [...r.voters],
-      learners: [...r.learners],
+      voters: [...r.conf.voters],
+      learners: [...r.conf.learners],
       vote: r.vote,
       applied: log.applied,
       firstIndex: log.firstIndex(),
