@@ -18,6 +18,7 @@ export type {
   SoftState,
   RaftConfig,
   RaftParams,
+  FullRaftParams,
   PersistedState,
   UnsafeSwitches,
   Status,

@@ -179,10 +179,15 @@ export interface RaftConfig {
   snapshotChunkSize?: number
 }
 
-/** The parameters of RaftConfig that RawNode.setParams can change on a running node. */
-export type RaftParams = Partial<
-  Pick<RaftConfig, 'electionTick' | 'heartbeatTick' | 'preVote' | 'checkQuorum' | 'unsafe' | 'maxEntriesPerMsg' | 'maxInflightMsgs' | 'snapshotChunkSize'>
->
+/**
+ * The tunable parameters of RaftConfig as a node starts with them, as plain data (a host adds id, peers and the
+ * seeded `random`): timing, pre-vote and check-quorum required; batching and the unsafe switches optional.
+ */
+export type FullRaftParams = Required<Pick<RaftConfig, 'electionTick' | 'heartbeatTick' | 'preVote' | 'checkQuorum'>> &
+  Pick<RaftConfig, 'unsafe' | 'maxEntriesPerMsg' | 'maxInflightMsgs' | 'snapshotChunkSize'>
+
+/** The parameters of RaftConfig that RawNode.setParams can change on a running node: any part of FullRaftParams. */
+export type RaftParams = Partial<FullRaftParams>
 
 /** What a node finds on its disk at restart. */
 export interface PersistedState {

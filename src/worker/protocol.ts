@@ -2,21 +2,12 @@
  * The wire format between the main thread (router, scheduler) and one node's host (a Web Worker in the
  * browser, an in-process object in Node tests). Types only, plain structured-cloneable data.
  */
-import type { ConfChange, Entry, Message, NodeId, Snapshot, Status, UnsafeSwitches } from '../raft/types.ts'
+import type { ConfChange, Entry, FullRaftParams, Message, NodeId, Snapshot, Status } from '../raft/types.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { KvResult } from '../kv/store.ts'
 
-/** The Raft parameters of a node, as plain data (the host adds the seeded `random`). */
-export interface RaftParams {
-  electionTick: number
-  heartbeatTick: number
-  preVote: boolean
-  checkQuorum: boolean
-  unsafe?: UnsafeSwitches
-  maxEntriesPerMsg?: number
-  maxInflightMsgs?: number
-  snapshotChunkSize?: number
-}
+/** The Raft parameters of a node, as plain data (the host adds the seeded `random`): the core's FullRaftParams. */
+export type RaftParams = FullRaftParams
 
 export type StorageMode = 'durable' | 'volatile'
 
