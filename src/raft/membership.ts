@@ -6,6 +6,7 @@
  * machine (raft.ts) decides when a change may be proposed and brings its tracker in line afterwards.
  */
 import type { RaftLog } from './log.ts'
+import type { ReplicationTargets } from './tracker.ts'
 import type { ConfChange, ConfState, Entry, NodeId } from './types.ts'
 
 /** Parses the data of a `config` entry; null when malformed (a malformed entry changes nothing). */
@@ -132,7 +133,7 @@ export class Membership {
    * might never commit. Replicating to a node outside the configuration changes no quorum: commit, elections,
    * check-quorum and reads count voters only.
    */
-  replicationTargets(): { targets: Set<NodeId>; previous: boolean } {
+  replicationTargets(): ReplicationTargets {
     const targets = new Set<NodeId>([...this.voters, ...this.learners])
     let previous = false
     if (this.index > this.log.committed) {

@@ -1,3 +1,11 @@
+/**
+ * The Raft state machine: the roles and their transitions, tick (election and heartbeat timers), step (an
+ * admitted message dispatched to its role's handler), elections, replication (appends, snapshot transfer,
+ * commit) and the client operations (propose, configuration change, leadership transfer, read). It owns the
+ * order of things and delegates each concept to its module: validate.ts (which messages are looked at, term
+ * checks), membership.ts (the configuration in force, who votes), tracker.ts (per-peer progress and votes, every
+ * count through quorum.ts), readindex.ts (linearizable reads), log.ts (the log).
+ */
 import { NotLeaderError } from './errors.ts'
 import { RaftLog } from './log.ts'
 import type { Progress } from './progress.ts'
@@ -132,16 +140,9 @@ export class Raft implements Receiver {
   /** The configuration in force changed: a leader tracks the nodes it now replicates to. */
   private confChanged(): void {
     if (this.role === 'leader') {
-      this.tracker.track(this.replicationTargets(), this.id, this.log.lastIndex() + 1, this.maxInflight)
+      this.tracker.track(this.conf.replicationTargets(), this.id, this.log.lastIndex() + 1, this.maxInflight)
       if (this.leadTransferee !== null && !this.isVoter(this.leadTransferee)) this.leadTransferee = null
     }
-  }
-
-  /** Leader: the nodes to replicate to (see Membership.replicationTargets). */
-  private replicationTargets(): Set<NodeId> {
-    const { targets, previous } = this.conf.replicationTargets()
-    this.tracker.tracksPrevious = previous
-    return targets
   }
 
   /** Entries were appended: adopt the latest config entry among them. */
@@ -208,7 +209,7 @@ export class Raft implements Receiver {
     this.role = 'leader'
     this.lead = this.id
     const last = this.log.lastIndex()
-    const self = this.tracker.startLeading(this.replicationTargets(), this.id, last + 1, this.maxInflight)
+    const self = this.tracker.startLeading(this.conf.replicationTargets(), this.id, last + 1, this.maxInflight)
     self.match = this.log.stable
     self.next = last + 1
     self.becomeReplicate()

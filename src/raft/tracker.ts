@@ -8,9 +8,15 @@ import { Progress } from './progress.ts'
 import { committedIndex, hasQuorum, voteResult, type VoteResult } from './quorum.ts'
 import type { NodeId } from './types.ts'
 
+/** The nodes a leader replicates to; `previous`: some are there only as members of the previous configuration. */
+export interface ReplicationTargets {
+  targets: ReadonlySet<NodeId>
+  previous: boolean
+}
+
 export class ProgressTracker {
   /**
-   * Leader only: the progress of every node it replicates to (see Configuration.replicationTargets), and its own
+   * Leader only: the progress of every node it replicates to (see Membership.replicationTargets), and its own
    * (match = what it has persisted). Insertion order is the order appends and heartbeats go out in.
    */
   progress = new Map<NodeId, Progress>()
@@ -33,15 +39,18 @@ export class ProgressTracker {
     return this.progress.get(id)
   }
 
-  /** A new leader: a fresh Progress for each of `targets` and for itself (`self`), all starting at `next`. */
-  startLeading(targets: Iterable<NodeId>, self: NodeId, next: number, maxInflight: number): Progress {
-    for (const id of targets) this.progress.set(id, new Progress(next, maxInflight))
+  /** A new leader: a fresh Progress for each of `to.targets` and for itself (`self`), all starting at `next`. */
+  startLeading(to: ReplicationTargets, self: NodeId, next: number, maxInflight: number): Progress {
+    this.tracksPrevious = to.previous
+    for (const id of to.targets) this.progress.set(id, new Progress(next, maxInflight))
     if (!this.progress.has(self)) this.progress.set(self, new Progress(next, maxInflight))
     return this.progress.get(self)!
   }
 
-  /** The configuration changed: track every one of `targets` (new ones from `next`), stop tracking the others. */
-  track(targets: ReadonlySet<NodeId>, self: NodeId, next: number, maxInflight: number): void {
+  /** The configuration changed: track every one of `to.targets` (new ones from `next`), stop tracking the others. */
+  track(to: ReplicationTargets, self: NodeId, next: number, maxInflight: number): void {
+    this.tracksPrevious = to.previous
+    const targets = to.targets
     for (const id of targets) {
       if (!this.progress.has(id)) {
         const p = new Progress(next, maxInflight)

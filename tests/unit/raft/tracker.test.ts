@@ -5,7 +5,7 @@ import { ProgressTracker } from '../../../src/raft/tracker.ts'
 /** A leader's tracker for `ids`, each with the given match. */
 function tracked(matches: Record<string, number>): ProgressTracker {
   const t = new ProgressTracker()
-  t.startLeading(Object.keys(matches), 'n1', 1, 16)
+  t.startLeading({ targets: new Set(Object.keys(matches)), previous: false }, 'n1', 1, 16)
   for (const [id, m] of Object.entries(matches)) t.get(id)!.match = m
   return t
 }
@@ -93,11 +93,11 @@ describe('ProgressTracker: votes', () => {
 describe('ProgressTracker: which nodes it tracks', () => {
   it('tracks the new targets from the given index, keeps known ones and itself, drops the rest', () => {
     const t = tracked({ n1: 7, n2: 5, n3: 6 })
-    t.track(new Set(['n2', 'n4']), 'n1', 8, 4)
+    t.track({ targets: new Set(['n2', 'n4']), previous: true }, 'n1', 8, 4)
     expect([...t.progress.keys()]).toEqual(['n1', 'n2', 'n4'])
     expect(t.get('n2')!.match).toBe(5)
     expect(t.get('n4')!).toMatchObject({ match: 0, next: 8, maxInflight: 4 })
-    t.tracksPrevious = true
+    expect(t.tracksPrevious).toBe(true)
     t.dropOutside((id) => id === 'n4', 'n1')
     expect([...t.progress.keys()]).toEqual(['n1', 'n4'])
     expect(t.tracksPrevious).toBe(false)
