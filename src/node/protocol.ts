@@ -2,21 +2,12 @@
  * The wire format between the cluster loop and one node's host (a Web Worker in the browser, an in-process
  * object in the simulator and Node tests). Types only, plain structured-cloneable data.
  */
-import type { BasicStatus, ConfChange, Entry, HardState, Message, NodeId, Role, Snapshot, Status, UnsafeSwitches } from '../raft/types.ts'
+import type { BasicStatus, ConfChange, Entry, FullRaftParams, HardState, Message, NodeId, Role, Snapshot, Status } from '../raft/types.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { KvResult } from '../kv/store.ts'
 
-/** The Raft parameters of a node, as plain data (the host adds the seeded `random`). */
-export interface RaftParams {
-  electionTick: number
-  heartbeatTick: number
-  preVote: boolean
-  checkQuorum: boolean
-  unsafe?: UnsafeSwitches
-  maxEntriesPerMsg?: number
-  maxInflightMsgs?: number
-  snapshotChunkSize?: number
-}
+/** The Raft parameters of a node, as plain data (the host adds the seeded `random`): the core's FullRaftParams. */
+export type RaftParams = FullRaftParams
 
 export type StorageMode = 'durable' | 'volatile'
 

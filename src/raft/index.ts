@@ -18,6 +18,7 @@ export type {
   SoftState,
   RaftConfig,
   RaftParams,
+  FullRaftParams,
   PersistedState,
   UnsafeSwitches,
   Status,
@@ -30,4 +31,4 @@ export type {
 } from './types.ts'
 export { NotLeaderError } from './errors.ts'
 export { RawNode } from './rawnode.ts'
-export { parseConfEntry } from './raft.ts'
+export { parseConfEntry } from './membership.ts'

@@ -1,3 +1,7 @@
+/**
+ * Majority arithmetic, in one place: every count of votes, acknowledgements and matches in the core goes through
+ * these functions (etcd's quorum.MajorityConfig).
+ */
 import type { NodeId } from './types.ts'
 
 /** Votes needed among `n` voters: a strict majority. */
@@ -16,6 +20,13 @@ export function committedIndex(voters: readonly NodeId[], match: (id: NodeId) =>
   for (let i = 0; i < n; i++) m[i] = match(voters[i])
   m.sort((a, b) => b - a)
   return m[majority(n) - 1]
+}
+
+/** Whether the voters for which `yes` holds are a majority of `voters` (never for an empty configuration). */
+export function hasQuorum(voters: readonly NodeId[], yes: (id: NodeId) => boolean): boolean {
+  let n = 0
+  for (const v of voters) if (yes(v)) n++
+  return n >= majority(voters.length)
 }
 
 export type VoteResult = 'won' | 'lost' | 'pending'

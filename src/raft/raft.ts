@@ -1,114 +1,35 @@
+/**
+ * The Raft state machine: the roles and their transitions, tick (election and heartbeat timers), step (an
+ * admitted message dispatched to its role's handler), elections, replication (appends, snapshot transfer,
+ * commit) and the client operations (propose, configuration change, leadership transfer, read). It owns the
+ * order of things and delegates each concept to its module: validate.ts (which messages are looked at, term
+ * checks), membership.ts (the configuration in force, who votes), tracker.ts (per-peer progress and votes, every
+ * count through quorum.ts), readindex.ts (linearizable reads), log.ts (the log).
+ */
 import { NotLeaderError } from './errors.ts'
 import { RaftLog } from './log.ts'
-import { Progress } from './progress.ts'
-import { committedIndex, majority, voteResult } from './quorum.ts'
+import type { Progress } from './progress.ts'
+import { Membership, checkConfChange, confChangeData } from './membership.ts'
+import { ReadIndex } from './readindex.ts'
+import { ProgressTracker } from './tracker.ts'
+import { acceptable, admit, exhaustive, type Receiver } from './validate.ts'
 import type {
   ConfChange,
-  ConfState,
   Entry,
   Message,
   NodeId,
   RaftConfig,
   RaftParams,
-  ReadState,
   Role,
   Snapshot,
   SnapshotMeta,
   UnsafeSwitches,
 } from './types.ts'
 
-const KNOWN_TYPES = new Set([
-  'MsgApp',
-  'MsgAppResp',
-  'MsgHeartbeat',
-  'MsgHeartbeatResp',
-  'MsgVote',
-  'MsgVoteResp',
-  'MsgPreVote',
-  'MsgPreVoteResp',
-  'MsgSnap',
-  'MsgSnapResp',
-  'MsgTimeoutNow',
-])
-
-interface PendingRead {
-  ctx: string
-  index: number
-  acks: Set<NodeId>
-}
-
 interface IncomingSnapshot {
   meta: SnapshotMeta
   chunks: string[]
   received: number
-}
-
-/** Parses the data of a `config` entry; null when malformed (a malformed entry changes nothing). */
-export function parseConfEntry(data: string | undefined): (ConfState & { type?: string; node?: string }) | null {
-  if (typeof data !== 'string') return null
-  try {
-    const v = JSON.parse(data) as unknown
-    if (typeof v !== 'object' || v === null) return null
-    const o = v as Record<string, unknown>
-    const ok = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string')
-    if (!ok(o.voters) || !ok(o.learners)) return null
-    return {
-      voters: o.voters,
-      learners: o.learners,
-      type: typeof o.type === 'string' ? o.type : undefined,
-      node: typeof o.node === 'string' ? o.node : undefined,
-    }
-  } catch {
-    return null
-  }
-}
-
-const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
-const isOptIndex = (v: unknown): boolean => v === undefined || isIndex(v)
-const isIds = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')
-const ENTRY_KINDS = new Set(['command', 'noop', 'config'])
-
-/**
- * A message is processed only when its fields have the shapes the handlers rely on: indexes, terms, commit and
- * offsets are non-negative integers; the entries of a MsgApp are contiguous from index+1, their terms never go
- * back, start at or above logTerm and never exceed the message's term (a leader only holds entries of its term or
- * older); a snapshot's metadata is complete and not newer than the message. Anything else is dropped: a malformed
- * message must neither throw nor corrupt the log (a fractional commit or two entries with one index would).
- */
-function wellFormed(m: Message): boolean {
-  if (!isOptIndex(m.index) || !isOptIndex(m.logTerm) || !isOptIndex(m.commit)) return false
-  if (!isOptIndex(m.rejectHint) || !isOptIndex(m.hintTerm) || !isOptIndex(m.offset) || !isOptIndex(m.lastIndex)) return false
-  if (!isOptIndex(m.seq) || !isOptIndex(m.seen)) return false
-  if (m.type === 'MsgApp') {
-    if (!isIndex(m.index) || !isIndex(m.logTerm)) return false
-    if (m.entries === undefined) return true
-    if (!Array.isArray(m.entries)) return false
-    let prevTerm = m.logTerm
-    for (let i = 0; i < m.entries.length; i++) {
-      const e = m.entries[i] as unknown
-      if (typeof e !== 'object' || e === null) return false
-      const { index, term, kind, data } = e as Record<string, unknown>
-      if (index !== m.index + 1 + i || !isIndex(term) || term < prevTerm || term > m.term) return false
-      if (typeof kind !== 'string' || !ENTRY_KINDS.has(kind)) return false
-      if (data !== undefined && typeof data !== 'string') return false
-      prevTerm = term
-    }
-  }
-  if (m.conf !== undefined) {
-    const c = m.conf as unknown
-    if (typeof c !== 'object' || c === null) return false
-    const { voters, learners } = c as Record<string, unknown>
-    if (!isIds(voters) || !isIds(learners)) return false
-  }
-  if (m.type === 'MsgSnap') {
-    const s = m.snapshot as unknown
-    if (typeof s !== 'object' || s === null) return false
-    const { index, term, voters, learners } = s as Record<string, unknown>
-    if (!isIndex(index) || !isIndex(term) || term > m.term || !isIds(voters)) return false
-    if (learners !== undefined && !isIds(learners)) return false
-    if (typeof m.data !== 'string' || !isIndex(m.offset)) return false
-  }
-  return true
 }
 
 /**
@@ -119,7 +40,7 @@ function wellFormed(m: Message): boolean {
  * committed or not, and a leader proposes a change only when the previous one is committed and it has committed an
  * entry of its own term (the fix for the single-server-change bug found in 2015).
  */
-export class Raft {
+export class Raft implements Receiver {
   readonly id: NodeId
   term = 0
   vote: NodeId | null = null
@@ -127,16 +48,8 @@ export class Raft {
   role: Role = 'follower'
   readonly log = new RaftLog()
 
-  voters: NodeId[] = []
-  learners: NodeId[] = []
-  /** Index of the config entry in force, 0 when the configuration comes from a snapshot or the initial peers. */
-  private confIndex = 0
-  private readonly initialConf: ConfState
-  /**
-   * A node constructed with no peers that holds the log from index 1: the cluster's configuration before the
-   * first change in its log, as the leader told it (MsgApp.conf). Volatile; see baseConf.
-   */
-  private bootConf: ConfState | null = null
+  /** The configuration in force: who votes, who learns. */
+  readonly conf: Membership
 
   electionTick: number
   heartbeatTick: number
@@ -152,14 +65,8 @@ export class Raft {
   private heartbeatElapsed = 0
   randomizedElectionTimeout = 0
 
-  /**
-   * Leader only: the progress of every node it replicates to (see replicationTargets), and our own (match = what
-   * we have persisted).
-   */
-  prs = new Map<NodeId, Progress>()
-  /** Leader only: prs still holds members of the configuration before the latest one, until that change commits. */
-  private tracksPrevious = false
-  votes = new Map<NodeId, boolean>()
+  /** Leader: the progress of every node it replicates to. (Pre-)candidate: the votes of the campaign. */
+  readonly tracker = new ProgressTracker()
   msgs: Message[] = []
   /** Index of the last config entry proposed by this leader; no new change until it is committed. */
   pendingConfIndex = 0
@@ -167,12 +74,8 @@ export class Raft {
   /** Leader only: the appended entries have not been broadcast yet (flushed by RawNode.ready). */
   pendingBcast = false
 
-  private pendingReads: PendingRead[] = []
-  /** ReadIndex requests waiting for the first commit of this leader's term. */
-  private readsAwaitingCommit: string[] = []
-  readStates: ReadState[] = []
-  /** Contexts of ReadIndex requests dropped on stepping down, not yet handed out in a Ready. */
-  failedReads: string[] = []
+  /** Leader: linearizable reads waiting for confirmation, and answers not yet handed out in a Ready. */
+  readonly reads = new ReadIndex()
   private incoming: IncomingSnapshot | null = null
   /** Leader: the last seq given to a MsgApp, MsgHeartbeat or MsgSnap of this term (see Message.seq). */
   private sentSeq = 0
@@ -195,8 +98,7 @@ export class Raft {
     this.maxEntriesPerMsg = Math.max(1, c.maxEntriesPerMsg ?? 64)
     this.maxInflight = Math.max(1, c.maxInflightMsgs ?? 16)
     this.snapshotChunkSize = Math.max(1, c.snapshotChunkSize ?? 16384)
-    this.initialConf = { voters: [...new Set(c.peers)].sort(), learners: [] }
-    this.voters = this.initialConf.voters
+    this.conf = new Membership(c.peers, this.log)
     this.resetElectionTimeout()
   }
 
@@ -218,170 +120,40 @@ export class Raft {
     if (p.maxEntriesPerMsg !== undefined) this.maxEntriesPerMsg = Math.max(1, p.maxEntriesPerMsg)
     if (p.maxInflightMsgs !== undefined) {
       this.maxInflight = Math.max(1, p.maxInflightMsgs)
-      for (const pr of this.prs.values()) pr.maxInflight = this.maxInflight
+      this.tracker.setMaxInflight(this.maxInflight)
     }
     if (p.snapshotChunkSize !== undefined) this.snapshotChunkSize = Math.max(1, p.snapshotChunkSize)
     if (timing) this.resetElectionTimeout()
   }
 
-  // ---------------------------------------------------------------- configuration
+  // ---------------------------------------------------------------- configuration (see membership.ts)
 
   isVoter(id: NodeId): boolean {
-    return this.voters.includes(id)
+    return this.conf.isVoter(id)
   }
 
-  isMember(id: NodeId): boolean {
-    return this.voters.includes(id) || this.learners.includes(id)
-  }
-
-  /**
-   * Can this node become leader? Voters of its latest configuration campaign, and so does a voter whose removal
-   * is in its log but not committed yet (thesis section 4.2.2: a removed leader that stepped down early "might still
-   * time out and become leader again"). Without that exception a leader that crashes while removing itself from a
-   * two-voter cluster blocks it forever: the survivor still needs its vote, and it refuses it (its log is longer)
-   * but could never campaign to commit the removal itself. It counts votes in its latest configuration, without
-   * itself, and steps down once the removal commits.
-   */
+  /** Can this node become leader? (see Membership.promotable) */
   promotable(): boolean {
-    if (this.isVoter(this.id)) return true
-    return this.confIndex > this.log.committed && this.confAt(this.confIndex - 1).voters.includes(this.id)
+    return this.conf.promotable(this.id)
   }
 
-  private setConf(c: ConfState): void {
-    this.voters = [...c.voters].sort()
-    this.learners = [...c.learners].sort()
+  /** The configuration in force changed: a leader tracks the nodes it now replicates to. */
+  private confChanged(): void {
     if (this.role === 'leader') {
-      const last = this.log.lastIndex()
-      const targets = this.replicationTargets()
-      for (const id of targets) {
-        if (!this.prs.has(id)) {
-          const p = new Progress(last + 1, this.maxInflight)
-          this.prs.set(id, p)
-        }
-      }
-      for (const id of [...this.prs.keys()]) {
-        if (id !== this.id && !targets.has(id)) this.prs.delete(id)
-      }
+      this.tracker.track(this.conf.replicationTargets(), this.id, this.log.lastIndex() + 1, this.maxInflight)
       if (this.leadTransferee !== null && !this.isVoter(this.leadTransferee)) this.leadTransferee = null
     }
   }
 
-  /**
-   * Leader: the nodes to replicate to. The members of the latest configuration and, while that configuration's
-   * entry is not committed, those of the one before it too: a voter being removed keeps hearing from the leader
-   * until its removal commits (as in etcd, where a change takes effect once committed). Cut off at once, it would
-   * time out and campaign (it still may: its removal is not committed, see promotable), and while a laggard that
-   * still counts it as a voter catches up, its ever higher terms would depose the leader again and again (thesis
-   * section 4.2.3, without CheckQuorum to ignore them), and the removal might never commit. Replicating to a node
-   * outside the configuration changes no quorum: commit, elections, check-quorum and reads count voters only.
-   */
-  private replicationTargets(): Set<NodeId> {
-    const targets = new Set<NodeId>([...this.voters, ...this.learners])
-    this.tracksPrevious = false
-    if (this.confIndex > this.log.committed) {
-      const prev = this.confAt(this.confIndex - 1)
-      for (const id of [...prev.voters, ...prev.learners]) {
-        if (!targets.has(id)) {
-          targets.add(id)
-          this.tracksPrevious = true
-        }
-      }
-    }
-    return targets
-  }
-
-  /** Leader: the latest configuration committed; stop replicating to the nodes it removed (once told the commit). */
-  private dropRemoved(): void {
-    this.tracksPrevious = false
-    for (const id of [...this.prs.keys()]) {
-      if (id !== this.id && !this.isMember(id)) this.prs.delete(id)
-    }
-  }
-
-  /** Entries were appended at or after `from`: adopt the latest config entry among them. */
+  /** Entries were appended: adopt the latest config entry among them. */
   private confAfterAppend(ents: Entry[]): void {
-    for (let i = ents.length - 1; i >= 0; i--) {
-      const e = ents[i]
-      if (e.kind !== 'config') continue
-      const c = parseConfEntry(e.data)
-      if (c) {
-        this.confIndex = e.index
-        this.setConf(c)
-        return
-      }
-    }
+    if (this.conf.afterAppend(ents)) this.confChanged()
   }
 
   /** The log was truncated or replaced: recompute the configuration from what is left. */
   recomputeConf(): void {
-    for (let i = this.log.lastIndex(); i > this.log.snapIndex; i--) {
-      const e = this.log.entry(i)!
-      if (e.kind !== 'config') continue
-      const c = parseConfEntry(e.data)
-      if (c) {
-        this.confIndex = i
-        this.setConf(c)
-        return
-      }
-    }
-    this.confIndex = 0
-    this.setConf(this.baseConf())
-  }
-
-  /** The configuration in force at `index` (for a snapshot taken there). */
-  confAt(index: number): ConfState {
-    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapIndex; i--) {
-      const e = this.log.entry(i)!
-      if (e.kind !== 'config') continue
-      const c = parseConfEntry(e.data)
-      if (c) return c
-    }
-    return this.baseConf()
-  }
-
-  /**
-   * The configuration in force before the first change in the log: the snapshot's, else the initial peers'. A node
-   * constructed with no peers (it joined later) whose log starts at index 1 has no such record: it uses what the
-   * leader told it, else (after a restart) what the first change in its log implies, never its own empty start.
-   * A snapshot that records no voters (written by a joining node before this was so) is not believed either.
-   */
-  private baseConf(): ConfState {
-    const s = this.log.snapshot
-    if (s && s.voters.length > 0) return { voters: s.voters, learners: s.learners ?? [] }
-    if (this.initialConf.voters.length > 0) return this.initialConf
-    if (this.bootConf) return this.bootConf
-    return this.confBeforeFirstChange() ?? this.initialConf
-  }
-
-  /**
-   * The configuration before the first config entry in a log that starts at index 1: the cluster's initial one,
-   * which has no learners (peers are voters), so one single-server change determines it.
-   */
-  private confBeforeFirstChange(): ConfState | null {
-    if (this.log.snapIndex !== 0) return null
-    for (let i = 1; i <= this.log.lastIndex(); i++) {
-      const e = this.log.entry(i)!
-      if (e.kind !== 'config') continue
-      const c = parseConfEntry(e.data)
-      if (!c || c.node === undefined) return null
-      const voters = c.voters.filter((v) => v !== c.node)
-      if (c.type === 'removeNode') voters.push(c.node)
-      else if (c.type !== 'addLearner' && c.type !== 'addVoter') return null
-      if (voters.length === 0) return null
-      return { voters: voters.sort(), learners: [] }
-    }
-    return null
-  }
-
-  /** Whether a config entry lies in the log at or below `index` (above the snapshot). */
-  private hasConfEntryUpTo(index: number): boolean {
-    // confIndex is the latest config entry (or 0): none in the log when it is compacted, and one when it is <= index.
-    if (this.confIndex <= this.log.snapIndex) return false
-    if (this.confIndex <= index) return true
-    for (let i = Math.min(index, this.log.lastIndex()); i > this.log.snapIndex; i--) {
-      if (this.log.entry(i)!.kind === 'config') return true
-    }
-    return false
+    this.conf.recompute()
+    this.confChanged()
   }
 
   // ---------------------------------------------------------------- role transitions
@@ -401,15 +173,11 @@ export class Raft {
     this.heartbeatElapsed = 0
     this.resetElectionTimeout()
     this.leadTransferee = null
-    this.votes = new Map()
-    this.prs = new Map()
-    this.tracksPrevious = false
+    this.tracker.resetVotes()
+    this.tracker.resetProgress()
     // A leader that steps down can confirm none of its pending reads: say so, so that their clients retry at
     // the new leader at once instead of waiting for a timeout (etcd drops them silently).
-    for (const r of this.pendingReads) this.failedReads.push(r.ctx)
-    for (const ctx of this.readsAwaitingCommit) this.failedReads.push(ctx)
-    this.pendingReads = []
-    this.readsAwaitingCommit = []
+    this.reads.abandon()
     this.pendingBcast = false
     this.sentSeq = 0
   }
@@ -423,7 +191,7 @@ export class Raft {
   private becomePreCandidate(): void {
     if (this.role === 'leader') throw new Error(`invalid transition [leader -> precandidate] on ${this.id}`)
     // Does not change term or vote (thesis section 9.6): a pre-campaign that fails leaves no trace.
-    this.votes = new Map()
+    this.tracker.resetVotes()
     this.lead = null
     this.role = 'precandidate'
   }
@@ -441,9 +209,7 @@ export class Raft {
     this.role = 'leader'
     this.lead = this.id
     const last = this.log.lastIndex()
-    for (const id of this.replicationTargets()) this.prs.set(id, new Progress(last + 1, this.maxInflight))
-    if (!this.prs.has(this.id)) this.prs.set(this.id, new Progress(last + 1, this.maxInflight))
-    const self = this.prs.get(this.id)!
+    const self = this.tracker.startLeading(this.conf.replicationTargets(), this.id, last + 1, this.maxInflight)
     self.match = this.log.stable
     self.next = last + 1
     self.becomeReplicate()
@@ -465,7 +231,7 @@ export class Raft {
 
   /** Send what `to` is missing (or a snapshot). Returns whether a message went out. */
   sendAppend(to: NodeId, sendIfEmpty = true): boolean {
-    const pr = this.prs.get(to)
+    const pr = this.tracker.get(to)
     if (!pr || to === this.id || pr.isPaused()) return false
     const prevIndex = pr.next - 1
     const prevTerm = this.log.term(prevIndex)
@@ -486,11 +252,9 @@ export class Raft {
       entries: ents,
       commit: this.log.committed,
     }
-    const base = this.baseConf()
-    if (!base.voters.includes(to) && !base.learners.includes(to) && !this.hasConfEntryUpTo(prevIndex)) {
-      // A joining node cannot tell the configuration at prevIndex from its log: tell it (see Message.conf).
-      m.conf = { voters: [...base.voters], learners: [...base.learners] }
-    }
+    // A joining node cannot tell the configuration at prevIndex from its log: tell it (see Message.conf).
+    const conf = this.conf.confForJoiner(to, prevIndex)
+    if (conf) m.conf = conf
     this.send(m)
     pr.sentEntries(prevIndex + ents.length, ents.length)
     return true
@@ -528,20 +292,19 @@ export class Raft {
 
   /** Leader: send every follower what it is missing; in replicate, stream until its window is full. */
   bcastAppend(): void {
-    for (const id of this.prs.keys()) {
+    for (const [id, pr] of this.tracker.progress) {
       if (id === this.id) continue
       this.sendAppend(id)
-      const pr = this.prs.get(id)!
       while (pr.state === 'replicate' && pr.next <= this.log.lastIndex() && this.sendAppend(id, false)) {
         /* keep streaming */
       }
     }
     // A removal committed: the append just sent told the removed node so (unless it was paused); now let it go.
-    if (this.tracksPrevious && this.log.committed >= this.confIndex) this.dropRemoved()
+    if (this.tracker.tracksPrevious && this.conf.committed()) this.tracker.dropOutside((id) => this.conf.isMember(id), this.id)
   }
 
   private bcastHeartbeat(ctx?: string): void {
-    for (const [id, pr] of this.prs) {
+    for (const [id, pr] of this.tracker.progress) {
       if (id === this.id) continue
       const m: Message = {
         type: 'MsgHeartbeat',
@@ -577,7 +340,7 @@ export class Raft {
    * entry of the current term (section 5.4.2, Figure 8).
    */
   maybeCommit(): boolean {
-    const ci = committedIndex(this.voters, (id) => this.prs.get(id)?.match ?? 0)
+    const ci = this.tracker.committed(this.conf.voters)
     if (ci <= this.log.committed) return false
     if (this.log.term(ci) !== this.term && !this.unsafe.commitOldTermEntries) return false
     this.log.commitTo(ci)
@@ -587,13 +350,11 @@ export class Raft {
 
   private onCommitAdvanced(): void {
     if (this.role !== 'leader') return
-    if (this.readsAwaitingCommit.length > 0 && this.log.term(this.log.committed) === this.term) {
-      const waiting = this.readsAwaitingCommit
-      this.readsAwaitingCommit = []
-      for (const ctx of waiting) this.readIndex(ctx)
+    if (this.reads.hasAwaitingCommit() && this.log.term(this.log.committed) === this.term) {
+      for (const ctx of this.reads.takeAwaitingCommit()) this.readIndex(ctx)
     }
     // A leader that committed its own removal steps down (thesis section 4.2.2).
-    if (!this.isVoter(this.id) && this.log.committed >= this.confIndex) {
+    if (!this.isVoter(this.id) && this.conf.committed()) {
       this.becomeFollower(this.term, null)
     }
   }
@@ -601,7 +362,7 @@ export class Raft {
   /** The caller persisted entries: the leader counts its own copy only now (it is then on its disk). */
   onPersisted(): void {
     if (this.role !== 'leader') return
-    const self = this.prs.get(this.id)
+    const self = this.tracker.get(this.id)
     if (!self) return
     if (self.maybeUpdate(this.log.stable)) {
       if (this.maybeCommit()) this.pendingBcast = true
@@ -629,7 +390,7 @@ export class Raft {
     if (this.electionElapsed >= this.electionTick) {
       this.electionElapsed = 0
       if (this.checkQuorum) {
-        if (!this.quorumActive()) {
+        if (!this.tracker.quorumActive(this.conf.voters, this.id)) {
           this.becomeFollower(this.term, null)
           return
         }
@@ -641,21 +402,6 @@ export class Raft {
       this.heartbeatElapsed = 0
       this.bcastHeartbeat()
     }
-  }
-
-  /** Check-quorum: has a majority of voters been heard from since the last round? Resets the flags. */
-  private quorumActive(): boolean {
-    let active = 0
-    for (const v of this.voters) {
-      if (v === this.id) {
-        active++
-        continue
-      }
-      const pr = this.prs.get(v)
-      if (pr?.recentActive) active++
-    }
-    for (const [id, pr] of this.prs) if (id !== this.id) pr.recentActive = false
-    return active >= majority(this.voters.length)
   }
 
   // ---------------------------------------------------------------- elections
@@ -671,15 +417,15 @@ export class Raft {
     if (pre) this.becomePreCandidate()
     else this.becomeCandidate()
     const term = pre ? this.term + 1 : this.term
-    this.votes.set(this.id, true)
-    if (voteResult(this.voters, this.votes) === 'won') {
+    this.tracker.recordVote(this.id, true)
+    if (this.tracker.tallyVotes(this.conf.voters) === 'won') {
       if (pre) this.campaign(transfer, true)
       else this.becomeLeader()
       return
     }
     const index = this.log.lastIndex()
     const logTerm = this.log.lastTerm()
-    for (const v of this.voters) {
+    for (const v of this.conf.voters) {
       if (v === this.id) continue
       const m: Message = { type: pre ? 'MsgPreVote' : 'MsgVote', from: this.id, to: v, term, index, logTerm }
       if (transfer) m.transfer = true
@@ -688,8 +434,8 @@ export class Raft {
   }
 
   private poll(from: NodeId, granted: boolean): void {
-    if (!this.votes.has(from)) this.votes.set(from, granted)
-    const r = voteResult(this.voters, this.votes)
+    this.tracker.recordVote(from, granted)
+    const r = this.tracker.tallyVotes(this.conf.voters)
     if (r === 'won') {
       if (this.role === 'precandidate') this.campaign(false, true)
       else this.becomeLeader()
@@ -722,58 +468,29 @@ export class Raft {
 
   // ---------------------------------------------------------------- stepping
 
+  /** We heard from a leader (or are one) within the last election timeout (see validate.ts). */
+  get inLease(): boolean {
+    return this.lead !== null && this.electionElapsed < this.electionTick
+  }
+
   /** Process one message. Never throws on stale, duplicated, reordered, misaddressed or unknown messages. */
   step(m: Message): void {
-    if (!m || typeof m !== 'object') return
-    if (m.to !== this.id || m.from === this.id || typeof m.from !== 'string') return
-    if (typeof m.type !== 'string' || !KNOWN_TYPES.has(m.type)) return
-    if (typeof m.term !== 'number' || !Number.isSafeInteger(m.term) || m.term < 0) return
-    if (!wellFormed(m)) return
-
-    const isVoteReq = m.type === 'MsgVote' || m.type === 'MsgPreVote'
-    // We heard from a leader (or are one) within the last election timeout.
-    const inLease = this.lead !== null && this.electionElapsed < this.electionTick
-    if (isVoteReq && inLease && !this.isVoter(m.from)) {
-      // Thesis section 4.2.3: a server outside our configuration (e.g. one removed without knowing it) must not
-      // disturb a cluster that has a live leader, so its elections are not even answered. Only under a lease:
-      // otherwise we answer like anyone (thesis section 4.1, "servers process incoming RPC requests without
-      // consulting their current configurations"), because a new voter that has not yet received the entry
-      // adding it may hold the vote the new configuration needs to elect a leader at all.
-      return
+    if (!acceptable(m, this.id)) return
+    const verdict = admit(m, this)
+    switch (verdict.action) {
+      case 'drop':
+        return
+      case 'answer':
+        this.send(verdict.reply)
+        return
+      case 'follow':
+        this.becomeFollower(m.term, verdict.lead)
+        break
+      case 'process':
+        break
     }
 
-    if (m.term > this.term) {
-      if (isVoteReq) {
-        // Thesis section 4.2.3 / 9.6: while we hear from a leader, refuse to help depose it, unless the leader
-        // itself asked for the election (leadership transfer).
-        if (!m.transfer && inLease && (this.checkQuorum || m.type === 'MsgPreVote')) {
-          if (m.type === 'MsgPreVote') {
-            this.send({ type: 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true })
-          }
-          return
-        }
-      }
-      if (m.type === 'MsgPreVote') {
-        // A pre-vote changes no state: we answer below without adopting its term.
-      } else if (m.type === 'MsgPreVoteResp' && !m.reject) {
-        // A granted pre-vote carries the term the precandidate will campaign in; handled by the precandidate.
-      } else if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
-        this.becomeFollower(m.term, m.from)
-      } else {
-        this.becomeFollower(m.term, null)
-      }
-    } else if (m.term < this.term) {
-      if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
-        // Tell a stale leader about the newer term so that it steps down (Figure 2: reply with currentTerm).
-        // No index: should the receiver meanwhile lead in our term, the answer must not count as an ack.
-        this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term })
-      } else if (m.type === 'MsgPreVote' || m.type === 'MsgVote') {
-        this.send({ type: m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true })
-      }
-      return
-    }
-
-    if (isVoteReq) {
+    if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
       this.handleVoteRequest(m)
       return
     }
@@ -793,7 +510,7 @@ export class Raft {
   }
 
   private stepLeader(m: Message): void {
-    const pr = this.prs.get(m.from)
+    const pr = this.tracker.get(m.from)
     if (!pr) return
     switch (m.type) {
       case 'MsgAppResp': {
@@ -862,7 +579,7 @@ export class Raft {
         } else if (pr.match < this.log.lastIndex()) {
           this.sendAppend(m.from)
         }
-        if (typeof m.context === 'string') this.ackRead(m.context, m.from)
+        if (typeof m.context === 'string') this.reads.ack(m.context, m.from, this.conf.voters)
         return
       }
       case 'MsgSnapResp': {
@@ -880,8 +597,20 @@ export class Raft {
         if (off < snap.data.length) this.sendSnapshotChunk(m.from, pr, snap)
         return
       }
-      default:
+      case 'MsgApp':
+      case 'MsgHeartbeat':
+      case 'MsgSnap':
+      case 'MsgTimeoutNow':
+      case 'MsgVoteResp':
+      case 'MsgPreVoteResp':
+        // Nothing for a leader to do: one leader per term, it leads already, and the election is over.
         return
+      case 'MsgVote':
+      case 'MsgPreVote':
+        // Answered by step before the role dispatch.
+        return
+      default:
+        exhaustive(m.type)
     }
   }
 
@@ -903,8 +632,18 @@ export class Raft {
         if (this.role !== 'candidate') return
         this.poll(m.from, !m.reject)
         return
-      default:
+      case 'MsgAppResp':
+      case 'MsgHeartbeatResp':
+      case 'MsgSnapResp':
+      case 'MsgTimeoutNow':
+        // Nothing for a (pre)candidate to do: answers to what it sent while leading, or a transfer while campaigning.
         return
+      case 'MsgVote':
+      case 'MsgPreVote':
+        // Answered by step before the role dispatch.
+        return
+      default:
+        exhaustive(m.type)
     }
   }
 
@@ -947,8 +686,19 @@ export class Raft {
       case 'MsgTimeoutNow':
         if (this.promotable()) this.campaign(true)
         return
-      default:
+      case 'MsgAppResp':
+      case 'MsgHeartbeatResp':
+      case 'MsgSnapResp':
+      case 'MsgVoteResp':
+      case 'MsgPreVoteResp':
+        // Nothing for a follower to do: answers to a leadership or a campaign it no longer runs.
         return
+      case 'MsgVote':
+      case 'MsgPreVote':
+        // Answered by step before the role dispatch.
+        return
+      default:
+        exhaustive(m.type)
     }
   }
 
@@ -962,12 +712,8 @@ export class Raft {
       return
     }
     if (this.log.matchTerm(prevIndex, prevTerm)) {
-      if (m.conf && this.initialConf.voters.length === 0 && this.log.snapshot === null && !this.hasConfEntryUpTo(prevIndex)) {
-        // Our log matches the leader's up to prevIndex and holds no change up to there: the configuration the
-        // leader had in force at prevIndex is the one our log starts from.
-        this.bootConf = { voters: [...m.conf.voters].sort(), learners: [...m.conf.learners].sort() }
-        if (this.confIndex === 0) this.setConf(this.bootConf)
-      }
+      // Our log matches the leader's up to prevIndex: a joining node learns the configuration it starts from.
+      if (m.conf && this.conf.adoptJoinConf(m.conf, prevIndex)) this.confChanged()
       const lastNew = prevIndex + ents.length
       // Find the first entry we do not already have; only a real conflict truncates (a reordered, older append
       // must not cut entries a newer one added).
@@ -983,7 +729,7 @@ export class Raft {
         if (rest.length > 0) {
           const truncated = rest[0].index <= this.log.lastIndex()
           this.log.truncateAndAppend(rest)
-          if (truncated && rest[0].index <= this.confIndex) this.recomputeConf()
+          if (truncated && rest[0].index <= this.conf.index) this.recomputeConf()
           else this.confAfterAppend(rest)
         }
       }
@@ -1076,38 +822,14 @@ export class Raft {
   proposeConfChange(c: ConfChange): { index: number; term: number } {
     this.requireLeader()
     this.refuseDuringTransfer()
-    if (!c || typeof c.node !== 'string' || c.node === '') throw new Error('a configuration change needs a node id')
+    checkConfChange(c)
     if (this.pendingConfIndex > this.log.committed) {
       throw new Error(`a configuration change (index ${this.pendingConfIndex}) is not committed yet; one change at a time`)
     }
     if (this.log.term(this.log.committed) !== this.term) {
       throw new Error(`${this.id} has not committed an entry of its term ${this.term} yet; configuration changes wait for that`)
     }
-    const voters = [...this.voters]
-    const learners = [...this.learners]
-    const isV = voters.includes(c.node)
-    const isL = learners.includes(c.node)
-    switch (c.type) {
-      case 'addLearner':
-        if (isV) throw new Error(`${c.node} is already a voter`)
-        if (isL) throw new Error(`${c.node} is already a learner`)
-        learners.push(c.node)
-        break
-      case 'addVoter':
-        if (isV) throw new Error(`${c.node} is already a voter`)
-        if (isL) learners.splice(learners.indexOf(c.node), 1)
-        voters.push(c.node)
-        break
-      case 'removeNode':
-        if (!isV && !isL) throw new Error(`${c.node} is not a member of the cluster`)
-        if (isV && voters.length === 1) throw new Error(`cannot remove ${c.node}: it is the last voter`)
-        if (isV) voters.splice(voters.indexOf(c.node), 1)
-        else learners.splice(learners.indexOf(c.node), 1)
-        break
-      default:
-        throw new Error(`unknown configuration change type ${String((c as { type: unknown }).type)}`)
-    }
-    const data = JSON.stringify({ type: c.type, node: c.node, voters: voters.sort(), learners: learners.sort() })
+    const data = confChangeData(this.conf, c)
     const e = this.appendEntries([{ index: 0, term: 0, kind: 'config', data }])
     this.pendingConfIndex = e.index
     return { index: e.index, term: e.term }
@@ -1117,12 +839,12 @@ export class Raft {
     this.requireLeader()
     if (to === this.id) throw new Error(`${to} is already the leader`)
     if (!this.isVoter(to)) {
-      throw new Error(this.learners.includes(to) ? `${to} is a learner and cannot lead` : `${to} is not a member of the cluster`)
+      throw new Error(this.conf.learners.includes(to) ? `${to} is a learner and cannot lead` : `${to} is not a member of the cluster`)
     }
     if (this.leadTransferee === to) return
     this.leadTransferee = to
     this.electionElapsed = 0
-    const pr = this.prs.get(to)!
+    const pr = this.tracker.get(to)!
     if (pr.match === this.log.lastIndex()) {
       this.send({ type: 'MsgTimeoutNow', from: this.id, to, term: this.term })
     } else {
@@ -1134,36 +856,14 @@ export class Raft {
     this.requireLeader()
     if (this.unsafe.leaseReadsWithoutCheck) {
       // Deliberate bug: answer from local state, without confirming that we still lead.
-      this.readStates.push({ ctx, index: this.log.committed })
+      this.reads.answer(ctx, this.log.committed)
       return
     }
     if (this.log.term(this.log.committed) !== this.term) {
       // Until it commits an entry of its term, a new leader does not know the true commit index (section 8).
-      this.readsAwaitingCommit.push(ctx)
+      this.reads.awaitCommit(ctx)
       return
     }
-    const req: PendingRead = { ctx, index: this.log.committed, acks: new Set([this.id]) }
-    if (this.readQuorum(req)) {
-      this.readStates.push({ ctx, index: req.index })
-      return
-    }
-    this.pendingReads.push(req)
-    this.bcastHeartbeat(ctx)
-  }
-
-  private readQuorum(req: PendingRead): boolean {
-    let n = 0
-    for (const v of this.voters) if (req.acks.has(v)) n++
-    return n >= majority(this.voters.length)
-  }
-
-  private ackRead(ctx: string, from: NodeId): void {
-    const k = this.pendingReads.findIndex((r) => r.ctx === ctx)
-    if (k < 0) return
-    const req = this.pendingReads[k]
-    req.acks.add(from)
-    if (!this.readQuorum(req)) return
-    // Confirming a later request confirms every earlier one: leadership held after each was registered.
-    for (const r of this.pendingReads.splice(0, k + 1)) this.readStates.push({ ctx: r.ctx, index: r.index })
+    if (!this.reads.request(ctx, this.log.committed, this.id, this.conf.voters)) this.bcastHeartbeat(ctx)
   }
 }

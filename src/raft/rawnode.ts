@@ -138,7 +138,7 @@ export class RawNode {
     if (index > log.applied) throw new Error(`cannot compact to ${index}: only ${log.applied} is applied`)
     if (index <= log.snapIndex) throw new Error(`cannot compact to ${index}: the log is already compacted to ${log.snapIndex}`)
     const term = log.term(index)!
-    const conf = this.r.confAt(index)
+    const conf = this.r.conf.at(index)
     const s: Snapshot = { index, term, voters: [...conf.voters], learners: [...conf.learners], data }
     log.compact(s)
     return s
@@ -149,7 +149,7 @@ export class RawNode {
     const r = this.r
     const log = r.log
     if (r.pendingBcast && r.role === 'leader') return true
-    if (r.msgs.length > 0 || r.readStates.length > 0 || r.failedReads.length > 0) return true
+    if (r.msgs.length > 0 || r.reads.hasOutput()) return true
     if (log.lastIndex() > log.stable || log.unstableSnapshot) return true
     if (log.committed > log.applied) return true
     if (r.role !== this.prevSoft.role || r.lead !== this.prevSoft.leader) return true
@@ -180,14 +180,10 @@ export class RawNode {
       rd.hardState = { ...hs }
     }
     if (log.unstableSnapshot) rd.snapshot = log.unstableSnapshot
-    if (r.readStates.length > 0) {
-      rd.readStates = r.readStates
-      r.readStates = []
-    }
-    if (r.failedReads.length > 0) {
-      rd.readFailures = r.failedReads.map((ctx) => ({ ctx, leader: r.lead }))
-      r.failedReads = []
-    }
+    const readStates = r.reads.takeStates()
+    if (readStates.length > 0) rd.readStates = readStates
+    const failed = r.reads.takeFailed()
+    if (failed.length > 0) rd.readFailures = failed.map((ctx) => ({ ctx, leader: r.lead }))
     const lastEntry = entries.length > 0 ? entries[entries.length - 1] : null
     this.inFlight = {
       lastIndex: lastEntry ? lastEntry.index : 0,
@@ -224,8 +220,8 @@ export class RawNode {
       leader: r.lead,
       commit: log.committed,
       lastIndex: log.lastIndex(),
-      voters: [...r.voters],
-      learners: [...r.learners],
+      voters: [...r.conf.voters],
+      learners: [...r.conf.learners],
       vote: r.vote,
       applied: log.applied,
       firstIndex: log.firstIndex(),
@@ -238,14 +234,13 @@ export class RawNode {
       leadTransferee: r.leadTransferee,
     }
     if (r.role === 'candidate' || r.role === 'precandidate') {
-      for (const g of r.votes.values()) {
-        if (g) st.votesGranted++
-        else st.votesRejected++
-      }
+      const v = r.tracker.voteCounts()
+      st.votesGranted = v.granted
+      st.votesRejected = v.rejected
     }
     if (r.role === 'leader') {
       const progress: Record<NodeId, ProgressStatus> = {}
-      for (const [id, pr] of r.prs) progress[id] = { match: pr.match, next: pr.next, state: pr.state }
+      for (const [id, pr] of r.tracker.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state }
       st.progress = progress
     }
     return st

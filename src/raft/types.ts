@@ -31,7 +31,10 @@ export interface Snapshot {
   data: string
 }
 
-/** The message kinds the core sends and understands. Any other `type` is ignored by `step`. */
+/**
+ * The message kinds the core sends and understands. Any other `type` (a malformed message from the network) is
+ * ignored by `step`.
+ */
 export type MessageType =
   | 'MsgApp' // AppendEntries request (with zero entries it is a probe)
   | 'MsgAppResp'
@@ -73,7 +76,7 @@ export interface SnapshotMeta {
  *   entries before and lacks them now (its disk was lost), rather than this being an old rejection replayed.
  */
 export interface Message {
-  type: string
+  type: MessageType
   from: NodeId
   to: NodeId
   term: number
@@ -176,10 +179,15 @@ export interface RaftConfig {
   snapshotChunkSize?: number
 }
 
-/** The parameters of RaftConfig that RawNode.setParams can change on a running node. */
-export type RaftParams = Partial<
-  Pick<RaftConfig, 'electionTick' | 'heartbeatTick' | 'preVote' | 'checkQuorum' | 'unsafe' | 'maxEntriesPerMsg' | 'maxInflightMsgs' | 'snapshotChunkSize'>
->
+/**
+ * The tunable parameters of RaftConfig as a node starts with them, as plain data (a host adds id, peers and the
+ * seeded `random`): timing, pre-vote and check-quorum required; batching and the unsafe switches optional.
+ */
+export type FullRaftParams = Required<Pick<RaftConfig, 'electionTick' | 'heartbeatTick' | 'preVote' | 'checkQuorum'>> &
+  Pick<RaftConfig, 'unsafe' | 'maxEntriesPerMsg' | 'maxInflightMsgs' | 'snapshotChunkSize'>
+
+/** The parameters of RaftConfig that RawNode.setParams can change on a running node: any part of FullRaftParams. */
+export type RaftParams = Partial<FullRaftParams>
 
 /** What a node finds on its disk at restart. */
 export interface PersistedState {

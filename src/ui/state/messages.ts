@@ -2,7 +2,7 @@
  * What the screen needs to know about a Raft message: its kind (for colour and glyph), whether it is a reply
  * (hollow) and whether a reply says yes or no, and how many entries it carries.
  */
-import type { Message } from '../../raft/types.ts'
+import type { Message, MessageType } from '../../raft/types.ts'
 
 export type MsgKind = 'vote' | 'prevote' | 'append' | 'heartbeat' | 'snapshot' | 'timeout'
 
@@ -17,7 +17,7 @@ export interface MsgInfo {
   entries: number
 }
 
-const KINDS: Record<string, [MsgKind, boolean]> = {
+const KINDS: Record<MessageType, [MsgKind, boolean]> = {
   MsgApp: ['append', false],
   MsgAppResp: ['append', true],
   MsgHeartbeat: ['heartbeat', false],

@@ -53,8 +53,11 @@ function messageText(m: Message, copies: number): string {
       return s.snapReply(m.from, m.to, !m.reject) + dup
     case 'MsgTimeoutNow':
       return s.timeoutNow(m.from, m.to) + dup
-    default:
-      return `${m.type} ${m.from} → ${m.to}`
+    default: {
+      // Every type has its case (a missing one does not compile); a malformed message still gets a line.
+      const unknown: never = m.type
+      return `${String(unknown)} ${m.from} → ${m.to}`
+    }
   }
 }
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { Message, RawNode } from '../../../src/raft/index.ts'
+import type { Message, MessageType, RawNode } from '../../../src/raft/index.ts'
 import { Cluster, disk, drain, log, newRaw } from './harness.ts'
 
 const ids3 = ['n1', 'n2', 'n3']
 const ids5 = ['n1', 'n2', 'n3', 'n4', 'n5']
 
 /** A message from `from` to `to`, defaults filled in. */
-function msg(type: string, from: string, to: string, term: number, rest: Partial<Message> = {}): Message {
+function msg(type: MessageType, from: string, to: string, term: number, rest: Partial<Message> = {}): Message {
   return { type, from, to, term, ...rest }
 }
 
@@ -26,7 +26,7 @@ function inRole(role: 'follower' | 'candidate' | 'leader'): RawNode {
 }
 
 describe('section 5.1: terms', () => {
-  const higher: Array<[string, Partial<Message>]> = [
+  const higher: Array<[MessageType, Partial<Message>]> = [
     ['MsgApp', { index: 0, logTerm: 0, entries: [], commit: 0 }],
     ['MsgHeartbeat', { commit: 0 }],
     ['MsgVote', { index: 0, logTerm: 0 }],

@@ -18,7 +18,7 @@ import { formatViolation } from '../../../src/check/safety.ts'
  * snapshot F was receiving starts over from its first chunk in the new term. When catching F up takes longer than
  * X's election timeout, that repeats forever: the removal never commits, nothing after it either.
  *
- * Expected: the removal commits once F has caught up. Fixed in src/raft/raft.ts (replicationTargets): a leader
+ * Expected: the removal commits once F has caught up. Fixed in src/raft/membership.ts (replicationTargets): a leader
  * keeps replicating to the members of the previous configuration until the latest change commits, as etcd does, so
  * X keeps hearing from it and does not campaign.
  */

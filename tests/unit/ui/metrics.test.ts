@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { Metrics, percentile } from '../../../src/ui/metrics/collector.ts'
 import { columns, histogram, toCsv } from '../../../src/ui/metrics/series.ts'
 import type { ClusterEvent } from '../../../src/cluster/scheduler.ts'
-import type { Message } from '../../../src/raft/types.ts'
+import type { Message, MessageType } from '../../../src/raft/types.ts'
 import type { NodeSummary } from '../../../src/node/protocol.ts'
 
 const VOTERS = ['n1', 'n2', 'n3']
@@ -12,7 +12,7 @@ function sum(id: string, role: NodeSummary['role'], term: number, extra: Partial
 }
 
 const summary = (at: number, s: NodeSummary): ClusterEvent => ({ type: 'summary', at, node: s.id, summary: s })
-const msg = (type: string, from: string, to: string, term: number, extra: Partial<Message> = {}): Message => ({ type, from, to, term, ...extra })
+const msg = (type: MessageType, from: string, to: string, term: number, extra: Partial<Message> = {}): Message => ({ type, from, to, term, ...extra })
 const delivered = (at: number, m: Message): ClusterEvent => ({ type: 'delivered', at, id: 0, msg: m })
 const sent = (at: number, m: Message): ClusterEvent => ({ type: 'sent', at, id: 0, msg: m, deliverAt: [at + 5] })
 
