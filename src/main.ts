@@ -1,10 +1,10 @@
 import { mount } from 'svelte'
-import App from './ui/App.svelte'
+import LabApp from './ui/LabApp.svelte'
 import { ClusterRuntime } from './cluster/runtime.ts'
 import { workerFactory } from './cluster/worker-host.ts'
 import { clusterNameFromUrl, readLaunch, setupToSpec } from './ui/url.ts'
 import { bootRuntime } from './ui/boot.ts'
-import { LoadGenerator } from './cluster/workload.ts'
+import { exposeRuntime } from './ui/test-api.ts'
 import UpdatePrompt from './ui/update/UpdatePrompt.svelte'
 import { registerServiceWorker } from './ui/update/update.svelte.ts'
 import { initialLocale, setLocale, storedLocale } from './ui/locale.ts'
@@ -18,8 +18,8 @@ const runtime = new ClusterRuntime(clusterNameFromUrl(location.href), {
   locks: typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : null,
 })
 
-// Tests and curious students can reach the running cluster from the console.
-;(globalThis as unknown as { __raftlab: unknown }).__raftlab = { runtime, LoadGenerator }
+// Tests (and curious students, from the console) reach the running cluster as `window.__raftlab`.
+exposeRuntime(runtime)
 
 addEventListener('pagehide', () => {
   void runtime.close()
@@ -36,7 +36,7 @@ if (lang !== 'en') await setLocale(lang).catch((e: unknown) => (langError = stri
 // user is asked first (nothing is deleted silently); otherwise the stored one is recovered.
 const launch = readLaunch(location.href)
 if (langError) launch.notice = langError
-const app = mount(App, { target, props: { runtime, launch } })
+const app = mount(LabApp, { target, props: { runtime, launch } })
 // Open (recover or create) the cluster after the first render, so the banner can show every step.
 void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName), ask: true } : {})
 

@@ -32,7 +32,7 @@ try {
   await ctx.addInitScript('globalThis.__name ??= (f) => f')
   const page = await ctx.newPage()
   page.on('pageerror', (e) => console.error(String(e)))
-  await page.goto(`${url}?cluster=profile&autoplay=0#debug`)
+  await page.goto(`${url}?cluster=profile&autoplay=0`)
   await page.waitForFunction(() => (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } } } }).__raftlab?.runtime.status.phase === 'running')
   const cdp = cpu ? await ctx.newCDPSession(page) : null
   if (cdp) {

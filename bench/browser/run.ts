@@ -87,7 +87,7 @@ async function openApp(ctx: BrowserContext, cluster: string): Promise<Page> {
   page.on('console', (m) => {
     if (m.type() === 'error') console.error(`console error: ${m.text()}`)
   })
-  await page.goto(`http://127.0.0.1:${port}${base}?cluster=${cluster}&autoplay=0#debug`)
+  await page.goto(`http://127.0.0.1:${port}${base}?cluster=${cluster}&autoplay=0`)
   await page.waitForFunction(() => (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } } } }).__raftlab?.runtime.status.phase === 'running', null, { timeout: 60_000 })
   return page
 }

@@ -16,10 +16,6 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 const range = (from: number, to: number) => (from === to ? `${from}` : `${from}–${to}`)
 
 export const en = {
-  // Kept for the debug panel (src/ui/debug/).
-  appName: 'Raft Lab',
-  tagline: 'Watch and break a real Raft cluster.',
-
   app: {
     title: 'Raft Lab',
     loading: 'Starting the cluster…',

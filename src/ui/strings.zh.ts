@@ -12,9 +12,6 @@ const range = (from: number, to: number) => (from === to ? `${from}` : `${from}�
 const list = (ids: readonly string[]) => ids.join('、')
 
 export const zh: Strings = {
-  appName: 'Raft 实验室',
-  tagline: '观察并破坏一个真实的 Raft 集群。',
-
   app: {
     title: 'Raft 实验室',
     loading: '正在启动集群…',

@@ -1,10 +1,28 @@
 /**
- * The browser cluster runtime, end to end: real Web Workers, real IndexedDB, Web Locks, through the debug panel.
- * Each test opens its own cluster (a database namespace) in a fresh browser context, paused, and drives virtual
- * time itself, so nothing depends on how fast this machine is.
+ * The browser cluster runtime, end to end: real Web Workers, real IndexedDB, Web Locks, driven through the teaching
+ * app's own controls (node actions, the client panel, the banners). Each test opens its own cluster (a database
+ * namespace) in a fresh browser context, paused, and drives virtual time itself, so nothing depends on how fast this
+ * machine is. State is read through the page's test handle (src/ui/test-api.ts).
  */
 import { test, expect, type Page } from '@playwright/test'
-import { appUrl, expectPhase, fastForward, kvThroughPanel, leaderOf, nodes, openCluster, waitForLeader, watchErrors } from './helpers.ts'
+import { nodes, watchErrors } from './helpers.ts'
+import {
+  clickNode,
+  expectPhase,
+  fastForward,
+  inspect,
+  kvLatest,
+  kvSend,
+  kvSubmit,
+  leaderOf,
+  openLab,
+  statePill,
+  waitLeader,
+  waitReady,
+} from './ui-support.ts'
+
+/** The inspector names a node's role only while it is up. */
+const UP = /^(follower|pre-candidate|candidate|leader)$/
 
 /** Every up node has applied `key` = `value`. */
 async function expectEverywhere(page: Page, key: string, value: string): Promise<void> {
@@ -66,57 +84,64 @@ async function corruptFirstLogSegment(page: Page, cluster: string, node: string)
 test.describe('browser cluster runtime', () => {
   test('elects a leader, commits writes on every node, and survives a leader crash', async ({ page }) => {
     const errors = watchErrors(page)
-    await openCluster(page, 'e2e-basic')
-    await expect(page.getByTestId('node-row-n1')).toBeVisible()
-    const l1 = await waitForLeader(page)
-    await expect(page.getByTestId(`node-row-${l1}`)).toHaveAttribute('data-role', 'leader')
+    await openLab(page, 'e2e-basic')
+    expect(await page.evaluate(() => window.__raftlab.ui!.lab.nodeIds())).toEqual(['n1', 'n2', 'n3'])
+    const l1 = await waitLeader(page)
+    await inspect(page, l1)
+    await expect(statePill(page)).toHaveText('leader')
 
-    const w = await kvThroughPanel(page, 'set', 'x', '1')
+    const w = await kvSend(page, 'set', 'x', '1')
     expect(w.status).toBe('ok')
     expect(w.index).toBeGreaterThan(0)
     await expectEverywhere(page, 'x', '1')
     const all = await nodes(page)
     for (const n of Object.values(all)) expect(n.commit).toBeGreaterThanOrEqual(w.index!)
 
-    await page.getByTestId(`node-${l1}-crash`).click()
-    await expect(page.getByTestId(`node-row-${l1}`)).toHaveAttribute('data-state', 'crashed')
-    const l2 = await waitForLeader(page, l1)
+    await inspect(page, l1)
+    await page.getByTestId('node-actions').getByTestId('crash').click()
+    await expect(statePill(page)).toHaveText('crashed')
+    const l2 = await waitLeader(page, 10_000, l1)
     expect(l2).not.toBe(l1)
-    const r = await kvThroughPanel(page, 'get', 'x')
+    const r = await kvSend(page, 'get', 'x')
     expect(r).toMatchObject({ status: 'ok', value: '1' })
 
-    await page.getByTestId(`node-${l1}-restart`).click()
-    await expect(page.getByTestId(`node-row-${l1}`)).toHaveAttribute('data-state', 'up')
+    await inspect(page, l1)
+    await page.getByTestId('node-actions').getByTestId('restart').click()
+    await expect(statePill(page)).toHaveText(UP)
     await expectEverywhere(page, 'x', '1')
     expect(errors).toEqual([])
   })
 
   test('a partitioned minority cannot commit; healing brings it back', async ({ page }) => {
     const errors = watchErrors(page)
-    await openCluster(page, 'e2e-partition')
-    const old = await waitForLeader(page)
-    expect((await kvThroughPanel(page, 'set', 'a', 'before')).status).toBe('ok')
+    await openLab(page, 'e2e-partition')
+    const old = await waitLeader(page)
+    expect((await kvSend(page, 'set', 'a', 'before')).status).toBe('ok')
 
-    // The leader alone on one side.
-    await page.getByTestId(`net-group-${old}`).check()
-    await page.getByTestId('net-partition').click()
-    await expect(page.getByTestId('net-state')).toContainText('Partitioned')
+    // The leader alone on one side: select the other two and partition them from the rest.
+    const [p, q] = ['n1', 'n2', 'n3'].filter((id) => id !== old)
+    await clickNode(page, p)
+    await clickNode(page, q, true)
+    await page.getByTestId('node-actions').getByTestId('partition').click()
+    await expect(page.getByTestId('node-actions').getByTestId('heal')).toBeVisible()
+    await page.getByTestId('tab-settings').click()
+    await expect(page.getByTestId('faults')).toContainText(`Group 1: ${p}, ${q}`)
+    await expect(page.getByTestId('faults')).toContainText(`Everyone else: ${old}`)
     const before = (await nodes(page))[old]
 
     // A write sent to the old leader right away is appended there but can never commit on its side.
-    await page.getByTestId('kv-op').selectOption('set')
-    await page.getByTestId('kv-key').fill('m')
-    await page.getByTestId('kv-value').fill('minority')
-    await page.getByTestId('kv-send').click()
+    const listed = await kvSubmit(page, 'set', 'm', 'minority')
     await fastForward(page, 1500)
-    await expect(page.getByTestId('kv-pending')).toBeVisible()
+    const mine = page.getByTestId('kv-ops').locator('tr')
+    await expect(mine).toHaveCount(listed + 1)
+    await expect(mine.first()).toHaveAttribute('data-status', 'pending')
     const during = (await nodes(page))[old]
     expect(during.lastIndex).toBeGreaterThan(before.lastIndex)
     expect(during.commit).toBe(before.commit)
     expect(during.role).not.toBe('leader') // check-quorum: it stepped down
 
     // The majority elected a leader of its own and commits.
-    const l2 = await waitForLeader(page, old)
+    const l2 = await waitLeader(page, 10_000, old)
     // Submitted without waiting: it completes only while virtual time runs.
     await page.evaluate(() => {
       void window.__raftlab.runtime.sched!.submit('probe', { op: 'set', key: 'b', value: 'majority' })
@@ -128,96 +153,107 @@ test.describe('browser cluster runtime', () => {
     expect((await nodes(page))[old].commit).toBe(before.commit)
     expect((await nodes(page))[old].kv.some(([k]) => k === 'b')).toBe(false)
 
-    await page.getByTestId('net-heal').click()
-    await expect(page.getByTestId('net-state')).toHaveText('')
+    await page.getByTestId('node-actions').getByTestId('heal').click()
+    await expect(page.getByTestId('node-actions').getByTestId('heal')).toHaveCount(0)
+    await page.getByTestId('tab-settings').click()
+    await expect(page.getByTestId('faults')).toContainText('No partition, cut or isolated node.')
     await expectEverywhere(page, 'b', 'majority')
     // The pending write gets an answer (retried through the new leader, or timed out as unknown).
+    await page.getByTestId('tab-client').click()
     await expect.poll(async () => {
       await fastForward(page, 200)
-      return page.getByTestId('kv-pending').count()
-    }, { timeout: 20_000 }).toBe(0)
-    expect(['ok', 'unknown']).toContain(await page.getByTestId('kv-outcome').getAttribute('data-status'))
+      return mine.first().getAttribute('data-status')
+    }, { timeout: 20_000 }).not.toBe('pending')
+    expect(['ok', 'unknown']).toContain((await kvLatest(page)).status)
     expect(errors).toEqual([])
   })
 
   test('a reload recovers every node from IndexedDB', async ({ page }) => {
     const errors = watchErrors(page)
-    await openCluster(page, 'e2e-reload')
-    await waitForLeader(page)
-    const w = await kvThroughPanel(page, 'set', 'k', 'kept')
+    await openLab(page, 'e2e-reload')
+    await waitLeader(page)
+    const w = await kvSend(page, 'set', 'k', 'kept')
     expect(w.status).toBe('ok')
-    await kvThroughPanel(page, 'set', 'k2', 'also')
+    await kvSend(page, 'set', 'k2', 'also')
     await expectEverywhere(page, 'k2', 'also')
 
     await page.reload()
+    await waitReady(page)
     await expectPhase(page, 'running')
-    await expect(page.getByTestId('recovered-list')).toBeVisible()
+    await expect(page.getByTestId('banners')).toContainText('Restored from this browser’s storage')
+    // Each node says what it found on its disk: its log reaches the first write.
     for (const id of ['n1', 'n2', 'n3']) {
-      const li = page.getByTestId(`recovered-${id}`)
-      await expect(li).toBeVisible()
-      expect(Number(await li.getAttribute('data-log'))).toBeGreaterThanOrEqual(w.index!)
+      const insp = await inspect(page, id)
+      const found = insp.getByTestId('recovery')
+      await expect(found).toContainText(/^found term \d+, vote n\d, commit \d+, log \d+–\d+$/)
+      const last = /log \d+–(\d+)$/.exec((await found.textContent()) ?? '')
+      expect(Number(last?.[1])).toBeGreaterThanOrEqual(w.index!)
     }
     const rec = await page.evaluate(() => window.__raftlab.runtime.status.recovered)
     expect(rec).toBe(true)
-    await waitForLeader(page)
-    expect(await kvThroughPanel(page, 'get', 'k')).toMatchObject({ status: 'ok', value: 'kept' })
-    expect(await kvThroughPanel(page, 'get', 'k2')).toMatchObject({ status: 'ok', value: 'also' })
+    await waitLeader(page)
+    expect(await kvSend(page, 'get', 'k')).toMatchObject({ status: 'ok', value: 'kept' })
+    expect(await kvSend(page, 'get', 'k2')).toMatchObject({ status: 'ok', value: 'also' })
     expect(errors).toEqual([])
   })
 
   test('a second tab waits, takes over, and the first tab says so', async ({ page, context }) => {
     const errors = watchErrors(page)
-    await openCluster(page, 'e2e-tabs')
-    await waitForLeader(page)
-    expect((await kvThroughPanel(page, 'set', 't', '1')).status).toBe('ok')
+    await openLab(page, 'e2e-tabs')
+    await waitLeader(page)
+    expect((await kvSend(page, 'set', 't', '1')).status).toBe('ok')
 
     const page2 = await context.newPage()
     const errors2 = watchErrors(page2)
-    await page2.goto(appUrl('e2e-tabs'))
+    await page2.goto('./?cluster=e2e-tabs&autoplay=0')
     await expectPhase(page2, 'busy-elsewhere')
-    await expect(page2.getByTestId('status-message')).toContainText('another tab')
-    await page2.getByTestId('take-over').click()
+    await expect(page2.getByTestId('banners')).toContainText('another tab')
+    await page2.getByTestId('banners').getByRole('button', { name: 'Take over here' }).click()
     await expectPhase(page2, 'running')
     await expectPhase(page, 'taken-over')
-    await expect(page.getByTestId('status-message')).toContainText('another tab')
+    await expect(page.getByTestId('banners')).toContainText('another tab')
 
-    await waitForLeader(page2)
-    expect(await kvThroughPanel(page2, 'get', 't')).toMatchObject({ status: 'ok', value: '1' })
+    await waitReady(page2)
+    await waitLeader(page2)
+    expect(await kvSend(page2, 'get', 't')).toMatchObject({ status: 'ok', value: '1' })
     expect(errors).toEqual([])
     expect(errors2).toEqual([])
   })
 
   test('a corrupted disk marks its node, the rest go on, and wiping brings it back', async ({ page }) => {
     const errors = watchErrors(page)
-    await openCluster(page, 'e2e-corrupt')
-    const l = await waitForLeader(page)
-    expect((await kvThroughPanel(page, 'set', 'c', '1')).status).toBe('ok')
+    await openLab(page, 'e2e-corrupt')
+    const l = await waitLeader(page)
+    expect((await kvSend(page, 'set', 'c', '1')).status).toBe('ok')
     await expectEverywhere(page, 'c', '1')
     const victim = ['n1', 'n2', 'n3'].find((id) => id !== l)!
 
     // Restart path: crash it, damage its disk, restart it.
-    await page.getByTestId(`node-${victim}-crash`).click()
-    await expect(page.getByTestId(`node-row-${victim}`)).toHaveAttribute('data-state', 'crashed')
+    const insp = await inspect(page, victim)
+    await page.getByTestId('node-actions').getByTestId('crash').click()
+    await expect(statePill(page)).toHaveText('crashed')
     const changed = await corruptFirstLogSegment(page, 'e2e-corrupt', victim)
     expect(changed).toMatch(/^(data|term) of entry \d+ in log segment \d+\.\.\d+$/)
     const segment = changed.slice(changed.indexOf('log segment'))
-    await page.getByTestId(`node-${victim}-restart`).click()
-    await expect(page.getByTestId(`node-row-${victim}`)).toHaveAttribute('data-state', 'corrupt')
-    await expect(page.getByTestId(`node-${victim}-state`)).toContainText('disk corrupted')
-    await expect(page.getByTestId(`node-${victim}-error`)).toContainText(/checksum|corrupt/i)
+    await page.getByTestId('node-actions').getByTestId('restart').click()
+    await expect(statePill(page)).toHaveText('disk corrupted')
+    await expect(insp.getByTestId('node-error')).toContainText(/checksum|corrupt/i)
     // The error names the damaged segment.
-    await expect(page.getByTestId(`node-${victim}-error`)).toContainText(segment)
+    await expect(insp.getByTestId('node-error')).toContainText(segment)
 
     // Reload path: still corrupted after a reload; the other two elect a leader and commit.
     await page.reload()
+    await waitReady(page)
     await expectPhase(page, 'running')
-    await expect(page.getByTestId(`node-row-${victim}`)).toHaveAttribute('data-state', 'corrupt')
-    await waitForLeader(page)
-    expect((await kvThroughPanel(page, 'set', 'c2', '2')).status).toBe('ok')
+    await inspect(page, victim)
+    await expect(statePill(page)).toHaveText('disk corrupted')
+    await waitLeader(page)
+    expect((await kvSend(page, 'set', 'c2', '2')).status).toBe('ok')
 
-    // Wipe: it starts empty and the leader catches it up.
-    await page.getByTestId(`node-${victim}-wipe`).click()
-    await expect(page.getByTestId(`node-row-${victim}`)).toHaveAttribute('data-state', 'up')
+    // Wipe (its confirmation accepted): it starts empty and the leader catches it up.
+    await inspect(page, victim)
+    await page.getByTestId('node-actions').getByTestId('wipe').click()
+    await expect(statePill(page)).toHaveText(UP)
     await expectEverywhere(page, 'c2', '2')
     const v = (await nodes(page))[victim]
     expect(v.kv).toEqual(expect.arrayContaining([['c', '1'], ['c2', '2']]))
@@ -226,7 +262,7 @@ test.describe('browser cluster runtime', () => {
 
   test('a seeded run reaches the same state twice', async ({ page }) => {
     const errors = watchErrors(page)
-    await openCluster(page, 'e2e-seed')
+    await openLab(page, 'e2e-seed')
     const run = (seed: number) =>
       page.evaluate(async (sd) => {
         const { runtime, LoadGenerator } = window.__raftlab
@@ -250,26 +286,30 @@ test.describe('browser cluster runtime', () => {
     expect(a.ok).toBeGreaterThan(10)
     expect(b).toEqual(a)
     expect(c.hash).not.toBe(a.hash)
-    await expect(page.getByTestId('trace-hash')).toHaveText(c.hash)
+    // The page follows the last cluster: its trace and its clock.
+    expect(await page.evaluate(() => window.__raftlab.runtime.sched!.trace.hex())).toBe(c.hash)
+    await expect(page.getByTestId('clock')).toContainText((c.now / 1000).toFixed(3))
     expect(errors).toEqual([])
   })
 
   test('a worker that throws marks its node crashed with the error; the page goes on', async ({ page }) => {
     const errors = watchErrors(page)
-    await openCluster(page, 'e2e-throw')
-    const l = await waitForLeader(page)
+    await openLab(page, 'e2e-throw')
+    const l = await waitLeader(page)
     const victim = ['n1', 'n2', 'n3'].find((id) => id !== l)!
     // A malformed input the host cannot handle: its handler throws inside the worker.
     await page.evaluate((id) => window.__raftlab.runtime.sched!.input(id, { type: 'client', req: null as never }), victim)
     await fastForward(page, 50)
-    await expect(page.getByTestId(`node-row-${victim}`)).toHaveAttribute('data-state', 'crashed')
-    await expect(page.getByTestId(`node-${victim}-error`)).not.toBeEmpty()
+    const insp = await inspect(page, victim)
+    await expect(statePill(page)).toHaveText('crashed')
+    await expect(insp.getByTestId('node-error')).not.toBeEmpty()
     expect(await leaderOf(page)).toBe(l)
-    expect((await kvThroughPanel(page, 'set', 'after', 'yes')).status).toBe('ok')
+    expect((await kvSend(page, 'set', 'after', 'yes')).status).toBe('ok')
     await expectPhase(page, 'running')
     // Restarting it recovers it from its disk.
-    await page.getByTestId(`node-${victim}-restart`).click()
-    await expect(page.getByTestId(`node-row-${victim}`)).toHaveAttribute('data-state', 'up')
+    await inspect(page, victim)
+    await page.getByTestId('node-actions').getByTestId('restart').click()
+    await expect(statePill(page)).toHaveText(UP)
     await expectEverywhere(page, 'after', 'yes')
     expect(errors).toEqual([])
   })

@@ -3,18 +3,13 @@
  * cluster of the test's own, and tests drive virtual time through `window.__raftlab`, never waiting on wall-clock
  * speed. Canvas elements (nodes, tokens) are clicked at the positions the graph reports.
  */
-import { expect, type Page } from '@playwright/test'
-import type { ClusterRuntime } from '../../src/cluster/runtime.ts'
-import type { Lab } from '../../src/ui/state/lab.svelte.ts'
-import type { GraphView } from '../../src/ui/graph/graph.ts'
+import { expect, type Locator, type Page } from '@playwright/test'
+import type { TestApi } from '../../src/ui/test-api.ts'
 
 export { watchErrors } from './helpers.ts'
 
-/** What the page exposes (see src/main.ts and src/ui/LabApp.svelte). */
-export interface Handle {
-  runtime: ClusterRuntime
-  ui: { lab: Lab; graph: GraphView | null }
-}
+/** What the page exposes once the app is mounted (src/ui/test-api.ts). */
+export type Handle = TestApi & { ui: NonNullable<TestApi['ui']> }
 
 /** Open the teaching app on cluster `name` (paused) and wait until the cluster runs and the graph is drawn. */
 export async function openLab(page: Page, name: string, extra = ''): Promise<void> {
@@ -46,14 +41,19 @@ export function leaderOf(page: Page): Promise<string | null> {
   return page.evaluate(() => (window as unknown as { __raftlab: Handle }).__raftlab.ui.lab.leaderId())
 }
 
-/** Fast-forward until a leader is elected; returns it. */
-export async function waitLeader(page: Page, budgetMs = 10_000): Promise<string> {
+/** Fast-forward until a leader (other than `not`) is elected; returns it. */
+export async function waitLeader(page: Page, budgetMs = 10_000, not?: string): Promise<string> {
   for (let t = 0; t < budgetMs; t += 250) {
     const l = await leaderOf(page)
-    if (l) return l
+    if (l && l !== not) return l
     await fastForward(page, 250)
   }
-  throw new Error('no leader elected')
+  throw new Error(`no leader${not ? ` other than ${not}` : ''} elected`)
+}
+
+/** The cluster's phase as the page has it ('running', 'busy-elsewhere', 'taken-over'); the banners carry it. */
+export async function expectPhase(page: Page, phase: string, timeout = 20_000): Promise<void> {
+  await expect(page.getByTestId('banners')).toHaveAttribute('data-phase', phase, { timeout })
 }
 
 export async function nodePosition(page: Page, id: string): Promise<{ x: number; y: number }> {
@@ -98,4 +98,66 @@ export function graphNodes(page: Page): Promise<string[]> {
 
 export async function expectNoErrors(errors: string[]): Promise<void> {
   expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([])
+}
+
+/** Select node `id` and show it in the inspector; returns the inspector. */
+export async function inspect(page: Page, id: string): Promise<Locator> {
+  await clickNode(page, id)
+  await page.getByTestId('tab-inspector').click()
+  const insp = page.getByTestId('inspector')
+  await expect(insp.locator('header h2')).toHaveText(id)
+  return insp
+}
+
+/** The inspected node's role when it is up, else its state, as its header says it ('leader', 'disk corrupted'). */
+export function statePill(page: Page): Locator {
+  return page.getByTestId('inspector').locator('header .pill').first()
+}
+
+/** Your operations in the client panel, newest first. */
+function kvRows(page: Page): Locator {
+  return page.getByTestId('kv-panel').getByTestId('kv-ops').locator('tr')
+}
+
+/** Fill the client panel's form and send one operation; returns how many of your operations were listed before. */
+export async function kvSubmit(page: Page, op: 'set' | 'get' | 'delete', key: string, value?: string): Promise<number> {
+  await page.getByTestId('tab-client').click()
+  const panel = page.getByTestId('kv-panel')
+  const before = await kvRows(page).count()
+  await panel.getByTestId('kv-op').selectOption(op)
+  await panel.getByTestId('kv-key').fill(key)
+  if (value !== undefined) await panel.getByTestId('kv-value').fill(value)
+  await panel.getByTestId('kv-send').click()
+  return before
+}
+
+export interface KvShown {
+  status: string
+  /** The value a get read (`= v`), or null. */
+  value: string | null
+  /** The log index the panel names (`@7`), or null. */
+  index: number | null
+}
+
+/** Your latest operation as the client panel shows it. */
+export async function kvLatest(page: Page): Promise<KvShown> {
+  await page.getByTestId('tab-client').click()
+  const row = kvRows(page).first()
+  const status = (await row.getAttribute('data-status')) ?? ''
+  const [what, outcome] = await row.locator('td').allTextContents()
+  const index = /@(\d+)/.exec(what)
+  const value = /= (.*)$/.exec(outcome.trim())
+  return { status, value: value ? value[1] : null, index: index ? Number(index[1]) : null }
+}
+
+/** Send one operation through the client panel, fast-forward until it is answered, and return what the panel shows. */
+export async function kvSend(page: Page, op: 'set' | 'get' | 'delete', key: string, value?: string): Promise<KvShown> {
+  const before = await kvSubmit(page, op, key, value)
+  const rows = kvRows(page)
+  await expect(async () => {
+    await fastForward(page, 100)
+    expect(await rows.count()).toBeGreaterThan(before)
+    expect(await rows.first().getAttribute('data-status')).not.toBe('pending')
+  }).toPass({ timeout: 20_000 })
+  return kvLatest(page)
 }

@@ -1,7 +1,7 @@
 /**
  * The screen's model of the running cluster, fed by the scheduler's event stream. Plain data, no Svelte: the
  * cluster emits thousands of events per virtual second, so each one only updates a map or appends to a ring,
- * and the frame loop (lab.svelte.ts) reads these structures when it draws and publishes.
+ * and the frame loop (scene.svelte.ts) reads these structures when it draws and publishes.
  */
 import type { Message, NodeId, Role } from '../../raft/types.ts'
 import type { ClientOp, ClusterEvent, NodeState } from '../../cluster/scheduler.ts'

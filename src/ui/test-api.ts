@@ -1,0 +1,36 @@
+/**
+ * `window.__raftlab`: the page's handle for the browser tests and benchmarks, and the one place it is defined.
+ * It is for tests only: people use the screen, and tests click the same controls; through this handle they only read
+ * state (summaries, the trace hash, the leader), fast-forward virtual time, start a client workload, or inject a
+ * fault no control offers (a malformed input to a node). Nothing here is a second user interface.
+ */
+import type { ClusterRuntime } from '../cluster/runtime.ts'
+import { LoadGenerator } from '../cluster/workload.ts'
+import type { GraphView } from './graph/graph.ts'
+import type { Lab } from './state/lab.svelte.ts'
+
+export interface TestApi {
+  /** The cluster: `runtime.sched` (summaries, kv, `trace.hex()`), `runtime.driver.fastForward(ms)`. */
+  runtime: ClusterRuntime
+  /** A client workload to run against `runtime.sched`. */
+  LoadGenerator: typeof LoadGenerator
+  /** The teaching app's state, once mounted, and its graph, once cytoscape has loaded (null until then). */
+  ui?: { lab: Lab; graph: GraphView | null }
+}
+
+const g = globalThis as unknown as { __raftlab?: TestApi }
+
+/** Called once by main.ts, before the app mounts. */
+export function exposeRuntime(runtime: ClusterRuntime): void {
+  g.__raftlab = { ...g.__raftlab, runtime, LoadGenerator }
+}
+
+/** Called by the app's root once its state exists. */
+export function exposeLab(lab: Lab): void {
+  g.__raftlab = { ...(g.__raftlab as TestApi), ui: { lab, graph: null } }
+}
+
+/** Called by the app's root once the graph is drawn. */
+export function exposeGraph(graph: GraphView): void {
+  if (g.__raftlab?.ui) g.__raftlab.ui.graph = graph
+}
