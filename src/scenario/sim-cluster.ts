@@ -1,0 +1,378 @@
+import { NotLeaderError, parseConfEntry } from '../raft/index.ts'
+import type { Entry, Message, Role, UnsafeSwitches } from '../raft/types.ts'
+import { decodeCommand, encodeCommand } from '../kv/command.ts'
+import type { HistoryOp } from '../kv/history.ts'
+import type { Violation } from '../check/safety.ts'
+import { Simulator } from '../sim/simulator.ts'
+import { SimCheckers } from '../sim/checkers.ts'
+import { scenarioOptions } from '../sim/options.ts'
+import { defaultNetworkConfig } from '../sim/network.ts'
+import type { Appended, EntryView, NodeView, ScenarioCluster, ScenarioEvent } from './cluster.ts'
+import type { ClusterSpec, KvWrite, UnsafeSwitch } from './script.ts'
+
+/** The client name of the commands a script proposes (one session, numbered 1, 2, 3...). */
+const SCRIPT_CLIENT = 'script'
+
+/** How an entry reads in a script: `noop`, `set x=1`, `add n4`... */
+export function entryText(e: Entry): string {
+  if (e.kind === 'noop') return 'noop'
+  if (e.kind === 'config') {
+    const c = e.data === undefined ? null : parseConfEntry(e.data)
+    if (c === null || c.type === undefined || c.node === undefined) return 'config'
+    return c.type === 'removeNode' ? `remove ${c.node}` : c.type === 'addLearner' ? `add ${c.node} learner` : `add ${c.node}`
+  }
+  const c = decodeCommand(e.data ?? '')
+  if ('error' in c) return 'bad command'
+  if (c.op === 'set') return `set ${c.key}=${c.value}`
+  if (c.op === 'cas') return `cas ${c.key} ${c.expected ?? 'absent'}->${c.value}`
+  return `${c.op} ${c.key}`
+}
+
+interface Known {
+  role: Role
+  term: number
+}
+
+/** A one-way cut that starts once an append carrying `afterEntry` went through (null: not yet). */
+interface LateCut {
+  from: string
+  to: string
+  afterEntry: number
+  active: boolean
+}
+
+/**
+ * A scenario cluster over the deterministic simulator, with the safety checkers attached from the first event.
+ * Uses only the Simulator's public API and its observer hooks.
+ */
+export class SimScenarioCluster implements ScenarioCluster {
+  readonly sim: Simulator
+  readonly checkers: SimCheckers
+  readonly #events: ScenarioEvent[] = []
+  readonly #known = new Map<string, Known>()
+  /** Highest index some node applied. */
+  #applied = 0
+  #reported = 0
+  /** Messages handed to the network (before any filter or loss). */
+  #sent = 0
+  #seq = 0
+  #readers = 0
+  readonly #reads: { name: string; op: HistoryOp }[] = []
+  #faults: string[] = []
+  #lateCuts: LateCut[] = []
+
+  constructor(spec: ClusterSpec) {
+    const unsafe: UnsafeSwitches = {}
+    for (const s of spec.unsafe) unsafe[s] = true
+    this.sim = new Simulator(
+      scenarioOptions(spec.seed, {
+        nodes: spec.nodes,
+        electionTick: spec.electionTick,
+        heartbeatTick: spec.heartbeatTick,
+        tickMs: spec.tickMs,
+        preVote: spec.preVote,
+        checkQuorum: spec.checkQuorum,
+        unsafe,
+        maxEntriesPerMsg: spec.maxEntries,
+        maxInflightMsgs: spec.maxInflight,
+        snapshotEvery: spec.snapshotEvery,
+        readMode: spec.reads === 'readindex' ? 'readIndex' : 'log',
+        network: defaultNetworkConfig({ latency: 2, jitter: 3 }),
+      }),
+    )
+    this.checkers = new SimCheckers(this.sim)
+    for (const id of this.sim.nodeIds()) this.#known.set(id, { role: 'follower', term: 0 })
+    this.sim.addObserver({
+      onRole: (node, role, term) => this.#role(node, role, term),
+      onApply: (_node, e) => {
+        if (e.index <= this.#applied) return
+        this.#applied = e.index
+        this.#events.push({ type: 'commit', entry: { index: e.index, term: e.term, text: entryText(e) } })
+      },
+      onRestore: (node, s) => {
+        this.#events.push({ type: 'snapshot', node, index: s.index, term: s.term })
+        if (s.index > this.#applied) this.#applied = s.index
+      },
+      onCrash: (node) => this.#events.push({ type: 'down', node }),
+      onRemoved: (node) => this.#events.push({ type: 'removed', node }),
+      onRestart: (node, disk) => {
+        const hs = disk.hardState
+        this.#known.set(node, { role: 'follower', term: hs.term })
+        const lastIndex = (disk.snapshot?.index ?? 0) + disk.entries.length
+        this.#events.push({ type: 'up', node, term: hs.term, vote: hs.vote, commit: hs.commit, lastIndex })
+      },
+      onSend: (_node, messages) => {
+        this.#sent += messages.length
+      },
+      afterEvent: () => this.#afterEvent(),
+    })
+    this.sim.setFilter((m) => this.#keep(m))
+  }
+
+  get now(): number {
+    return this.sim.now
+  }
+
+  ids(): readonly string[] {
+    return this.sim.nodeIds()
+  }
+
+  campaign(id: string): boolean {
+    if (!this.#usable(id)) return false
+    const ok = this.sim.campaign(id)
+    this.#afterCall()
+    return ok
+  }
+
+  propose(id: string, command: KvWrite): Appended {
+    const why = this.#unusable(id)
+    if (why !== null) return { ok: false, reason: why }
+    const data = encodeCommand({ ...command, client: SCRIPT_CLIENT, seq: ++this.#seq })
+    return this.#append(id, () => this.sim.propose(id, data))
+  }
+
+  read(id: string, key: string): string {
+    const name = `r${++this.#readers}`
+    const op = this.sim.request({ op: 'get', key }, name, id)
+    this.#reads.push({ name, op })
+    this.#afterCall()
+    return name
+  }
+
+  crash(id: string): void {
+    this.sim.crash(id)
+    this.#afterCall()
+  }
+
+  restart(id: string): void {
+    this.sim.restart(id)
+    this.#afterCall()
+  }
+
+  partition(groups: string[][]): void {
+    this.sim.partition(groups)
+    this.#faults.push(`partition ${groups.map((g) => g.join(' ')).join(' | ')}`)
+  }
+
+  isolate(id: string): void {
+    this.sim.isolate(id)
+    this.#faults.push(`isolate ${id}`)
+  }
+
+  cut(from: string, to: string, afterEntry?: number): void {
+    if (afterEntry === undefined) {
+      this.sim.cut(from, to)
+      this.#faults.push(`cut ${from} -> ${to}`)
+      return
+    }
+    this.#lateCuts.push({ from, to, afterEntry, active: false })
+    this.#faults.push(`cut ${from} -> ${to} after entry ${afterEntry}`)
+  }
+
+  heal(): void {
+    this.sim.heal()
+    this.#faults = []
+    this.#lateCuts = []
+  }
+
+  add(id: string, learner: boolean): Appended {
+    const leader = this.sim.leader()
+    if (leader === null) return { ok: false, reason: `no node leads, so nobody can add ${id}` }
+    if (this.sim.nodeIds().includes(id)) {
+      const n = this.sim.node(id)
+      if (n.removed) return { ok: false, reason: `${id} was removed and cannot come back` }
+      if (learner) return { ok: false, reason: `${id} is already in the cluster` }
+      return this.#append(leader, () => this.sim.changeMembership({ type: 'addVoter', node: id }))
+    }
+    return this.#append(leader, () => this.sim.addNode(id, learner ? 'learner' : 'voter'))
+  }
+
+  remove(id: string): Appended {
+    const leader = this.sim.leader()
+    if (leader === null) return { ok: false, reason: `no node leads, so nobody can remove ${id}` }
+    if (this.sim.node(id).removed) return { ok: false, reason: `${id} was already removed` }
+    return this.#append(leader, () => this.sim.removeNode(id))
+  }
+
+  transfer(from: string, to: string): void {
+    if (!this.#usable(from)) return
+    this.sim.transferLeadership(from, to)
+    this.#afterCall()
+  }
+
+  /**
+   * Compacts as the simulator's own snapshot policy does (snapshotEvery): the core's log, then the node's
+   * disk. The Simulator has no public call for it; its SimNode disk is written here the same way.
+   */
+  compact(id: string): { index: number; term: number } | null {
+    if (!this.#usable(id)) return null
+    const n = this.sim.node(id)
+    const applied = n.kv.appliedIndex
+    if (applied <= n.raw.firstIndex() - 1) return null
+    const base = n.disk.snapshot?.index ?? 0
+    const snap = n.raw.compact(applied, n.kv.snapshot())
+    n.disk.entries = n.disk.entries.slice(Math.min(snap.index - base, n.disk.entries.length))
+    n.disk.snapshot = snap
+    return { index: snap.index, term: snap.term }
+  }
+
+  /** For running nodes at once, and for every later restart (the options the simulator boots nodes with). */
+  setUnsafe(name: UnsafeSwitch, on: boolean): void {
+    const unsafe: UnsafeSwitches = { ...this.sim.options.unsafe, [name]: on }
+    this.sim.options.unsafe = unsafe
+    for (const id of this.sim.nodeIds()) {
+      const n = this.sim.node(id)
+      if (n.up) n.raw.setParams?.({ unsafe })
+    }
+  }
+
+  run(ms: number): void {
+    this.sim.runFor(ms)
+  }
+
+  stabilize(maxMs: number): boolean {
+    return this.sim.runUntilTrue(() => this.#quiet(), this.sim.now + maxMs)
+  }
+
+  /**
+   * Every message sent was delivered (to a running node or to a stopped one), lost, or is in flight; a
+   * duplicated one is delivered twice. The simulator counts all but the sends, which onSend gives.
+   */
+  inFlight(): number {
+    const s = this.sim.stats
+    return this.#sent + s.duplicated - s.dropped - s.delivered
+  }
+
+  nodes(): NodeView[] {
+    const conf = this.sim.committedConf()
+    return this.sim.nodeIds().map((id) => {
+      const n = this.sim.node(id)
+      if (n.up) {
+        const s = n.raw.status()
+        const entries = n.raw.entries(s.firstIndex, s.lastIndex + 1).map(view)
+        return {
+          id,
+          state: 'up',
+          role: s.role,
+          learner: s.learners.includes(id),
+          term: s.term,
+          vote: s.vote,
+          leader: s.leader,
+          commit: s.commit,
+          lastIndex: s.lastIndex,
+          lastTerm: n.raw.term(s.lastIndex) ?? 0,
+          snapshotIndex: s.snapshotIndex,
+          snapshotTerm: s.snapshotTerm,
+          entries,
+        }
+      }
+      const d = n.disk
+      const last = d.entries[d.entries.length - 1]
+      return {
+        id,
+        state: n.removed ? 'removed' : 'down',
+        role: 'follower',
+        learner: conf.learners.includes(id),
+        term: d.hardState.term,
+        vote: d.hardState.vote,
+        leader: null,
+        commit: d.hardState.commit,
+        lastIndex: last?.index ?? d.snapshot?.index ?? 0,
+        lastTerm: last?.term ?? d.snapshot?.term ?? 0,
+        snapshotIndex: d.snapshot?.index ?? 0,
+        snapshotTerm: d.snapshot?.term ?? 0,
+        entries: d.entries.map(view),
+      }
+    })
+  }
+
+  faults(): string[] {
+    return this.#faults.slice()
+  }
+
+  violations(): readonly Violation[] {
+    return this.checkers.violations()
+  }
+
+  takeEvents(): ScenarioEvent[] {
+    this.#afterCall()
+    return this.#events.splice(0, this.#events.length)
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #role(node: string, role: Role, term: number): void {
+    const k = this.#known.get(node)
+    if (k !== undefined && k.role === role && k.term === term) return
+    this.#known.set(node, { role, term })
+    this.#events.push({ type: 'role', node, role, term })
+  }
+
+  /** A message passes unless a late cut that has started covers its link. */
+  #keep(m: Message): boolean {
+    for (const c of this.#lateCuts) {
+      if (c.from !== m.from || c.to !== m.to) continue
+      if (c.active) return false
+      if (m.type === 'MsgApp' && m.entries !== undefined && m.entries.some((e) => e.index === c.afterEntry)) c.active = true
+    }
+    return true
+  }
+
+  #quiet(): boolean {
+    if (this.inFlight() > 0) return false
+    for (const id of this.sim.nodeIds()) {
+      const n = this.sim.node(id)
+      // hasReady: a call made between events right after one that touched the node leaves its Ready untaken
+      // until the node's next event (Simulator.#touch sees the node already marked for that event number).
+      if (n.inflight !== null || (n.up && n.raw.hasReady())) return false
+    }
+    return true
+  }
+
+  #afterEvent(): void {
+    const v = this.checkers.violations()
+    while (this.#reported < v.length) this.#events.push({ type: 'violation', violation: v[this.#reported++] })
+    for (let i = 0; i < this.#reads.length; i++) {
+      const { name, op } = this.#reads[i]
+      if (op.complete === null) continue
+      const r = op.result
+      this.#events.push({ type: 'answer', client: name, key: op.key, ok: op.outcome === 'ok' && r?.ok === true, value: r?.value ?? null })
+      this.#reads.splice(i--, 1)
+    }
+  }
+
+  /** Calls between events are not events: pick up what they caused the same way. */
+  #afterCall(): void {
+    this.#afterEvent()
+  }
+
+  #unusable(id: string): string | null {
+    const n = this.sim.node(id)
+    if (n.removed) return `${id} was removed from the cluster`
+    if (!n.up) return `${id} is down`
+    return null
+  }
+
+  #usable(id: string): boolean {
+    return this.#unusable(id) === null
+  }
+
+  #append(id: string, fn: () => { index: number; term: number }): Appended {
+    try {
+      const r = fn()
+      return { ok: true, node: id, index: r.index, term: r.term }
+    } catch (e) {
+      if (e instanceof NotLeaderError) {
+        return { ok: false, reason: e.leader !== null ? `${id} is not the leader (it points to ${e.leader})` : `${id} is not the leader and knows no leader` }
+      }
+      if (e instanceof Error) return { ok: false, reason: e.message.replace(/^sim: /, '') }
+      throw e
+    } finally {
+      this.#afterCall()
+    }
+  }
+}
+
+function view(e: Entry): EntryView {
+  return { index: e.index, term: e.term, text: entryText(e) }
+}
