@@ -35,10 +35,13 @@ export interface ScenarioCluster {
   /** Runs `ms` of virtual time. */
   run(ms: number): void
   /**
-   * Runs until no message is in flight and no disk write is pending, at most `maxMs`. Returns whether it got
-   * there. Timers keep ticking meanwhile.
+   * Runs until no message is in flight, no disk write is pending and every leader's followers that it can reach
+   * hold its log and know its commit index; at most `maxMs`. Returns whether it got there. Timers keep ticking
+   * meanwhile, so a cluster without a leader is settled at its first quiet moment.
    */
   stabilize(maxMs: number): boolean
+  /** Why the cluster is not settled (see stabilize), or null. */
+  unsettled(): string | null
   /** Messages sent and not yet delivered or lost. */
   inFlight(): number
   nodes(): NodeView[]

@@ -78,7 +78,7 @@ export class ScriptPlayer {
         break
       case 'stabilize':
         if (!c.stabilize(STABILIZE_MAX_MS)) {
-          out.push(`still busy after ${STABILIZE_MAX_MS / 1000} s: ${plural(c.inFlight(), 'message')} in flight`)
+          out.push(`not settled after ${STABILIZE_MAX_MS / 1000} s: ${c.unsettled() ?? `${plural(c.inFlight(), 'message')} in flight`}`)
         }
         break
       case 'campaign':

@@ -119,34 +119,29 @@ export class SimScenarioCluster implements ScenarioCluster {
 
   campaign(id: string): boolean {
     if (!this.#usable(id)) return false
-    const ok = this.sim.campaign(id)
-    this.#afterCall()
-    return ok
+    return this.#call(`campaign ${id}`, () => this.sim.campaign(id))
   }
 
   propose(id: string, command: KvWrite): Appended {
     const why = this.#unusable(id)
     if (why !== null) return { ok: false, reason: why }
     const data = encodeCommand({ ...command, client: SCRIPT_CLIENT, seq: ++this.#seq })
-    return this.#append(id, () => this.sim.propose(id, data))
+    return this.#append(id, `propose ${id}`, () => this.sim.propose(id, data))
   }
 
   read(id: string, key: string): string {
     const name = `r${++this.#readers}`
-    const op = this.sim.request({ op: 'get', key }, name, id)
+    const op = this.#call(`read ${id} ${key}`, () => this.sim.request({ op: 'get', key }, name, id))
     this.#reads.push({ name, op })
-    this.#afterCall()
     return name
   }
 
   crash(id: string): void {
-    this.sim.crash(id)
-    this.#afterCall()
+    this.#call(`crash ${id}`, () => this.sim.crash(id))
   }
 
   restart(id: string): void {
-    this.sim.restart(id)
-    this.#afterCall()
+    this.#call(`restart ${id}`, () => this.sim.restart(id))
   }
 
   partition(groups: string[][]): void {
@@ -182,22 +177,21 @@ export class SimScenarioCluster implements ScenarioCluster {
       const n = this.sim.node(id)
       if (n.removed) return { ok: false, reason: `${id} was removed and cannot come back` }
       if (learner) return { ok: false, reason: `${id} is already in the cluster` }
-      return this.#append(leader, () => this.sim.changeMembership({ type: 'addVoter', node: id }))
+      return this.#append(leader, `add ${id}`, () => this.sim.changeMembership({ type: 'addVoter', node: id }))
     }
-    return this.#append(leader, () => this.sim.addNode(id, learner ? 'learner' : 'voter'))
+    return this.#append(leader, `add ${id}`, () => this.sim.addNode(id, learner ? 'learner' : 'voter'))
   }
 
   remove(id: string): Appended {
     const leader = this.sim.leader()
     if (leader === null) return { ok: false, reason: `no node leads, so nobody can remove ${id}` }
     if (this.sim.node(id).removed) return { ok: false, reason: `${id} was already removed` }
-    return this.#append(leader, () => this.sim.removeNode(id))
+    return this.#append(leader, `remove ${id}`, () => this.sim.removeNode(id))
   }
 
   transfer(from: string, to: string): void {
     if (!this.#usable(from)) return
-    this.sim.transferLeadership(from, to)
-    this.#afterCall()
+    this.#call(`transfer ${from} ${to}`, () => this.sim.transferLeadership(from, to))
   }
 
   /**
@@ -295,7 +289,7 @@ export class SimScenarioCluster implements ScenarioCluster {
   }
 
   takeEvents(): ScenarioEvent[] {
-    this.#afterCall()
+    this.#afterEvent()
     return this.#events.splice(0, this.#events.length)
   }
 
@@ -322,11 +316,35 @@ export class SimScenarioCluster implements ScenarioCluster {
     if (this.inFlight() > 0) return false
     for (const id of this.sim.nodeIds()) {
       const n = this.sim.node(id)
-      // hasReady: a call made between events right after one that touched the node leaves its Ready untaken
-      // until the node's next event (Simulator.#touch sees the node already marked for that event number).
+      // hasReady: in case a call made between events left a Ready untaken (see #call).
       if (n.inflight !== null || (n.up && n.raw.hasReady())) return false
     }
-    return true
+    return this.unsettled() === null
+  }
+
+  /**
+   * Why the cluster is not settled, or null: a leader has a follower it can reach both ways that does not yet
+   * hold its whole log or know its commit index.
+   */
+  unsettled(): string | null {
+    for (const id of this.sim.nodeIds()) {
+      const l = this.sim.node(id)
+      if (!l.up) continue
+      const s = l.raw.status()
+      if (s.role !== 'leader' || s.progress === undefined) continue
+      for (const [f, p] of Object.entries(s.progress)) {
+        if (f === id || !this.sim.isUp(f) || !this.#reachable(id, f) || !this.#reachable(f, id)) continue
+        if (p.match < s.lastIndex) return `${f} holds ${id}'s log only to ${p.match} of ${s.lastIndex}`
+        const fc = this.sim.node(f).raw.status().commit
+        if (fc < s.commit) return `${f} knows commit ${fc}, ${id} ${s.commit}`
+      }
+    }
+    return null
+  }
+
+  #reachable(from: string, to: string): boolean {
+    if (this.sim.network.blocked(from, to) !== null) return false
+    return !this.#lateCuts.some((c) => c.active && c.from === from && c.to === to)
   }
 
   #afterEvent(): void {
@@ -341,11 +359,6 @@ export class SimScenarioCluster implements ScenarioCluster {
     }
   }
 
-  /** Calls between events are not events: pick up what they caused the same way. */
-  #afterCall(): void {
-    this.#afterEvent()
-  }
-
   #unusable(id: string): string | null {
     const n = this.sim.node(id)
     if (n.removed) return `${id} was removed from the cluster`
@@ -357,9 +370,9 @@ export class SimScenarioCluster implements ScenarioCluster {
     return this.#unusable(id) === null
   }
 
-  #append(id: string, fn: () => { index: number; term: number }): Appended {
+  #append(id: string, label: string, fn: () => { index: number; term: number }): Appended {
     try {
-      const r = fn()
+      const r = this.#call(label, fn)
       return { ok: true, node: id, index: r.index, term: r.term }
     } catch (e) {
       if (e instanceof NotLeaderError) {
@@ -367,9 +380,28 @@ export class SimScenarioCluster implements ScenarioCluster {
       }
       if (e instanceof Error) return { ok: false, reason: e.message.replace(/^sim: /, '') }
       throw e
-    } finally {
-      this.#afterCall()
     }
+  }
+
+  /**
+   * Runs a script action as an event of its own at the current time (after the events already due now), as
+   * the simulator's `at` does: its Ready is taken and its role changes reported with that event, and it is
+   * part of the trace. Rethrows what `fn` threw, outside the event.
+   */
+  #call<T>(label: string, fn: () => T): T {
+    const box: { r: { ok: true; value: T } | { ok: false; error: unknown } | null } = { r: null }
+    this.sim.at(this.sim.now, `script: ${label}`, () => {
+      try {
+        box.r = { ok: true, value: fn() }
+      } catch (error) {
+        box.r = { ok: false, error }
+      }
+    })
+    this.sim.runUntil(this.sim.now)
+    const r = box.r
+    if (r === null) throw new Error(`scenario: the action "${label}" did not run`)
+    if (!r.ok) throw r.error
+    return r.value
   }
 }
 
