@@ -74,6 +74,10 @@ export interface NodeView {
   learner: boolean
   term: number
   vote: string | null
+  /** Votes granted in its current (pre-)campaign, its own included; 0 unless it campaigns. */
+  votes: number
+  /** Voters of its configuration (of the committed one when down). */
+  voters: number
   leader: string | null
   commit: number
   lastIndex: number

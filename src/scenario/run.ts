@@ -306,8 +306,11 @@ function formatStatus(c: ScenarioCluster): string[] {
     const last = `last ${v.lastIndex} (term ${v.lastTerm}), commit ${v.commit}`
     if (v.state === 'down') return `${v.id} down: on disk term ${v.term}, voted ${v.vote ?? 'nobody'}, ${last}`
     const role = v.learner ? 'learner' : ROLE[v.role]
-    const leader = v.role !== 'leader' && v.leader !== null ? `, leader ${v.leader}` : ''
-    return `${v.id} ${role} term ${v.term}${leader}, ${last}`
+    let who = ''
+    if (v.role === 'candidate' || v.role === 'precandidate') who = `, ${plural(v.votes, 'vote')} of ${v.voters}`
+    else if (v.role === 'follower' && v.leader !== null) who = `, leader ${v.leader}`
+    else if (v.role === 'follower' && v.vote !== null) who = `, voted ${v.vote}`
+    return `${v.id} ${role} term ${v.term}${who}, ${last}`
   })
   const f = c.faults()
   if (f.length > 0) out.push(`network: ${f.join('; ')}`)
