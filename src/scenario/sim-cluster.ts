@@ -93,7 +93,10 @@ export class SimScenarioCluster implements ScenarioCluster {
         this.#events.push({ type: 'snapshot', node, index: s.index, term: s.term })
         if (s.index > this.#applied) this.#applied = s.index
       },
-      onCrash: (node) => this.#events.push({ type: 'down', node }),
+      onCrash: (node) => {
+        // A removed node stopping is told by its 'removed' event.
+        if (!this.sim.node(node).removed) this.#events.push({ type: 'down', node })
+      },
       onRemoved: (node) => this.#events.push({ type: 'removed', node }),
       onRestart: (node, disk) => {
         const hs = disk.hardState
