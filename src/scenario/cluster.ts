@@ -22,8 +22,11 @@ export interface ScenarioCluster {
   restart(id: string): void
   partition(groups: string[][]): void
   isolate(id: string): void
-  /** One way; with afterEntry, only once `from` has sent that entry to `to` (the link fails right after it). */
-  cut(from: string, to: string, afterEntry?: number): void
+  /**
+   * One way. `appends`: only AppendEntries and InstallSnapshot are lost. `afterEntry`: the link fails right
+   * after `from` has sent that entry to `to`.
+   */
+  cut(from: string, to: string, appends: boolean, afterEntry?: number): void
   heal(): void
   /** A new node joins through the leader (or a learner is promoted to voter). */
   add(id: string, learner: boolean): Appended
@@ -32,14 +35,18 @@ export interface ScenarioCluster {
   /** Compacts the node's log up to what it applied; null when there is nothing to compact. */
   compact(id: string): { index: number; term: number } | null
   setUnsafe(name: UnsafeSwitch, on: boolean): void
-  /** Runs `ms` of virtual time. */
-  run(ms: number): void
+  /**
+   * Runs `ms` of virtual time, or less: it stops right after an event in which the checkers found a new
+   * violation (as the UI pauses there). Returns 'violation' then, else 'done'.
+   */
+  run(ms: number): 'done' | 'violation'
   /**
    * Runs until no message is in flight, no disk write is pending and every leader's followers that it can reach
    * hold its log and know its commit index; at most `maxMs`. Returns whether it got there. Timers keep ticking
-   * meanwhile, so a cluster without a leader is settled at its first quiet moment.
+   * meanwhile, so a cluster without a leader is settled at its first quiet moment. Stops at a new violation
+   * like `run`.
    */
-  stabilize(maxMs: number): boolean
+  stabilize(maxMs: number): 'settled' | 'violation' | 'timeout'
   /** Why the cluster is not settled (see stabilize), or null. */
   unsettled(): string | null
   /** Messages sent and not yet delivered or lost. */

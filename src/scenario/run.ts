@@ -8,6 +8,9 @@ import { SimScenarioCluster } from './sim-cluster.ts'
  * stable and readable aloud: roles, terms, indexes, commit, log contents; never a timestamp.
  */
 
+/** Said when a command that lets time pass stopped at a violation. */
+const STOPPED = 'stopped at the violation'
+
 /** Longest a `stabilize` runs before giving up (virtual ms). */
 export const STABILIZE_MAX_MS = 10_000
 
@@ -69,18 +72,21 @@ export class ScriptPlayer {
     }
     const c = this.#cluster as ScenarioCluster
     const out: string[] = []
+    /** Said after the events. */
+    const after: string[] = []
     switch (cmd.kind) {
       case 'tick':
-        c.run(cmd.ticks * this.#tickMs)
-        break
       case 'run':
-        c.run(cmd.ms)
+        if (c.run(cmd.kind === 'tick' ? cmd.ticks * this.#tickMs : cmd.ms) === 'violation') after.push(STOPPED)
         break
-      case 'stabilize':
-        if (!c.stabilize(STABILIZE_MAX_MS)) {
-          out.push(`not settled after ${STABILIZE_MAX_MS / 1000} s: ${c.unsettled() ?? `${plural(c.inFlight(), 'message')} in flight`}`)
+      case 'stabilize': {
+        const r = c.stabilize(STABILIZE_MAX_MS)
+        if (r === 'violation') after.push(STOPPED)
+        if (r === 'timeout') {
+          after.push(`not settled after ${STABILIZE_MAX_MS / 1000} s: ${c.unsettled() ?? `${plural(c.inFlight(), 'message')} in flight`}`)
         }
         break
+      }
       case 'campaign':
         if (!c.campaign(cmd.node)) out.push(`${cmd.node} cannot campaign (${whyNot(c, cmd.node)})`)
         break
@@ -106,7 +112,7 @@ export class ScriptPlayer {
         c.isolate(cmd.node)
         break
       case 'cut':
-        c.cut(cmd.from, cmd.to, cmd.afterEntry)
+        c.cut(cmd.from, cmd.to, cmd.appends, cmd.afterEntry)
         break
       case 'heal':
         c.heal()
@@ -139,7 +145,7 @@ export class ScriptPlayer {
       case 'check':
         break
     }
-    out.push(...formatEvents(c.takeEvents()))
+    out.push(...formatEvents(c.takeEvents()), ...after)
     if (cmd.kind === 'status') out.push(...formatStatus(c))
     if (cmd.kind === 'logs') out.push(...formatLogs(c.nodes()))
     if (cmd.kind === 'check') {

@@ -63,8 +63,11 @@ export type Command =
   | { kind: 'restart'; node: string }
   | { kind: 'partition'; groups: string[][] }
   | { kind: 'isolate'; node: string }
-  /** One-way: from can no longer reach to; with `afterEntry`, only once from has sent that entry to to. */
-  | { kind: 'cut'; from: string; to: string; afterEntry?: number }
+  /**
+   * One-way: from can no longer reach to. `appends`: only AppendEntries and InstallSnapshot are lost (votes
+   * pass). `afterEntry`: the link fails right after from has sent that entry to to.
+   */
+  | { kind: 'cut'; from: string; to: string; appends: boolean; afterEntry?: number }
   | { kind: 'heal' }
   | { kind: 'add'; node: string; learner: boolean }
   | { kind: 'remove'; node: string }
@@ -330,11 +333,13 @@ function parseCommand(text: string, line: number, nodes: Set<string>, sawCluster
       return { kind: 'partition', groups }
     }
     case 'cut': {
-      const m = /^(\S+)\s*->\s*(\S+)(?:\s+after\s+entry\s+(\S+))?$/.exec(rest)
-      if (m === null) fail(line, 'cut is written "cut n1 -> n2" (one way), optionally followed by "after entry 2".')
-      const [, from, to, after] = m as RegExpExecArray
+      const m = /^(\S+)\s*->\s*(\S+)(\s+appends)?(?:\s+after\s+entry\s+(\S+))?$/.exec(rest)
+      if (m === null) {
+        fail(line, 'cut is written "cut n1 -> n2" (one way), then optionally "appends" (only appends are lost) and "after entry 2".')
+      }
+      const [, from, to, appends, after] = m as RegExpExecArray
       if (node(from) === node(to)) fail(line, 'a node cannot be cut from itself.')
-      const cmd: Command = { kind: 'cut', from, to }
+      const cmd: Command = { kind: 'cut', from, to, appends: appends !== undefined }
       if (after !== undefined) {
         const n = Number(after)
         if (!Number.isInteger(n) || n < 1) fail(line, `"after entry" needs a log index (a whole number from 1), got "${after}".`)

@@ -33,13 +33,19 @@ interface Known {
   term: number
 }
 
-/** A one-way cut that starts once an append carrying `afterEntry` went through (null: not yet). */
+/**
+ * A one-way cut the network model cannot express: of appends only, or starting once an append carrying
+ * `afterEntry` went through.
+ */
 interface LateCut {
   from: string
   to: string
-  afterEntry: number
+  appends: boolean
+  afterEntry: number | null
   active: boolean
 }
+
+const isAppend = (m: Message): boolean => m.type === 'MsgApp' || m.type === 'MsgSnap'
 
 /**
  * A scenario cluster over the deterministic simulator, with the safety checkers attached from the first event.
@@ -59,6 +65,8 @@ export class SimScenarioCluster implements ScenarioCluster {
   #readers = 0
   readonly #reads: { name: string; op: HistoryOp }[] = []
   #faults: string[] = []
+  /** Command data as the checker quotes it in a violation -> the command as a script writes it, quoted. */
+  readonly #dataNames = new Map<string, string>()
   #lateCuts: LateCut[] = []
 
   constructor(spec: ClusterSpec) {
@@ -129,6 +137,7 @@ export class SimScenarioCluster implements ScenarioCluster {
     const why = this.#unusable(id)
     if (why !== null) return { ok: false, reason: why }
     const data = encodeCommand({ ...command, client: SCRIPT_CLIENT, seq: ++this.#seq })
+    this.#dataNames.set(checkerQuote(data), JSON.stringify(entryText({ index: 0, term: 0, kind: 'command', data })))
     return this.#append(id, `propose ${id}`, () => this.sim.propose(id, data))
   }
 
@@ -157,14 +166,10 @@ export class SimScenarioCluster implements ScenarioCluster {
     this.#faults.push(`isolate ${id}`)
   }
 
-  cut(from: string, to: string, afterEntry?: number): void {
-    if (afterEntry === undefined) {
-      this.sim.cut(from, to)
-      this.#faults.push(`cut ${from} -> ${to}`)
-      return
-    }
-    this.#lateCuts.push({ from, to, afterEntry, active: false })
-    this.#faults.push(`cut ${from} -> ${to} after entry ${afterEntry}`)
+  cut(from: string, to: string, appends: boolean, afterEntry?: number): void {
+    this.#faults.push(`cut ${from} -> ${to}${appends ? ' appends' : ''}${afterEntry !== undefined ? ` after entry ${afterEntry}` : ''}`)
+    if (!appends && afterEntry === undefined) this.sim.cut(from, to)
+    else this.#lateCuts.push({ from, to, appends, afterEntry: afterEntry ?? null, active: afterEntry === undefined })
   }
 
   heal(): void {
@@ -223,12 +228,17 @@ export class SimScenarioCluster implements ScenarioCluster {
     }
   }
 
-  run(ms: number): void {
-    this.sim.runFor(ms)
+  run(ms: number): 'done' | 'violation' {
+    const seen = this.checkers.violations().length
+    const broke = (): boolean => this.checkers.violations().length > seen
+    return this.sim.runUntilTrue(broke, this.sim.now + ms) ? 'violation' : 'done'
   }
 
-  stabilize(maxMs: number): boolean {
-    return this.sim.runUntilTrue(() => this.#quiet(), this.sim.now + maxMs)
+  stabilize(maxMs: number): 'settled' | 'violation' | 'timeout' {
+    const seen = this.checkers.violations().length
+    const broke = (): boolean => this.checkers.violations().length > seen
+    if (!this.sim.runUntilTrue(() => broke() || this.#quiet(), this.sim.now + maxMs)) return 'timeout'
+    return broke() ? 'violation' : 'settled'
   }
 
   /**
@@ -292,7 +302,7 @@ export class SimScenarioCluster implements ScenarioCluster {
   }
 
   violations(): readonly Violation[] {
-    return this.checkers.violations()
+    return this.checkers.violations().map((v) => this.#readable(v))
   }
 
   takeEvents(): ScenarioEvent[] {
@@ -302,6 +312,13 @@ export class SimScenarioCluster implements ScenarioCluster {
 
   // ---------------------------------------------------------------- internals
 
+  /** The violation with the commands in its message written as a script writes them. */
+  #readable(v: Violation): Violation {
+    let message = v.message
+    for (const [quoted, name] of this.#dataNames) if (message.includes(quoted)) message = message.split(quoted).join(name)
+    return message === v.message ? v : { ...v, message }
+  }
+
   #role(node: string, role: Role, term: number): void {
     const k = this.#known.get(node)
     if (k !== undefined && k.role === role && k.term === term) return
@@ -309,12 +326,13 @@ export class SimScenarioCluster implements ScenarioCluster {
     this.#events.push({ type: 'role', node, role, term })
   }
 
-  /** A message passes unless a late cut that has started covers its link. */
+  /** A message passes unless a late cut that has started covers it. */
   #keep(m: Message): boolean {
     for (const c of this.#lateCuts) {
       if (c.from !== m.from || c.to !== m.to) continue
-      if (c.active) return false
-      if (m.type === 'MsgApp' && m.entries !== undefined && m.entries.some((e) => e.index === c.afterEntry)) c.active = true
+      if (c.active) {
+        if (!c.appends || isAppend(m)) return false
+      } else if (m.type === 'MsgApp' && m.entries !== undefined && m.entries.some((e) => e.index === c.afterEntry)) c.active = true
     }
     return true
   }
@@ -356,7 +374,7 @@ export class SimScenarioCluster implements ScenarioCluster {
 
   #afterEvent(): void {
     const v = this.checkers.violations()
-    while (this.#reported < v.length) this.#events.push({ type: 'violation', violation: v[this.#reported++] })
+    while (this.#reported < v.length) this.#events.push({ type: 'violation', violation: this.#readable(v[this.#reported++]) })
     for (let i = 0; i < this.#reads.length; i++) {
       const { name, op } = this.#reads[i]
       if (op.complete === null) continue
@@ -410,6 +428,11 @@ export class SimScenarioCluster implements ScenarioCluster {
     if (!r.ok) throw r.error
     return r.value
   }
+}
+
+/** Entry data as src/check/safety.ts quotes it in a message (kept in step with its `describeData`). */
+function checkerQuote(d: string): string {
+  return JSON.stringify(d.length > 60 ? `${d.slice(0, 60)}...` : d)
 }
 
 function view(e: Entry): EntryView {

@@ -20,6 +20,16 @@ describe('golden scenario scripts', () => {
     for (const f of FILES) expect(SCENARIO_TEXTS[f.replace(/\.txt$/, '')]).toBe(readFileSync(join(DIR, f), 'utf8'))
   })
 
+  it('figure8-unsafe plays the schedule of figure8, command for command, with the unsafe switch on', () => {
+    const commands = (name: string): string[] =>
+      parseScript(readFileSync(join(DIR, `${name}.txt`), 'utf8'), name)
+        .blocks.filter((b) => b.command.kind !== 'say' && b.command.kind !== 'ask')
+        .map((b) => b.source.replace(/ unsafe=\S+/, ''))
+    const unsafe = parseScript(readFileSync(join(DIR, 'figure8-unsafe.txt'), 'utf8'), 'figure8-unsafe').blocks[0].command
+    expect(unsafe).toMatchObject({ kind: 'cluster', spec: { unsafe: ['commitOldTermEntries'] } })
+    expect(commands('figure8-unsafe')).toEqual(commands('figure8'))
+  })
+
   for (const file of FILES) {
     it(file, () => {
       const path = join(DIR, file)
