@@ -37,7 +37,7 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], parser: tseslint.parser } },
   },
   {
-    files: ['src/raft/**', 'src/kv/**', 'src/sim/**', 'src/check/**'],
+    files: ['src/raft/**', 'src/kv/**', 'src/sim/**', 'src/check/**', 'src/scenario/**'],
     ignores: ['src/sim/fuzz-cli.ts'],
     rules: {
       'no-restricted-properties': ['error', ...clockAndRandomness],
