@@ -344,6 +344,9 @@ export class SimScenarioCluster implements ScenarioCluster {
       // hasReady: in case a call made between events left a Ready untaken (see #call).
       if (n.inflight !== null || (n.up && n.raw.hasReady())) return false
     }
+    // A client read still waiting (redirected, retried) keeps the cluster busy until its request times out.
+    const timeout = this.sim.options.requestTimeoutMs
+    if (this.#reads.some((r) => r.op.complete === null && this.sim.now < r.op.invoke + timeout)) return false
     return this.unsettled() === null
   }
 
