@@ -30,6 +30,15 @@ describe('golden scenario scripts', () => {
     expect(commands('figure8-unsafe')).toEqual(commands('figure8'))
   })
 
+  it('every question is answered: the block after an ask prints something', () => {
+    for (const file of FILES) {
+      const { blocks } = parseScript(readFileSync(join(DIR, file), 'utf8'), file.replace(/\.txt$/, ''))
+      blocks.forEach((b, i) => {
+        if (b.command.kind === 'ask') expect(blocks[i + 1].expected, `${file}:${b.line}: ${b.source}`).not.toEqual([])
+      })
+    }
+  })
+
   for (const file of FILES) {
     it(file, () => {
       const path = join(DIR, file)
