@@ -4,7 +4,7 @@ import type { KvStore } from '../kv/store.ts'
 import type { Observation } from '../check/safety.ts'
 import { NodeShell, type ShellDisk } from '../node/shell.ts'
 import type { DiskWrite, HostOptions, Loaded, NodeFactory, RaftNode } from '../node/host.ts'
-import type { HostInit } from '../node/protocol.ts'
+import type { HostInit, RaftParams } from '../node/protocol.ts'
 import { ClusterLoop, type ClusterSpec, type CommittedConf, type PortFactory, type Started } from '../cluster/loop.ts'
 import type { Network } from './network.ts'
 import { Figure8Script, type Figure8Host } from './figure8.ts'
@@ -79,6 +79,8 @@ export interface SimNode {
   readonly removed: boolean
   /** The initial voters it was created with (empty when it joined later). */
   readonly peers: NodeId[]
+  /** A write is on its way to disk (its messages and applies wait for it). */
+  readonly writing: boolean
 }
 
 /** The operator creates no more nodes than this in one run (removed ones included). */
@@ -442,7 +444,37 @@ export class Simulator {
         return self.#isRemoved(id)
       },
       peers: this.#peers.get(id) ?? [],
+      get writing() {
+        const sh = loop.shellOf(id)
+        return sh !== undefined && (sh.staging || sh.host.busy)
+      },
     }
+  }
+
+  /** Messages on the wire (a duplicated message counts once per copy). */
+  inFlight(): number {
+    return this.#loop.inFlight().length
+  }
+
+  /** Takes a snapshot at a node now (as its snapshot policy would), if it applied anything new since the last. */
+  compact(id: NodeId): { index: number; term: number } | null {
+    const before = this.#upShell(id).host.raw.firstIndex() - 1
+    this.#loop.direct(id, (sh) => sh.host.input({ type: 'compact', reqId: 0 }))
+    const after = this.#upShell(id).host.raw.firstIndex() - 1
+    if (after <= before) return null
+    return { index: after, term: this.#upShell(id).host.raw.term(after) ?? 0 }
+  }
+
+  /** Changes Raft parameters: on every running node at once, and for every later start. */
+  setParams(p: Partial<RaftParams>): void {
+    const loop = this.#loop
+    loop.spec.params = { ...loop.spec.params, ...p }
+    if (p.unsafe !== undefined) this.options.unsafe = p.unsafe
+    for (const id of loop.nodeIds()) {
+      const sh = loop.shellOf(id)
+      if (sh !== undefined && this.isUp(id)) sh.host.raw.setParams?.(p)
+    }
+    loop.trace.str(`params ${JSON.stringify(p)}`)
   }
 
   /** The last shell of each node, so that a crashed node can still be inspected. */
