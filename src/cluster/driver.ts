@@ -80,9 +80,21 @@ export class Driver {
   }
 
   /** Process the next virtual instant (the single-step button). Pauses first. */
+  /**
+   * One step for a person: the next virtual instant in which something visible happens (a message sent, delivered
+   * or lost, a node's state or a client's operation changing), not an instant in which a follower only ticked.
+   */
   async stepOnce(): Promise<void> {
     this.pause()
-    await this.sched.step()
+    let seen = 0
+    const off = this.sched.on((e) => {
+      if (e.type !== 'summary' && e.type !== 'tick') seen++
+    })
+    try {
+      for (let i = 0; i < 1000 && seen === 0; i++) if (!(await this.sched.step())) break
+    } finally {
+      off()
+    }
     this.onProgress()
   }
 

@@ -69,7 +69,8 @@ export interface ClusterSpec {
   clientTimeoutMs: number
   /**
    * A client re-sends a request (same session and sequence number) that a node accepted but did not answer within
-   * this many milliseconds, sometimes to another node. Default: two election timeouts.
+   * this many milliseconds, sometimes to another node. Default: never (the request waits where it is until
+   * `clientTimeoutMs`, as the teaching app shows it); the simulator's clients re-send.
    */
   clientRetryMs?: number
   /** Writing a Ready takes a uniform [diskMinMs, diskMaxMs] virtual ms (default 0: within the batch). */
@@ -275,7 +276,6 @@ export class ClusterLoop {
     this.#tickRng = root.fork('ticks')
     const sorted = [...spec.nodes].sort()
     this.#committedConf = { index: 0, term: 0, voters: sorted, learners: [] }
-    const electionMs = spec.params.electionTick * spec.tickMs
     this.clients = new ClientProtocol(
       {
         now: () => this.now,
@@ -290,7 +290,7 @@ export class ClusterLoop {
       },
       {
         timeoutMs: spec.clientTimeoutMs,
-        retryMs: spec.clientRetryMs ?? 2 * electionMs,
+        retryMs: spec.clientRetryMs ?? spec.clientTimeoutMs,
         backoffMs: Math.max(1, spec.tickMs),
         session: membership.session ?? '',
       },

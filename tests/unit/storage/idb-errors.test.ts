@@ -2,7 +2,7 @@
 import { describe, it, expect, afterEach, vi } from 'vitest'
 import { entries, freshFactory, hs, rejection, snap } from './helpers.ts'
 import { deleteNodeDisk, openNodeDisk, probeIndexedDb } from '../../../src/storage/idb.ts'
-import { createV1DatabaseForTest } from '../../../src/storage/testing.ts'
+import { createV1DatabaseForTest } from './testing.ts'
 import { SCHEMA_VERSION, nodeDbName } from '../../../src/storage/schema.ts'
 import { StorageQuotaError, StorageUnavailableError } from '../../../src/storage/errors.ts'
 import { openClusterDb } from '../../../src/storage/cluster-db.ts'

@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest'
 import { entries, freshFactory, hs, rawDelete, rawGet, rawLog, rawPut, rawReplaceLog, rejection, snap } from './helpers.ts'
 import { openNodeDisk } from '../../../src/storage/idb.ts'
-import { corruptRecord } from '../../../src/storage/testing.ts'
+import { corruptRecord } from './testing.ts'
 import { sealHardState, sealSchema, sealSegment, segmentSum } from '../../../src/storage/checksum.ts'
 import type { Entry } from '../../../src/raft/types.ts'
 import { StorageCorruptError, StorageInvariantError } from '../../../src/storage/errors.ts'

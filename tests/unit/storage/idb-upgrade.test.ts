@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest'
 import { entries, freshFactory, hs, rawGet, rawLog, rawPut, rawVersion, rejection, snap } from './helpers.ts'
 import { openNodeDisk } from '../../../src/storage/idb.ts'
-import { corruptRecord, createV1DatabaseForTest, createV2DatabaseForTest } from '../../../src/storage/testing.ts'
+import { corruptRecord, createV1DatabaseForTest, createV2DatabaseForTest } from './testing.ts'
 import { hardStateSum, schemaSum, sealEntry, segmentSum, snapshotSum } from '../../../src/storage/checksum.ts'
 import { StorageCorruptError } from '../../../src/storage/errors.ts'
 import { MAX_SEGMENT_ENTRIES } from '../../../src/storage/segments.ts'

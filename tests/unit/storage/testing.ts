@@ -2,12 +2,12 @@
  * Helpers for tests (unit tests on fake-indexeddb, browser tests on the real IndexedDB): build an old-format
  * database, and damage stored records the way a bad disk would, without fixing their checksums.
  */
-import type { Entry, HardState, Snapshot } from '../raft/types.ts'
-import { sealEntry, sealHardState, sealSchema, sealSnapshot } from './checksum.ts'
-import { describeError } from './errors.ts'
-import { getFactory } from './open.ts'
-import { NODE_STORES, nodeDbName } from './schema.ts'
-import type { StorageOptions } from './types.ts'
+import type { Entry, HardState, Snapshot } from '../../../src/raft/types.ts'
+import { sealEntry, sealHardState, sealSchema, sealSnapshot } from '../../../src/storage/checksum.ts'
+import { describeError } from '../../../src/storage/errors.ts'
+import { getFactory } from '../../../src/storage/open.ts'
+import { NODE_STORES, nodeDbName } from '../../../src/storage/schema.ts'
+import type { StorageOptions } from '../../../src/storage/types.ts'
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
