@@ -37,7 +37,7 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], parser: tseslint.parser } },
   },
   {
-    files: ['src/raft/**', 'src/kv/**', 'src/sim/**', 'src/check/**', 'src/node/**', 'src/scenario/**', 'src/cluster/loop.ts', 'src/cluster/clients.ts', 'src/cluster/workload.ts'],
+    files: ['src/raft/**', 'src/kv/**', 'src/sim/**', 'src/check/**', 'src/world/**', 'src/node/**', 'src/scenario/**', 'src/cluster/**'],
     ignores: ['src/sim/fuzz-cli.ts'],
     rules: {
       'no-restricted-properties': ['error', ...clockAndRandomness],

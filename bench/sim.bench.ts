@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Simulator } from '../src/sim/simulator.ts'
-import { defaultNetworkConfig } from '../src/sim/network.ts'
+import { defaultNetworkConfig } from '../src/world/network.ts'
 
 interface Row {
   nodes: number

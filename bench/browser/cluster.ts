@@ -2,7 +2,7 @@
  * Cluster measurements, run inside the app's page through `window.__raftlab`. Each function is serialized into
  * the page by `page.evaluate`: it must not refer to anything outside itself (types are erased).
  */
-import type { ClusterRuntime } from '../../src/cluster/runtime.ts'
+import type { ClusterRuntime } from '../../src/browser/runtime.ts'
 import type { LoadGenerator } from '../../src/cluster/workload.ts'
 
 type Lab = { runtime: ClusterRuntime; LoadGenerator: typeof LoadGenerator }

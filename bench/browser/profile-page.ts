@@ -1,5 +1,5 @@
 /** The in-page half of profile.ts (serialized into the page: refers to nothing outside itself). */
-import type { ClusterRuntime } from '../../src/cluster/runtime.ts'
+import type { ClusterRuntime } from '../../src/browser/runtime.ts'
 import type { LoadGenerator } from '../../src/cluster/workload.ts'
 
 type Lab = { runtime: ClusterRuntime; LoadGenerator: typeof LoadGenerator }

@@ -10,7 +10,7 @@ import type { NodeId } from '../raft/types.ts'
 import type { KvCommand, KvOp } from '../kv/command.ts'
 import type { HistoryOp } from '../kv/history.ts'
 import type { KvResult } from '../kv/store.ts'
-import type { Prng } from '../sim/prng.ts'
+import type { Prng } from '../world/prng.ts'
 import type { ClientRequest, Reply } from '../node/protocol.ts'
 
 export type ReadChoice = 'log' | 'readIndex'

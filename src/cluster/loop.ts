@@ -13,10 +13,10 @@ import type { BasicStatus, ConfChange, Message, NodeId, Role } from '../raft/typ
 import type { LogView, Observation } from '../check/safety.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { HistoryOp } from '../kv/history.ts'
-import { EventQueue } from '../sim/queue.ts'
-import { Network, cloneNetworkConfig, type DropReason, type NetworkConfig } from '../sim/network.ts'
-import { Prng } from '../sim/prng.ts'
-import { TraceHash } from '../sim/trace.ts'
+import { EventQueue } from '../world/queue.ts'
+import { Network, cloneNetworkConfig, type DropReason, type NetworkConfig } from '../world/network.ts'
+import { Prng } from '../world/prng.ts'
+import { TraceHash } from '../world/trace.ts'
 import type { NodeShell } from '../node/shell.ts'
 import type {
   EntryView,

@@ -9,7 +9,7 @@
  * invoked at the same virtual instant whatever the wall-clock speed or the ports.
  */
 import type { KvOp } from '../kv/command.ts'
-import { Prng } from '../sim/prng.ts'
+import { Prng } from '../world/prng.ts'
 import type { ClientOp } from './clients.ts'
 import type { ClusterLoop } from './loop.ts'
 

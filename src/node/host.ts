@@ -14,7 +14,7 @@ import { NotLeaderError, RawNode, parseConfEntry } from '../raft/index.ts'
 import type { BasicStatus, ConfChange, Entry, HardState, Message, NodeId, PersistedState, RaftConfig, Ready, Role, Snapshot, Status } from '../raft/types.ts'
 import { KvCommandError, decodeCommand, encodeCommand } from '../kv/command.ts'
 import { KvStore } from '../kv/store.ts'
-import { Prng } from '../sim/prng.ts'
+import { Prng } from '../world/prng.ts'
 import type {
   ClientRequest,
   EntryView,

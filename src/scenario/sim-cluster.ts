@@ -6,7 +6,7 @@ import type { Violation } from '../check/safety.ts'
 import { Simulator } from '../sim/simulator.ts'
 import { SimCheckers } from '../sim/checkers.ts'
 import { scenarioOptions } from '../sim/options.ts'
-import { defaultNetworkConfig } from '../sim/network.ts'
+import { defaultNetworkConfig } from '../world/network.ts'
 import type { Appended, EntryView, NodeView, ScenarioCluster, ScenarioEvent } from './cluster.ts'
 import type { ClusterSpec, KvWrite, UnsafeSwitch } from './script.ts'
 

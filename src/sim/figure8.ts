@@ -1,5 +1,5 @@
 import type { NodeId, Status } from '../raft/types.ts'
-import type { Prng } from './prng.ts'
+import type { Prng } from '../world/prng.ts'
 
 /**
  * A fault script that steers a random run into the shape of the Raft paper's Figure 8 (section 5.4.2), which

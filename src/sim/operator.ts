@@ -1,7 +1,7 @@
 import type { ConfChange, NodeId, Status } from '../raft/types.ts'
 import type { CommittedConf } from '../cluster/loop.ts'
 import { MAX_VOTERS } from './options.ts'
-import type { Prng } from './prng.ts'
+import type { Prng } from '../world/prng.ts'
 import { MembershipPlan, type MembershipView } from '../cluster/membership.ts'
 
 /**

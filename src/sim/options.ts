@@ -1,6 +1,6 @@
 import type { UnsafeSwitches } from '../raft/types.ts'
-import { defaultNetworkConfig, type LinkParams } from './network.ts'
-import { Prng } from './prng.ts'
+import { defaultNetworkConfig, type LinkParams } from '../world/network.ts'
+import { Prng } from '../world/prng.ts'
 import type { SimOptions } from './types.ts'
 
 /** Options a caller may give; the rest is drawn from the seed. */

@@ -7,7 +7,7 @@ import type {
   UnsafeSwitches,
 } from '../raft/types.ts'
 import type { LogView, Observation } from '../check/safety.ts'
-import type { NetworkConfig } from './network.ts'
+import type { NetworkConfig } from '../world/network.ts'
 
 export type { NodeFactory, RaftNode } from '../node/host.ts'
 

@@ -7,8 +7,8 @@
  *
  * `?autoplay=0` in the URL opens the cluster paused (tests drive virtual time themselves).
  */
-import type { ClusterRuntime } from '../cluster/runtime.ts'
-import type { ClusterSpec } from '../cluster/scheduler.ts'
+import type { ClusterRuntime } from '../browser/runtime.ts'
+import type { ClusterSpec } from '../browser/scheduler.ts'
 import { strings } from './strings.ts'
 
 export interface BootOptions {

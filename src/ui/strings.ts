@@ -6,9 +6,9 @@
  * untranslated. `strings` is what the UI reads: locale.ts swaps the active language into it.
  */
 import type { NodeId, Role } from '../raft/types.ts'
-import type { NodeState } from '../cluster/scheduler.ts'
-import type { RuntimeNotice } from '../cluster/runtime.ts'
-import type { DropReason } from '../sim/network.ts'
+import type { NodeState } from '../browser/scheduler.ts'
+import type { RuntimeNotice } from '../browser/runtime.ts'
+import type { DropReason } from '../world/network.ts'
 import type { MsgKind } from './state/messages.ts'
 import type { Category, VoteRefusal } from './state/records.ts'
 

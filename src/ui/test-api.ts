@@ -4,7 +4,7 @@
  * state (summaries, the trace hash, the leader), fast-forward virtual time, start a client workload, or inject a
  * fault no control offers (a malformed input to a node). Nothing here is a second user interface.
  */
-import type { ClusterRuntime } from '../cluster/runtime.ts'
+import type { ClusterRuntime } from '../browser/runtime.ts'
 import { LoadGenerator } from '../cluster/workload.ts'
 import type { GraphView } from './graph/graph.ts'
 import type { Lab } from './state/lab.svelte.ts'

@@ -15,8 +15,8 @@
  * UI shows only our own sentences, and node ids that matched /^n\d{1,2}$/).
  */
 import type { NodeId } from '../raft/types.ts'
-import type { ClusterSpec } from '../cluster/scheduler.ts'
-import { defaultLinkParams, defaultNetworkConfig, linkKey, type LinkParams, type NetworkConfig } from '../sim/network.ts'
+import type { ClusterSpec } from '../browser/scheduler.ts'
+import { defaultLinkParams, defaultNetworkConfig, linkKey, type LinkParams, type NetworkConfig } from '../world/network.ts'
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { strings } from './strings.ts'
 import { currentLocale, type Locale } from './locale.ts'

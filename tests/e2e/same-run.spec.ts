@@ -4,8 +4,8 @@
  * Node (this test's own process).
  */
 import { test, expect } from '@playwright/test'
-import { Scheduler, type ClusterSpec } from '../../src/cluster/scheduler.ts'
-import { inprocFactory } from '../../src/cluster/inproc.ts'
+import { Scheduler, type ClusterSpec } from '../../src/browser/scheduler.ts'
+import { inprocFactory } from '../../src/browser/inproc.ts'
 import { LoadGenerator } from '../../src/cluster/workload.ts'
 import { openLab, watchErrors } from './ui-support.ts'
 

@@ -13,7 +13,7 @@
  * are dropped and a failure is then reported as inconclusive, never as a violation.
  */
 import type { NodeId } from '../../raft/types.ts'
-import type { ClientOp, ClusterEvent } from '../../cluster/scheduler.ts'
+import type { ClientOp, ClusterEvent } from '../../browser/scheduler.ts'
 import type { HistoryOp } from '../../kv/history.ts'
 import { checkLinearizability, type LinearizabilityResult } from '../../check/linearizability.ts'
 

@@ -4,7 +4,7 @@
  */
 import type { NodeId } from '../../raft/types.ts'
 import type { EntryView, NodeSummary } from '../../node/protocol.ts'
-import type { NodeState } from '../../cluster/scheduler.ts'
+import type { NodeState } from '../../browser/scheduler.ts'
 
 export interface RowLog {
   from: number

@@ -14,7 +14,7 @@
  * loss to the moment a leader of a newer term is elected.
  */
 import type { Message, NodeId } from '../../raft/types.ts'
-import type { ClusterEvent, NodeState } from '../../cluster/scheduler.ts'
+import type { ClusterEvent, NodeState } from '../../browser/scheduler.ts'
 import type { NodeSummary } from '../../node/protocol.ts'
 import { classify, MSG_KINDS, type MsgKind } from '../state/messages.ts'
 

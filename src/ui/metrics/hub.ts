@@ -3,7 +3,7 @@
  * to the cluster's events for the life of the page (a closed tab keeps measuring, within its bounded windows), and
  * starts over when a new cluster is made.
  */
-import type { ClusterEvent, Scheduler } from '../../cluster/scheduler.ts'
+import type { ClusterEvent, Scheduler } from '../../browser/scheduler.ts'
 import type { Lab } from '../state/lab.svelte.ts'
 import { ClientHistory } from '../history/history.ts'
 import { Metrics } from './collector.ts'

@@ -4,7 +4,7 @@
  * duplicating a message in flight, Raft parameters and storage. `nodeActions` says which of them make sense now.
  */
 import type { NodeId } from '../../raft/types.ts'
-import type { ClusterRuntime, MembershipStep } from '../../cluster/runtime.ts'
+import type { ClusterRuntime, MembershipStep } from '../../browser/runtime.ts'
 import type { RaftParams, StorageMode } from '../../node/protocol.ts'
 import { strings } from '../strings.ts'
 import type { Token } from './feed.ts'

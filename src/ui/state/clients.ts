@@ -1,6 +1,6 @@
 /** The user's key/value clients: one operation at a time from the client panel, and the load switch. */
-import type { ClusterRuntime } from '../../cluster/runtime.ts'
-import type { Scheduler } from '../../cluster/scheduler.ts'
+import type { ClusterRuntime } from '../../browser/runtime.ts'
+import type { Scheduler } from '../../browser/scheduler.ts'
 import { LoadGenerator, type LoadStats } from '../../cluster/workload.ts'
 import type { KvOp } from '../../kv/command.ts'
 import { strings } from '../strings.ts'

@@ -1,5 +1,5 @@
 /** Virtual time as the user drives it: play, pause, one step, speed, and fast-forward (which can be stopped). */
-import type { ClusterRuntime } from '../../cluster/runtime.ts'
+import type { ClusterRuntime } from '../../browser/runtime.ts'
 import { strings } from '../strings.ts'
 import type { Notices } from './notices.svelte.ts'
 import type { Scene } from './scene.svelte.ts'

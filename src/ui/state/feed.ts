@@ -4,8 +4,8 @@
  * and the frame loop (scene.svelte.ts) reads these structures when it draws and publishes.
  */
 import type { Message, NodeId, Role } from '../../raft/types.ts'
-import type { ClientOp, ClusterEvent, NodeState } from '../../cluster/scheduler.ts'
-import type { DropReason } from '../../sim/network.ts'
+import type { ClientOp, ClusterEvent, NodeState } from '../../browser/scheduler.ts'
+import type { DropReason } from '../../world/network.ts'
 import type { NodeSummary, Recovery } from '../../node/protocol.ts'
 import { classify, pairKey, type MsgInfo } from './messages.ts'
 import type { Category, EventRecord, RecordData, RoleCause, VoteRefusal } from './records.ts'

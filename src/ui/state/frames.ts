@@ -3,7 +3,7 @@
  * time they draw towards the scheduler's clock, and it stops: when the cluster is paused and nothing animates,
  * and whenever the tab is hidden. While it is stopped the graph library's own loop waits at the gate too.
  */
-import type { DriverMode } from '../../cluster/driver.ts'
+import type { DriverMode } from '../../browser/driver.ts'
 import { setGateOpen } from '../graph/rafgate.ts'
 
 /** A renderer draws one frame and says whether it still animates (wants another frame while paused). */

@@ -15,10 +15,10 @@
  * parts directly (`lab.selection.selected`).
  */
 import type { NodeId } from '../../raft/types.ts'
-import type { ClusterRuntime, RuntimeStatus } from '../../cluster/runtime.ts'
-import type { Scheduler } from '../../cluster/scheduler.ts'
+import type { ClusterRuntime, RuntimeStatus } from '../../browser/runtime.ts'
+import type { Scheduler } from '../../browser/scheduler.ts'
 import type { KvOp } from '../../kv/command.ts'
-import type { LinkParams } from '../../sim/network.ts'
+import type { LinkParams } from '../../world/network.ts'
 import type { RaftParams, StorageMode } from '../../node/protocol.ts'
 import type { ThemeName } from '../theme.ts'
 import type { Launch, Setup } from '../url.ts'

@@ -1,6 +1,6 @@
 /** The sentence of an event log record: "n3's election timer fired: n3 becomes candidate for term 5 ...". */
 import type { Message } from '../../raft/types.ts'
-import type { ClientOp } from '../../cluster/scheduler.ts'
+import type { ClientOp } from '../../browser/scheduler.ts'
 import { strings } from '../strings.ts'
 import { currentLocale, type Locale } from '../locale.ts'
 import { classify } from './messages.ts'

@@ -3,8 +3,8 @@
  * selection, cut or restore a link, heal everything, and set link parameters. The edits are netedit.ts's.
  */
 import type { NodeId } from '../../raft/types.ts'
-import type { ClusterRuntime } from '../../cluster/runtime.ts'
-import type { LinkParams, NetworkConfig } from '../../sim/network.ts'
+import type { ClusterRuntime } from '../../browser/runtime.ts'
+import type { LinkParams, NetworkConfig } from '../../world/network.ts'
 import { strings } from '../strings.ts'
 import * as net from './netedit.ts'
 import type { Notices } from './notices.svelte.ts'

@@ -1,9 +1,9 @@
 /**
  * Edits of a network configuration, as pure functions: each returns a new NetworkConfig (the runtime then applies
- * and saves it). Partitions, cuts and isolation follow src/sim/network.ts.
+ * and saves it). Partitions, cuts and isolation follow src/world/network.ts.
  */
 import type { NodeId } from '../../raft/types.ts'
-import { Network, cloneNetworkConfig, linkKey, type LinkParams, type NetworkConfig } from '../../sim/network.ts'
+import { Network, cloneNetworkConfig, linkKey, type LinkParams, type NetworkConfig } from '../../world/network.ts'
 
 /** `selected` on one side, everyone else on the other. */
 export function partitionSelected(c: NetworkConfig, selected: NodeId[]): NetworkConfig {

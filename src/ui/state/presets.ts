@@ -1,5 +1,5 @@
 /** The built-in presets: a few setups to start a lesson from. */
-import { defaultNetworkConfig } from '../../sim/network.ts'
+import { defaultNetworkConfig } from '../../world/network.ts'
 import { strings } from '../strings.ts'
 import { defaultSetup, nodeIds, type PresetId, type Setup } from '../url.ts'
 

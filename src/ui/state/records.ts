@@ -3,8 +3,8 @@
  * (`describe` in narrate.ts), because the cluster produces thousands of records per virtual second.
  */
 import type { Message, NodeId, Role } from '../../raft/types.ts'
-import type { ClientOp, NodeState } from '../../cluster/scheduler.ts'
-import type { DropReason } from '../../sim/network.ts'
+import type { ClientOp, NodeState } from '../../browser/scheduler.ts'
+import type { DropReason } from '../../world/network.ts'
 import type { Recovery } from '../../node/protocol.ts'
 
 /** Filter groups of the event log. */

@@ -5,9 +5,9 @@
  */
 import { untrack } from 'svelte'
 import type { NodeId } from '../../raft/types.ts'
-import type { ClusterRuntime } from '../../cluster/runtime.ts'
-import type { Scheduler } from '../../cluster/scheduler.ts'
-import type { DriverMode } from '../../cluster/driver.ts'
+import type { ClusterRuntime } from '../../browser/runtime.ts'
+import type { Scheduler } from '../../browser/scheduler.ts'
+import type { DriverMode } from '../../browser/driver.ts'
 import type { LoadStats } from '../../cluster/workload.ts'
 import type { NodeSummary } from '../../node/protocol.ts'
 import { strings } from '../strings.ts'

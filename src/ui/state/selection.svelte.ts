@@ -1,6 +1,6 @@
 /** What the user has picked on the screen: a node (or several), a link, a message in flight, an event. */
 import type { NodeId } from '../../raft/types.ts'
-import type { ClusterRuntime } from '../../cluster/runtime.ts'
+import type { ClusterRuntime } from '../../browser/runtime.ts'
 import type { Clock } from './clock.svelte.ts'
 import type { Token } from './feed.ts'
 import { byNodeNumber } from './messages.ts'

@@ -4,7 +4,7 @@
  * scenario. The runtime's status sentences are said here, in the page's language.
  */
 import type { NodeId } from '../../raft/types.ts'
-import type { ClusterRuntime, RuntimeStatus } from '../../cluster/runtime.ts'
+import type { ClusterRuntime, RuntimeStatus } from '../../browser/runtime.ts'
 import { autoplayFromUrl, takeOverHere } from '../boot.ts'
 import { strings } from '../strings.ts'
 import { setupToSpec, shareUrl, specToSetup, stripSetup, type Launch, type Setup } from '../url.ts'

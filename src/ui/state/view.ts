@@ -1,9 +1,9 @@
 /** What the panels render: one snapshot of the cluster, published by the Scene (scene.svelte.ts) as a whole. */
 import type { NodeId } from '../../raft/types.ts'
-import type { ClientOp, NodeState } from '../../cluster/scheduler.ts'
-import type { DriverMode } from '../../cluster/driver.ts'
+import type { ClientOp, NodeState } from '../../browser/scheduler.ts'
+import type { DriverMode } from '../../browser/driver.ts'
 import type { LoadStats } from '../../cluster/workload.ts'
-import type { NetworkConfig } from '../../sim/network.ts'
+import type { NetworkConfig } from '../../world/network.ts'
 import type { NodeSummary, RaftParams, Recovery, StorageMode } from '../../node/protocol.ts'
 
 /** One node as the panels show it. */

@@ -7,7 +7,7 @@
 import type { KvOp } from '../../../src/kv/command.ts'
 import type { History, HistoryOp } from '../../../src/kv/history.ts'
 import type { KvResult } from '../../../src/kv/store.ts'
-import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { defaultNetworkConfig } from '../../../src/world/network.ts'
 import type { SimOptions } from '../../../src/sim/types.ts'
 
 /** A seeded PRNG (mulberry32) returning floats in [0, 1). */

@@ -1,4 +1,4 @@
-import type { Scheduler } from '../../../src/cluster/scheduler.ts'
+import type { Scheduler } from '../../../src/browser/scheduler.ts'
 
 /** Drive the virtual clock until `p` settles (the runtime's waits progress only while the cluster runs). */
 export async function drive<T>(s: Scheduler, p: Promise<T>, limitMs = 120_000): Promise<T> {

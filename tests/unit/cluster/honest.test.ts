@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import 'fake-indexeddb/auto'
 import { IDBFactory } from 'fake-indexeddb'
-import { ClusterRuntime, defaultSpec, sameSetup, type MembershipStep, type StoredSettings } from '../../../src/cluster/runtime.ts'
-import { inprocFactory } from '../../../src/cluster/inproc.ts'
-import { Driver } from '../../../src/cluster/driver.ts'
+import { ClusterRuntime, defaultSpec, sameSetup, type MembershipStep, type StoredSettings } from '../../../src/browser/runtime.ts'
+import { inprocFactory } from '../../../src/browser/inproc.ts'
+import { Driver } from '../../../src/browser/driver.ts'
 import type { NodeDisk } from '../../../src/storage/types.ts'
 import { drive, leader } from './drive.ts'
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
-import { Scheduler, type ClusterEvent, type ClusterSpec } from '../../../src/cluster/scheduler.ts'
-import { inprocFactory } from '../../../src/cluster/inproc.ts'
-import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { Scheduler, type ClusterEvent, type ClusterSpec } from '../../../src/browser/scheduler.ts'
+import { inprocFactory } from '../../../src/browser/inproc.ts'
+import { defaultNetworkConfig } from '../../../src/world/network.ts'
 import { testSpec } from './spec.ts'
 
 function spec(): ClusterSpec {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Scheduler, type ClientOp } from '../../../src/cluster/scheduler.ts'
-import { inprocFactory } from '../../../src/cluster/inproc.ts'
+import { Scheduler, type ClientOp } from '../../../src/browser/scheduler.ts'
+import { inprocFactory } from '../../../src/browser/inproc.ts'
 import { testSpec } from './spec.ts'
 
 // The project's correctness issue, finding 3, through the browser runtime's host (NodeHost) and client protocol

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import 'fake-indexeddb/auto'
 import { IDBFactory } from 'fake-indexeddb'
-import { ClusterRuntime, defaultSpec } from '../../../src/cluster/runtime.ts'
-import { inprocFactory } from '../../../src/cluster/inproc.ts'
+import { ClusterRuntime, defaultSpec } from '../../../src/browser/runtime.ts'
+import { inprocFactory } from '../../../src/browser/inproc.ts'
 import type { NodeDisk } from '../../../src/storage/types.ts'
 import { drive, leader } from './drive.ts'
 

@@ -1,5 +1,5 @@
-import type { ClusterSpec } from '../../../src/cluster/scheduler.ts'
-import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import type { ClusterSpec } from '../../../src/browser/scheduler.ts'
+import { defaultNetworkConfig } from '../../../src/world/network.ts'
 
 /** A three-node cluster spec for scheduler and runtime tests; each test overrides what it is about. */
 export function testSpec(over: Partial<ClusterSpec> = {}): ClusterSpec {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { runFuzzSeed, type FuzzResult, type FuzzRunOptions } from '../../../src/sim/fuzz.ts'
-import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { defaultNetworkConfig } from '../../../src/world/network.ts'
 import { formatViolation, type Property } from '../../../src/check/safety.ts'
 import type { SimOptions } from '../../../src/sim/types.ts'
 import { deafN2, doubleApplier, frozenClock, honest, rewritingLeader, selfBootstrap, stormyPair } from './liars.ts'

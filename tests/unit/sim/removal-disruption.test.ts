@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { Simulator } from '../../../src/sim/simulator.ts'
 import { SimCheckers } from '../../../src/sim/checkers.ts'
 import { scenarioOptions } from '../../../src/sim/options.ts'
-import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { defaultNetworkConfig } from '../../../src/world/network.ts'
 import { formatViolation } from '../../../src/check/safety.ts'
 
 /**

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { ClientHistory, inState } from '../../../src/ui/history/history.ts'
 import { checkLinearizability } from '../../../src/check/linearizability.ts'
-import type { ClientOp, ClusterEvent } from '../../../src/cluster/scheduler.ts'
+import type { ClientOp, ClusterEvent } from '../../../src/browser/scheduler.ts'
 
 let nextId = 0
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { Metrics, percentile } from '../../../src/ui/metrics/collector.ts'
 import { columns, histogram, toCsv } from '../../../src/ui/metrics/series.ts'
-import type { ClusterEvent } from '../../../src/cluster/scheduler.ts'
+import type { ClusterEvent } from '../../../src/browser/scheduler.ts'
 import type { Message, MessageType } from '../../../src/raft/types.ts'
 import type { NodeSummary } from '../../../src/node/protocol.ts'
 

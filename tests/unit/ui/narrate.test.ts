@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { Feed } from '../../../src/ui/state/feed.ts'
 import { describe as sentence } from '../../../src/ui/state/narrate.ts'
-import type { ClusterEvent } from '../../../src/cluster/scheduler.ts'
+import type { ClusterEvent } from '../../../src/browser/scheduler.ts'
 import type { NodeSummary } from '../../../src/node/protocol.ts'
 import type { Message } from '../../../src/raft/types.ts'
 import type { EventRecord } from '../../../src/ui/state/records.ts'

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { Network, defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { Network, defaultNetworkConfig } from '../../../src/world/network.ts'
 import * as net from '../../../src/ui/state/netedit.ts'
 
 describe('network edits from the UI', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { defaultSetup, encodeSetup, nodeIds, parseSetup, readLaunch, shareUrl, stripSetup, clusterNameFromUrl, type Setup } from '../../../src/ui/url.ts'
-import { defaultNetworkConfig } from '../../../src/sim/network.ts'
+import { defaultNetworkConfig } from '../../../src/world/network.ts'
 
 const base = 'https://example.org/raft-lab/'
 

@@ -6,10 +6,10 @@
 import type { ConfChange, NodeId } from '../raft/types.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { HostInput, RaftParams, Reply } from '../node/protocol.ts'
-import { ClusterLoop, type ClientOp, type ClusterSpec, type PortFactory } from './loop.ts'
-import type { ReadChoice } from './clients.ts'
+import { ClusterLoop, type ClientOp, type ClusterSpec, type PortFactory } from '../cluster/loop.ts'
+import type { ReadChoice } from '../cluster/clients.ts'
 
-export type { ClientOp, ClusterEvent, ClusterSpec, NodePort, NodeState, PortFactory, Started } from './loop.ts'
+export type { ClientOp, ClusterEvent, ClusterSpec, NodePort, NodeState, PortFactory, Started } from '../cluster/loop.ts'
 
 export class Scheduler extends ClusterLoop {
   #busy: Promise<unknown> = Promise.resolve()

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink'
-import type { NodeWorkerApi } from '../worker/node.worker.ts'
-import type { PortFactory, Started } from './loop.ts'
+import type { NodeWorkerApi } from './node.worker.ts'
+import type { PortFactory, Started } from '../cluster/loop.ts'
 
 /**
  * Ports in Web Workers, one per node. `close` terminates the worker at once: a crash. An error thrown inside the
@@ -8,7 +8,7 @@ import type { PortFactory, Started } from './loop.ts'
  */
 export function workerFactory(): PortFactory {
   return async (init): Promise<Started> => {
-    const worker = new Worker(new URL('../worker/node.worker.ts', import.meta.url), { type: 'module', name: `raft-${init.id}` })
+    const worker = new Worker(new URL('./node.worker.ts', import.meta.url), { type: 'module', name: `raft-${init.id}` })
     const api = Comlink.wrap<NodeWorkerApi>(worker)
     let closed = false
     let failure: Error | null = null

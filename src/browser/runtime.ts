@@ -1,11 +1,11 @@
 import type { NodeId } from '../raft/types.ts'
-import { defaultNetworkConfig, type NetworkConfig } from '../sim/network.ts'
+import { defaultNetworkConfig, type NetworkConfig } from '../world/network.ts'
 import { openClusterDb } from '../storage/cluster-db.ts'
 import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/idb.ts'
 import type { ClusterDb, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { Driver } from './driver.ts'
-import { MembershipPlan, type MembershipView, type PlanPhase } from './membership.ts'
+import { MembershipPlan, type MembershipView, type PlanPhase } from '../cluster/membership.ts'
 import { Scheduler, type ClusterEvent, type ClusterSpec, type PortFactory } from './scheduler.ts'
 
 /** Version of the settings object kept in the cluster database. */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { Prng } from '../../../src/sim/prng.ts'
+import { Prng } from '../../../src/world/prng.ts'
 
 function draw(r: Prng, n: number): number[] {
   const out: number[] = []

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { EventQueue } from '../../../src/sim/queue.ts'
-import { Prng } from '../../../src/sim/prng.ts'
+import { EventQueue } from '../../../src/world/queue.ts'
+import { Prng } from '../../../src/world/prng.ts'
 
 interface Ev {
   time: number

@@ -2,7 +2,7 @@ import { NodeShell, type ShellDisk } from '../node/shell.ts'
 import type { HostOptions, Loaded } from '../node/host.ts'
 import type { NodeDisk } from '../storage/types.ts'
 import { createMemoryDisk } from '../storage/memory.ts'
-import { codeOf, type PortFactory, type Started } from './loop.ts'
+import { codeOf, type PortFactory, type Started } from '../cluster/loop.ts'
 
 /**
  * Ports that run in this thread with the storage layer's memory disks (async, like IndexedDB): for Node tests and

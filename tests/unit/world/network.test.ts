@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { Network, defaultNetworkConfig, linkKey, type NetworkConfig } from '../../../src/sim/network.ts'
-import { Prng } from '../../../src/sim/prng.ts'
+import { Network, defaultNetworkConfig, linkKey, type NetworkConfig } from '../../../src/world/network.ts'
+import { Prng } from '../../../src/world/prng.ts'
 
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5']
 
