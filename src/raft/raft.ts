@@ -760,7 +760,15 @@ export class Raft {
       } else if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
         this.becomeFollower(m.term, m.from)
       } else {
+        // Figure 2: only granting a vote or hearing from the leader restarts a follower's timer. A vote we are
+        // about to refuse (its log is behind ours) must not postpone our campaign, or a voter with an old log
+        // that times out first keeps every up-to-date voter from ever campaigning (etcd-io/raft#167; harsh fuzz
+        // seed 292). A leader's count measures check-quorum rounds: it starts afresh.
+        const keep = m.type === 'MsgVote' && this.role !== 'leader' && !this.unsafe.skipLogUpToDateCheck && !this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0)
+        const elapsed = this.electionElapsed
+        const timeout = this.randomizedElectionTimeout
         this.becomeFollower(m.term, null)
+        if (keep) [this.electionElapsed, this.randomizedElectionTimeout] = [elapsed, timeout]
       }
     } else if (m.term < this.term) {
       if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
