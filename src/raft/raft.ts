@@ -483,9 +483,18 @@ export class Raft implements Receiver {
       case 'answer':
         this.send(verdict.reply)
         return
-      case 'follow':
+      case 'follow': {
+        // Figure 2: only granting a vote or hearing from the leader restarts a follower's timer. A vote we are
+        // about to refuse (its log is behind ours) must not postpone our campaign, or a voter with an old log
+        // that times out first keeps every up-to-date voter from ever campaigning (etcd-io/raft#167; harsh fuzz
+        // seed 292). A leader's count measures check-quorum rounds: it starts afresh.
+        const keep = m.type === 'MsgVote' && this.role !== 'leader' && !this.unsafe.skipLogUpToDateCheck && !this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0)
+        const elapsed = this.electionElapsed
+        const timeout = this.randomizedElectionTimeout
         this.becomeFollower(m.term, verdict.lead)
+        if (keep) [this.electionElapsed, this.randomizedElectionTimeout] = [elapsed, timeout]
         break
+      }
       case 'process':
         break
     }

@@ -55,9 +55,14 @@ export class SimCheckers {
  * tickMs and a calm round (two worst-case network delays without reordering plus two disk writes), and of a
  * round R (the same with reordering):
  *
- * - a leader within 20 U + 5 R of healing. Without PreVote, when only one node holds the newest log, every
- *   other candidate resets its timer with a higher term and it wins only when its own timer fires first: over
- *   5,000 harsh seeds one took 12.8 E (seed 410); over 300 default seeds the slowest took 4.4 E;
+ * - a leader within 20 U + 5 R of healing. Without PreVote, when only some voters hold a log a majority will
+ *   vote for, a stale voter's campaign cannot win but moves everyone to its term. The voters that refuse it
+ *   keep their election timers (Figure 2; raft.ts), so an up-to-date voter campaigns within 2 E of its own last
+ *   reset; it fails only on a split vote, or when it deposes a leader elected without it whose first append had
+ *   not reached it yet (seed 2159). Over 5,000 harsh seeds the slowest took 11.5 E (seeds 2159 and 4802, E =
+ *   60 ms), p99.9 6.3 E; over 300 default seeds 3.7 E.
+ *   While a refused vote still restarted the timer (as in etcd), the stale voters could fire first round after
+ *   round: harsh seed 292 took 28.4 E, p99.9 was 12 E;
  * - a new commit within 2 U + 5 R more;
  * - every live member (voter or learner) that falls behind the history catches up within the commit bound (the
  *   slowest of 300 default seeds took 8.9 E, a restarted node fetching its snapshot in chunks);

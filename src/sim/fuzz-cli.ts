@@ -177,6 +177,7 @@ function main(): number {
         `ok seed ${seed}: ${r.stats.events} events, ${r.stats.committed} committed, ${r.safety.elections} elections, ` +
           `${r.stats.confChanges} membership changes, ${r.operator.transfersCompleted}/${r.operator.transfers} transfers, ` +
           `${r.history.length} client ops (${r.reads.readIndex} ReadIndex reads), healed phase: ${r.liveness.elections} elections, ` +
+          `leader after ${r.liveness.leaderAt === null ? 'none' : `${r.liveness.leaderAt - r.liveness.start} ms`}, ` +
           `slowest catch-up ${r.liveness.slowestCatchUpMs} ms; trace ${r.hash}\n`,
       )
     }
