@@ -32,7 +32,7 @@ describe('failures through the shared host', () => {
   it('a disk that fails its checksums at start: the node is "corrupt" with the code corrupt', async () => {
     const s = new Scheduler(
       testSpec({ name: 'fail' }),
-      withDisk((d) => ({ ...d, kind: d.kind, node: d.node, load: () => Promise.reject(new StorageCorruptError('n3: entry 4 fails its checksum')) })),
+      withDisk((d) => ({ ...d, kind: d.kind, node: d.node, load: () => Promise.reject(new StorageCorruptError('n3', 'entry 4 fails its checksum')) })),
     )
     await s.start()
     expect(s.nodeState('n3')).toBe('corrupt')
