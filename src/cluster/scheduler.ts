@@ -1,4 +1,5 @@
-import type { ConfChange, Message, NodeId } from '../raft/types.ts'
+import type { ConfChange, Message, NodeId, Role } from '../raft/types.ts'
+import type { LogView, Observation } from '../check/safety.ts'
 import type { KvCommand, KvOp } from '../kv/command.ts'
 import type { KvResult } from '../kv/store.ts'
 import type { History, HistoryOp } from '../kv/history.ts'
@@ -64,6 +65,12 @@ export type ClusterEvent =
   | { type: 'client'; at: number; op: ClientOp }
   | { type: 'admin'; at: number; what: string; node: NodeId; ok: boolean; error?: string }
   | { type: 'tick'; at: number }
+  /**
+   * What the checkers read (src/check/safety.ts), in the scheduler's processing order: each host's own
+   * observations, then its role change (with a view of its log as last reported), plus crashes and removals.
+   * `obs: null` ends a step (every output of the instant is in): the checkers' afterEvent.
+   */
+  | { type: 'observation'; at: number; obs: Observation | null }
 
 export interface ClientOp {
   id: number
@@ -99,6 +106,8 @@ interface NodeSlot {
   recovery?: Recovery
   /** Initial peers this node was created with ([] for a node that joined later). */
   peers: NodeId[]
+  /** Role and term last reported to the checkers in this incarnation (null: none yet). */
+  seen?: { role: Role; term: number } | null
 }
 
 type SchedEvent = { time: number; seq: number } & (
@@ -255,9 +264,11 @@ export class Scheduler {
       slot.recovery = recovery
       slot.log = []
       slot.logFrom = 1
+      slot.seen = null
       this.emit({ type: 'recovered', at: this.now, node: id, recovery })
       this.emit({ type: 'nodeState', at: this.now, node: id, state: 'up' })
       this.absorb(id, output)
+      this.emit({ type: 'observation', at: this.now, obs: null })
     } else {
       const e = res.e
       slot.host = null
@@ -276,6 +287,7 @@ export class Scheduler {
       slot.host = null
       slot.inbox = []
       slot.state = 'crashed'
+      this.emit({ type: 'observation', at: this.now, obs: { type: 'crash', node: id } })
       this.emit({ type: 'nodeState', at: this.now, node: id, state: 'crashed' })
     })
   }
@@ -313,6 +325,7 @@ export class Scheduler {
   /** Mark a node whose disk is unusable; used by the runtime when it wipes or finds corruption. */
   setCorrupt(id: NodeId, error: string): void {
     const slot = this.slot(id)
+    if (slot.host) this.emit({ type: 'observation', at: this.now, obs: { type: 'crash', node: id } })
     slot.host?.close()
     slot.host = null
     slot.state = 'corrupt'
@@ -370,6 +383,8 @@ export class Scheduler {
   retire(id: NodeId): Promise<void> {
     return this.exclusive(async () => {
       const slot = this.slot(id)
+      this.emit({ type: 'observation', at: this.now, obs: { type: 'removed', node: id } })
+      if (slot.host) this.emit({ type: 'observation', at: this.now, obs: { type: 'crash', node: id } })
       slot.host?.close()
       slot.host = null
       slot.state = 'removed'
@@ -576,6 +591,7 @@ export class Scheduler {
       if (r.ok) this.absorb(id, r.o)
       else {
         // A host that throws is marked crashed with its error; the rest of the cluster goes on.
+        this.emit({ type: 'observation', at: t, obs: { type: 'crash', node: id } })
         s.host?.close()
         s.host = null
         s.state = isCorruption(r.err) ? 'corrupt' : 'crashed'
@@ -583,6 +599,7 @@ export class Scheduler {
         this.emit({ type: 'nodeState', at: t, node: id, state: s.state, error: s.error })
       }
     })
+    if (ids.length > 0) this.emit({ type: 'observation', at: t, obs: null })
     this.checkConditions()
     return true
   }
@@ -618,6 +635,11 @@ export class Scheduler {
         s.log.length = d.from - s.logFrom
         for (const e of d.entries) s.log.push(e)
       }
+    }
+    if (out.observations) for (const obs of out.observations) this.emit({ type: 'observation', at: this.now, obs })
+    if (!s.seen || s.seen.role !== sum.role || s.seen.term !== sum.term) {
+      s.seen = { role: sum.role, term: sum.term }
+      this.emit({ type: 'observation', at: this.now, obs: { type: 'role', node: id, role: sum.role, term: sum.term, log: mirrorView(s) } })
     }
     this.emit({ type: 'summary', at: this.now, node: id, summary: sum })
     for (const ev of out.events) {
@@ -837,6 +859,19 @@ export class Scheduler {
       }
       this.queue.removeWhere(() => true)
     })
+  }
+}
+
+/** A node's log as last reported (entries and snapshot boundary), read by the checkers as the node's log. */
+function mirrorView(s: NodeSlot): LogView {
+  return {
+    firstIndex: () => s.logFrom,
+    lastIndex: () => s.logFrom + s.log.length - 1,
+    term: (i) => {
+      if (i >= s.logFrom && i < s.logFrom + s.log.length) return s.log[i - s.logFrom].term
+      if (i === s.logFrom - 1) return i === 0 ? 0 : s.snapshot.index === i ? s.snapshot.term : undefined
+      return undefined
+    },
   }
 }
 

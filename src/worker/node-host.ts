@@ -9,6 +9,7 @@ import type {
   EntryView,
   HostInit,
   HostInput,
+  HostObservation,
   HostOutput,
   LogDelta,
   NodeSummary,
@@ -54,6 +55,10 @@ function mergeDelta(a: LogDelta | undefined, b: LogDelta): LogDelta {
 
 function view(e: Entry): EntryView {
   return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e) }
+}
+
+function observe(out: HostOutput, o: HostObservation): void {
+  ;(out.observations ??= []).push(o)
 }
 
 interface PendingWrite {
@@ -128,6 +133,9 @@ export class NodeHost {
     }
     // Replay: the first Readies re-apply the committed entries to the state machine.
     const out = await h.handle([])
+    // The checkers see the new incarnation before the entries it re-applies (as the simulator's onRestart).
+    const restart: HostObservation = { type: 'restart', node: h.id, index: persisted?.snapshot?.index ?? 0, term: persisted?.snapshot?.term ?? 0 }
+    out.observations = [restart, ...(out.observations ?? [])]
     const all = h.raw.lastIndex() >= h.raw.firstIndex() ? h.raw.entries(h.raw.firstIndex(), h.raw.lastIndex() + 1) : []
     out.log = { from: h.raw.firstIndex(), entries: all.map(view) }
     const s = h.raw.snapshot()
@@ -253,6 +261,9 @@ export class NodeHost {
       const rd = this.raw.ready()
       await this.persist(rd, out)
       for (const m of rd.messages) out.messages.push(m)
+      const lead = rd.messages.find((m) => m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap' || m.type === 'MsgTimeoutNow')
+      if (lead) observe(out, { type: 'send', node: this.id, term: lead.term })
+      if (rd.snapshot) observe(out, { type: 'restore', node: this.id, index: rd.snapshot.index, term: rd.snapshot.term })
       this.apply(rd, out)
       this.raw.advance()
     }
@@ -269,7 +280,16 @@ export class NodeHost {
     }
     if (!hs && must) hs = this.lazyHardState
     if (!hs && !must) return
+    // For the checkers: the stored term before the first entry written, and the last stored index, before the write.
+    const first = rd.entries.length > 0 ? rd.entries[0].index : 0
+    const prevTerm = first > 0 ? (rd.snapshot && first - 1 === rd.snapshot.index ? rd.snapshot.term : this.raw.term(first - 1)) : undefined
+    const lastIndexBefore = rd.snapshot ? rd.snapshot.index : this.persistedIndex
     await this.disk.persist({ hardState: hs, entries: rd.entries, snapshot: rd.snapshot })
+    const o: HostObservation = { type: 'persist', node: this.id, entries: rd.entries, prevTerm, lastIndexBefore }
+    if (hs) o.hardState = hs
+    if (rd.snapshot) o.snapshot = { index: rd.snapshot.index, term: rd.snapshot.term }
+    if (rd.softState) o.role = rd.softState.role
+    observe(out, o)
     if (hs) {
       this.writtenHardState = hs
       this.lazyHardState = undefined
@@ -294,6 +314,7 @@ export class NodeHost {
   private apply(rd: Ready, out: HostOutput): void {
     const ce = rd.committedEntries
     for (const e of ce) {
+      observe(out, { type: 'apply', node: this.id, entry: e })
       const result = this.kv.apply(e)
       const w = this.writes.get(e.index)
       if (w) {

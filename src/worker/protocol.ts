@@ -5,6 +5,7 @@
 import type { ConfChange, Entry, Message, NodeId, Snapshot, Status, UnsafeSwitches } from '../raft/types.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { KvResult } from '../kv/store.ts'
+import type { Observation } from '../check/safety.ts'
 
 /** The Raft parameters of a node, as plain data (the host adds the seeded `random`). */
 export interface RaftParams {
@@ -121,6 +122,15 @@ export interface HostOutput {
   log?: LogDelta
   /** Set when the snapshot boundary moved (compaction or install): entries <= index are gone. */
   snapshot?: { index: number; term: number }
+  /**
+   * What the checkers read (src/check/safety.ts), in the order the host did it: restart, persist, send, restore,
+   * apply, as the simulator's hooks report them. Absent when there is none. Role changes are added by the
+   * scheduler, which holds the log view they need.
+   */
+  observations?: HostObservation[]
 }
+
+/** An observation a host makes: plain data (the role observation, which carries a log view, is the scheduler's). */
+export type HostObservation = Exclude<Observation, { type: 'role' }>
 
 export type { Snapshot }

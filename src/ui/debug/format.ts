@@ -10,6 +10,7 @@ export function isChatty(e: ClusterEvent): boolean {
     case 'lost':
     case 'held':
     case 'tick':
+    case 'observation':
       return true
     case 'nodeEvent':
       return e.event.type === 'persisted' || e.event.type === 'applied' || e.event.type === 'readServed'
@@ -71,6 +72,8 @@ export function describeEvent(e: ClusterEvent): string {
     }
     case 'tick':
       return 'tick'
+    case 'observation':
+      return e.obs ? `${e.obs.type} ${e.obs.node}` : 'checked'
   }
 }
 

@@ -24,6 +24,7 @@ import { byNodeNumber } from './messages.ts'
 import * as net from './netedit.ts'
 import { presetById } from './presets.ts'
 import { Projector } from './projector.svelte.ts'
+import { Checks } from './checks.svelte.ts'
 import type { EventRecord } from './records.ts'
 import { nextSpeed, shortcutFor, type ShortcutId } from './shortcuts.ts'
 
@@ -140,6 +141,8 @@ export class Lab {
   reducedMotion = $state(false)
   fastForwardSeconds = $state(5)
   readonly presenter = new Projector()
+  /** The live safety and linearizability checkers (they stop the cluster on a violation). */
+  readonly checks: Checks
   /** True while a fast-forward runs (its button then stops it). */
   fastForwardActive = $state(false)
   /** Set while the user must choose between a link's cluster and the stored one. */
@@ -169,6 +172,7 @@ export class Lab {
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
     this.launch = launch
+    this.checks = new Checks(runtime)
     this.feed = new Feed({
       travel: (from, to) => {
         const p = this.runtime.sched?.network.params(from, to)
@@ -207,6 +211,7 @@ export class Lab {
   attach(): () => void {
     const rt = this.runtime
     this.disposers.push(
+      this.checks.attach(),
       rt.onEvent((e) => {
         this.feed.handle(e)
         if (!this.loop.running) this.loop.wake()

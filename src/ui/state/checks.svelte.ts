@@ -1,0 +1,71 @@
+/**
+ * The live checkers as the page runs them: every observation and client operation of the running cluster goes
+ * through a `LiveChecker` (src/ui/check/live.ts) on the main thread, synchronously, in the scheduler's order. On
+ * the first violation the driver is halted, so the cluster stops on the step that broke the property, and
+ * `violation` says what broke. A new cluster (a new scheduler) gets a new checker.
+ */
+import type { ClusterRuntime } from '../../cluster/runtime.ts'
+import type { ClusterEvent, Scheduler } from '../../cluster/scheduler.ts'
+import type { Violation } from '../../check/safety.ts'
+import { LiveChecker, type LiveCounts } from '../check/live.ts'
+
+/** What the checkers cost: wall milliseconds spent in them over virtual milliseconds of the run. */
+export interface CheckCost {
+  ms: number
+  /** Virtual time the checked run covers (ms). */
+  virtualMs: number
+  /** Wall time since the checker started (ms). */
+  wallMs: number
+  counts: LiveCounts
+}
+
+export class Checks {
+  /** The first violation of the running cluster, or null. */
+  violation = $state.raw<Violation | null>(null)
+  readonly #runtime: ClusterRuntime
+  #runner: LiveChecker | null = null
+  #sched: Scheduler | null = null
+  #ms = 0
+  #start = 0
+  #from = 0
+
+  constructor(runtime: ClusterRuntime) {
+    this.#runtime = runtime
+  }
+
+  /** Subscribe to the runtime's events; returns the cleanup. */
+  attach(): () => void {
+    return this.#runtime.onEvent((e) => this.handle(e))
+  }
+
+  handle(e: ClusterEvent): void {
+    if (e.type !== 'observation' && e.type !== 'client') return
+    const sched = this.#runtime.sched
+    if (sched !== this.#sched || !this.#runner) {
+      this.#sched = sched
+      this.#runner = new LiveChecker(sched ? { seed: sched.spec.seed } : {})
+      this.violation = null
+      this.#ms = 0
+      this.#start = performance.now()
+      this.#from = e.at
+    }
+    const t0 = performance.now()
+    const v = this.#runner.handle(e)
+    this.#ms += performance.now() - t0
+    if (v) {
+      this.#runtime.driver?.halt()
+      this.violation = v
+    }
+  }
+
+  /** The checkers' cost so far (benchmarks read it). */
+  cost(): CheckCost {
+    const now = this.#sched?.now ?? this.#from
+    return {
+      ms: this.#ms,
+      virtualMs: now - this.#from,
+      wallMs: this.#runner ? performance.now() - this.#start : 0,
+      counts: { ...(this.#runner?.counts ?? { observations: 0, steps: 0, linChecks: 0, inconclusive: 0 }) },
+    }
+  }
+}
