@@ -97,8 +97,8 @@ describe('LiveChecker fed by hand', () => {
 
 /**
  * The scheduler's observations with in-process hosts (the code the workers run). The stale-leader schedule: the
- * leader commits an entry while one follower is down; then the leader and the other follower crash, both
- * followers restart, and the one that missed the entry campaigns at once.
+ * leader commits an entry while one follower is down; then the leader and the other follower crash, the messages
+ * in flight land, both followers restart, and the one that missed the entry campaigns at once.
  */
 async function staleCandidate(unsafe?: UnsafeSwitches): Promise<{ checker: LiveChecker; sched: Scheduler; stale: NodeId; leader: NodeId }> {
   const spec = testSpec({ seed: 3 })
@@ -121,6 +121,8 @@ async function staleCandidate(unsafe?: UnsafeSwitches): Promise<{ checker: LiveC
   expect((await w).status).toBe('ok')
   await sched.crash(leader)
   await sched.crash(other)
+  // The messages in flight land at crashed nodes: a restarted node that heard the old leader would not vote.
+  await sched.runUntil(sched.now + 100)
   await sched.restart(stale)
   await sched.restart(other)
   await sched.campaign(stale)

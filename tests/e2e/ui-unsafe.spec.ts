@@ -1,0 +1,144 @@
+/**
+ * Unsafe switches and the live checkers in the browser: a link turns a deliberate bug on, the screen says the cluster
+ * is unsafe, and a schedule that exploits the bug ends on the checker's violation, with the cluster stopped on the
+ * event that broke the property. The same schedule without the switch runs to its end with no violation.
+ *
+ * Set SHOTS=<dir> to also save screenshots of the violation at 1920x1080 and 1280x720 (for looking at).
+ */
+import { test, expect, type Page } from '@playwright/test'
+import { expectNoErrors, fastForward, js, openLab, waitLeader, watchErrors } from './ui-support.ts'
+
+const SHOTS = process.env.SHOTS
+
+/**
+ * The stale candidate: with one follower down, the leader commits x=1; then the leader and the other follower
+ * crash, the messages in flight land, both followers restart, and the one that missed x=1 times out at once. Raft's voter refuses it (its log is
+ * behind); with skipLogUpToDateCheck it wins, and Leader Completeness fails at the entry it lacks.
+ * Returns the nodes and the virtual time the schedule was to run until.
+ */
+async function staleCandidate(page: Page): Promise<{ leader: string; stale: string; other: string; until: number }> {
+  const leader = await waitLeader(page)
+  await fastForward(page, 200)
+  const [other, stale] = (await js<string[]>(page, 'lab.nodeIds()')).filter((id) => id !== leader)
+  await js(page, `lab.crash('${stale}')`)
+  await js(page, `void lab.submit('set', 'x', '1')`)
+  await expect
+    .poll(async () => {
+      await fastForward(page, 100)
+      return js<string[]>(page, `runtime.sched.getHistory().map((h) => h.outcome)`)
+    })
+    .toEqual(['ok'])
+  await js(page, `lab.crash('${leader}')`)
+  await js(page, `lab.crash('${other}')`)
+  // Let the messages still in flight arrive (at crashed nodes): a restarted node that hears the old leader's last
+  // heartbeat would refuse any election for a while (it believes a leader is alive).
+  await fastForward(page, 100)
+  await js(page, `lab.restart('${stale}')`)
+  await js(page, `lab.restart('${other}')`)
+  await js(page, `lab.timeout('${stale}')`)
+  const until = (await js<number>(page, 'runtime.sched.now')) + 3000
+  await fastForward(page, 3000)
+  return { leader, stale, other, until }
+}
+
+test.describe('unsafe switches and live checkers', () => {
+  test('a link with skipLogUpToDateCheck marks the cluster unsafe, and the checker stops it on Leader Completeness', async ({ page }) => {
+    const errors = watchErrors(page)
+    await page.setViewportSize({ width: 1920, height: 1080 })
+    await openLab(page, 'unsafe-skiplog', '&v=1&n=3&seed=3&unsafe=skipLogUpToDateCheck')
+    expect(await js(page, 'runtime.sched.spec.params.unsafe')).toEqual({ skipLogUpToDateCheck: true })
+    const mark = page.getByTestId('unsafe-mark')
+    await expect(mark).toBeVisible()
+    await expect(mark).toContainText('Unsafe cluster')
+    await expect(mark).toContainText('Vote for any log')
+    await expect(page.getByTestId('violation')).toHaveCount(0)
+
+    const { leader, stale, until } = await staleCandidate(page)
+
+    const card = page.getByTestId('violation')
+    await expect(card).toBeVisible()
+    await expect(card).toHaveAttribute('data-property', 'LeaderCompleteness')
+    await expect(card).toHaveAttribute('data-index', '2')
+    await expect(card).toHaveAttribute('data-term', '1')
+    await expect(card).toHaveAttribute('data-nodes', `${stale} ${leader}`)
+    await expect(page.getByTestId('violation-sentence')).toHaveText(
+      `Leader Completeness is broken at index 2, term 1 (nodes ${stale} and ${leader}). The cluster is stopped on the event that broke it.`,
+    )
+    await expect(card).toContainText(`leader of term 2 lacks entry 2`)
+
+    // Stopped on that event: the driver is paused, the fast-forward ended there, and time stands still.
+    const v = await js<{ time: number }>(page, 'lab.checks.violation')
+    const now = await js<number>(page, 'runtime.sched.now')
+    expect(now).toBe(v.time)
+    expect(now).toBeLessThan(until)
+    expect(await js(page, 'runtime.driver.mode')).toBe('paused')
+    expect(await js(page, `runtime.sched.summary('${stale}').role`)).toBe('leader')
+    await page.waitForTimeout(500)
+    expect(await js<number>(page, 'runtime.sched.now')).toBe(now)
+    await expect(page.getByTestId('play')).toContainText('Play')
+
+    if (SHOTS) {
+      await page.screenshot({ path: `${SHOTS}/violation-1920.png` })
+      await page.setViewportSize({ width: 1280, height: 720 })
+      await page.waitForTimeout(300)
+      await page.screenshot({ path: `${SHOTS}/violation-1280.png` })
+    }
+    await expectNoErrors(errors)
+  })
+
+  test('the same schedule without the switch shows no violation and runs to its end', async ({ page }) => {
+    const errors = watchErrors(page)
+    await openLab(page, 'unsafe-none', '&v=1&n=3&seed=3')
+    await expect(page.getByTestId('unsafe-mark')).toHaveCount(0)
+    const { stale, other, until } = await staleCandidate(page)
+    expect(await js<number>(page, 'runtime.sched.now')).toBeGreaterThanOrEqual(until)
+    await expect(page.getByTestId('violation')).toHaveCount(0)
+    expect(await js(page, 'lab.checks.violation')).toBeNull()
+    // The checkers did look: at leaders, applied entries and the client's answer.
+    const cost = await js<{ counts: { observations: number; steps: number; linChecks: number } }>(page, 'lab.checks.cost()')
+    expect(cost.counts.observations).toBeGreaterThan(20)
+    expect(cost.counts.linChecks).toBe(1)
+    expect(await js(page, `runtime.sched.summary('${stale}').role`)).not.toBe('leader')
+    expect(await js(page, `runtime.sched.summary('${other}').role`)).toBe('leader')
+    await expectNoErrors(errors)
+  })
+
+  test('the switches are in the network-and-Raft panel, each a labelled deliberate bug; the share link carries them', async ({ page, context }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'])
+    await openLab(page, 'unsafe-panel', '&v=1&n=3')
+    await page.getByTestId('tab-settings').click()
+    const list = page.getByTestId('unsafe-switches')
+    await expect(list.getByRole('checkbox')).toHaveCount(5)
+    const box = page.getByTestId('unsafe-commitOldTermEntries')
+    await expect(box).not.toBeChecked()
+    await expect(box).toHaveAccessibleDescription(/Figure 8.*State Machine Safety fails/)
+    await expect(list).toContainText('deliberate bug')
+    await box.check()
+    await expect(page.getByTestId('unsafe-mark')).toContainText('Commit old-term entries by counting')
+    await expect.poll(() => js(page, 'runtime.sched.spec.params.unsafe')).toEqual({ commitOldTermEntries: true })
+    await page.getByTestId('unsafe-leaseReadsWithoutCheck').check()
+    await expect(page.getByTestId('unsafe-mark')).toHaveAttribute('data-switches', 'commitOldTermEntries leaseReadsWithoutCheck')
+
+    await page.getByTestId('share').click()
+    let link = ''
+    await expect
+      .poll(async () => {
+        const field = page.getByTestId('share-url')
+        link = (await field.count()) > 0 ? await field.inputValue() : await page.evaluate(() => navigator.clipboard.readText()).catch(() => '')
+        return link
+      })
+      .toContain('unsafe=commitOldTermEntries.leaseReadsWithoutCheck')
+
+    await page.getByTestId('unsafe-commitOldTermEntries').uncheck()
+    await page.getByTestId('unsafe-leaseReadsWithoutCheck').uncheck()
+    await expect(page.getByTestId('unsafe-mark')).toHaveCount(0)
+    await expect.poll(() => js(page, 'runtime.sched.spec.params.unsafe')).toEqual({})
+  })
+
+  test('an unknown switch in a link gets the invalid-link sentence and opens a safe cluster', async ({ page }) => {
+    await openLab(page, 'unsafe-bad', '&v=1&n=3&unsafe=commitOldTermEntries,noSuchRule')
+    await expect(page.getByTestId('banner').first()).toContainText('“unsafe” is not valid')
+    await expect(page.getByTestId('unsafe-mark')).toHaveCount(0)
+    expect(await js(page, 'runtime.sched.spec.params.unsafe ?? null')).toBeNull()
+  })
+})
