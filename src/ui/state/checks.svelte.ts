@@ -12,6 +12,8 @@ import { LiveChecker, type LiveCounts } from '../check/live.ts'
 /** What the checkers cost: wall milliseconds spent in them over virtual milliseconds of the run. */
 export interface CheckCost {
   ms: number
+  /** The part of `ms` spent on the client history (linearizability). */
+  linMs: number
   /** Virtual time the checked run covers (ms). */
   virtualMs: number
   /** Wall time since the checker started (ms). */
@@ -26,6 +28,7 @@ export class Checks {
   #runner: LiveChecker | null = null
   #sched: Scheduler | null = null
   #ms = 0
+  #linMs = 0
   #start = 0
   #from = 0
 
@@ -46,12 +49,15 @@ export class Checks {
       this.#runner = new LiveChecker(sched ? { seed: sched.spec.seed } : {})
       this.violation = null
       this.#ms = 0
+      this.#linMs = 0
       this.#start = performance.now()
       this.#from = e.at
     }
     const t0 = performance.now()
     const v = this.#runner.handle(e)
-    this.#ms += performance.now() - t0
+    const dt = performance.now() - t0
+    this.#ms += dt
+    if (e.type === 'client') this.#linMs += dt
     if (v) {
       this.#runtime.driver?.halt()
       this.violation = v
@@ -63,6 +69,7 @@ export class Checks {
     const now = this.#sched?.now ?? this.#from
     return {
       ms: this.#ms,
+      linMs: this.#linMs,
       virtualMs: now - this.#from,
       wallMs: this.#runner ? performance.now() - this.#start : 0,
       counts: { ...(this.#runner?.counts ?? { observations: 0, steps: 0, linChecks: 0, inconclusive: 0 }) },
