@@ -135,6 +135,7 @@ export class NodeHost {
     const out = await h.handle([])
     // The checkers see the new incarnation before the entries it re-applies (as the simulator's onRestart).
     const restart: HostObservation = { type: 'restart', node: h.id, index: persisted?.snapshot?.index ?? 0, term: persisted?.snapshot?.term ?? 0 }
+    if (loaded.empty) restart.lostDisk = true // a new node, or one whose disk is gone (volatile, wiped)
     out.observations = [restart, ...(out.observations ?? [])]
     const all = h.raw.lastIndex() >= h.raw.firstIndex() ? h.raw.entries(h.raw.firstIndex(), h.raw.lastIndex() + 1) : []
     out.log = { from: h.raw.firstIndex(), entries: all.map(view) }

@@ -238,3 +238,41 @@ describe('LiveChecker on a stale read', () => {
     expect(checker.violation).toBeNull()
   })
 })
+
+describe('a lost disk (volatile storage, a wiped disk)', () => {
+  const hard = (term: number, vote: NodeId | null) => obs({ type: 'persist', node: 'n2', entries: [], prevTerm: undefined, lastIndexBefore: 0, hardState: { term, vote, commit: 0 } })
+
+  it('restarting from it starts Durability afresh; a disk that kept its data still may not go back', () => {
+    const lost = new LiveChecker()
+    lost.handle(hard(3, 'n1'))
+    lost.handle(obs({ type: 'restart', node: 'n2', index: 0, term: 0, lostDisk: true }))
+    expect(lost.handle(hard(1, null))).toBeNull()
+    const kept = new LiveChecker()
+    kept.handle(hard(3, 'n1'))
+    kept.handle(obs({ type: 'restart', node: 'n2', index: 0, term: 0 }))
+    expect(kept.handle(hard(1, null))).toMatchObject({ property: 'Durability', nodes: ['n2'], term: 1 })
+  })
+
+  it('a cluster on volatile storage whose followers crash and restart empty is clean', async () => {
+    const sched = new Scheduler(testSpec({ seed: 8, storage: 'volatile' }), inprocFactory())
+    const checker = new LiveChecker()
+    sched.on((e) => checker.handle(e))
+    await sched.start()
+    let leader: NodeId | undefined
+    while (!leader) {
+      await sched.runUntil(sched.now + 10)
+      leader = sched.nodeIds().find((id) => sched.summary(id)?.role === 'leader')
+    }
+    for (const id of sched.nodeIds().filter((x) => x !== leader)) {
+      void sched.submit('c1', { op: 'set', key: 'x', value: id })
+      await sched.runUntil(sched.now + 500)
+      await sched.crash(id)
+      await sched.runUntil(sched.now + 100)
+      await sched.restart(id)
+      expect(sched.recovery(id)?.empty).toBe(true)
+      await sched.runUntil(sched.now + 1000)
+    }
+    expect(checker.violation).toBeNull()
+    expect(checker.safety.stats().appliesCompared).toBeGreaterThan(3)
+  })
+})
