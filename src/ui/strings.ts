@@ -746,7 +746,7 @@ export const en = {
     violation: (what: string, ids: NodeId[], index: number | null, term: number | null) => {
       const where = index !== null && term !== null ? ` at index ${index}, term ${term}` : index !== null ? ` at index ${index}` : term !== null ? ` in term ${term}` : ''
       const who = ids.length > 0 ? ` (${ids.length === 1 ? 'node' : 'nodes'} ${ids.join(' and ')})` : ''
-      return `${what} is broken${where}${who}. The cluster is stopped on the event that broke it.`
+      return `${what} is broken${where}${who}. The checkers stopped the cluster on the event that broke it, and check nothing after it.`
     },
     detail: 'What the checker saw:',
   },

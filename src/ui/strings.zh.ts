@@ -722,7 +722,7 @@ export const zh: Strings = {
     violation: (what: string, ids: NodeId[], index: number | null, term: number | null) => {
       const where = index !== null && term !== null ? `，索引 ${index}，任期 ${term}` : index !== null ? `，索引 ${index}` : term !== null ? `，任期 ${term}` : ''
       const who = ids.length > 0 ? `（节点 ${list(ids)}）` : ''
-      return `${what}被破坏${where}${who}。集群停在了破坏它的那个事件上。`
+      return `${what}被破坏${where}${who}。检查器让集群停在了破坏它的那个事件上，此后不再检查。`
     },
     detail: '检查器看到的情况（英文）：',
   },

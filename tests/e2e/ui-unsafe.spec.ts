@@ -62,7 +62,7 @@ test.describe('unsafe switches and live checkers', () => {
     await expect(card).toHaveAttribute('data-term', '1')
     await expect(card).toHaveAttribute('data-nodes', `${stale} ${leader}`)
     await expect(page.getByTestId('violation-sentence')).toHaveText(
-      `Leader Completeness is broken at index 2, term 1 (nodes ${stale} and ${leader}). The cluster is stopped on the event that broke it.`,
+      `Leader Completeness is broken at index 2, term 1 (nodes ${stale} and ${leader}). The checkers stopped the cluster on the event that broke it, and check nothing after it.`,
     )
     await expect(card).toContainText(`leader of term 2 lacks entry 2`)
 
@@ -137,7 +137,7 @@ test.describe('unsafe switches and live checkers', () => {
     const read = await js<{ node: string; index: number; result: { value: string } }>(page, `[...lab.feed.myOps.values()].find((o) => o.op === 'get')`)
     expect(read).toMatchObject({ node: old, result: { value: '1' } })
     await expect(page.getByTestId('violation-sentence')).toHaveText(
-      `Linearizability is broken at index ${read.index} (node ${old}). The cluster is stopped on the event that broke it.`,
+      `Linearizability is broken at index ${read.index} (node ${old}). The checkers stopped the cluster on the event that broke it, and check nothing after it.`,
     )
     expect(await js(page, 'runtime.driver.mode')).toBe('paused')
     expect(await js<number>(page, 'runtime.sched.now')).toBe(await js<number>(page, 'lab.checks.violation.time'))
