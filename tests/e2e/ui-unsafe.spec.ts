@@ -86,6 +86,15 @@ test.describe('unsafe switches and live checkers', () => {
     await expectNoErrors(errors)
   })
 
+  test('in Chinese, the unsafe mark and the violation sentence are Chinese', async ({ page }) => {
+    await openLab(page, 'unsafe-zh', '&v=1&n=3&seed=3&unsafe=skipLogUpToDateCheck&lang=zh')
+    await expect(page.getByTestId('unsafe-mark')).toContainText('不安全的集群')
+    await expect(page.getByTestId('unsafe-mark')).toContainText('给任何日志投票')
+    const { leader, stale } = await staleCandidate(page)
+    await expect(page.getByTestId('violation-sentence')).toHaveText(`领导者完整性被破坏，索引 2，任期 1（节点 ${stale}、${leader}）。检查器让集群停在了破坏它的那个事件上，此后不再检查。`)
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/violation-zh-1280.png` })
+  })
+
   test('the same schedule without the switch shows no violation and runs to its end', async ({ page }) => {
     const errors = watchErrors(page)
     await openLab(page, 'unsafe-none', '&v=1&n=3&seed=3')
