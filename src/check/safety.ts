@@ -107,9 +107,9 @@ export type Observation =
   | { type: 'restore'; node: NodeId; index: number; term: number }
   /**
    * The node started a new incarnation from disk; its state machine holds the snapshot (index 0: empty).
-   * `lostDisk`: its disk held nothing although it had persisted before (volatile storage, a wiped disk): what it
-   * persisted is gone, so Durability compares its next writes with nothing; what it loses shows in the other
-   * properties. The simulator never loses a disk.
+   * `lostDisk`: its disk held nothing (a new node, or one on volatile storage or with a wiped disk): anything it
+   * persisted before is gone, so Durability compares its next writes with nothing; what the cluster loses with it
+   * shows in the other properties. The simulator never loses a disk.
    */
   | { type: 'restart'; node: NodeId; index: number; term: number; lostDisk?: boolean }
   /** The node stopped; it lost everything it had not persisted. */
