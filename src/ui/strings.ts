@@ -749,6 +749,7 @@ export const en = {
       return `${what} is broken${where}${who}. The checkers stopped the cluster on the event that broke it, and check nothing after it.`
     },
     detail: 'What the checker saw:',
+    failed: (why: string) => `The checkers could not be loaded (${why}): this cluster runs unchecked.`,
   },
 }
 

@@ -725,6 +725,7 @@ export const zh: Strings = {
       return `${what}被破坏${where}${who}。检查器让集群停在了破坏它的那个事件上，此后不再检查。`
     },
     detail: '检查器看到的情况（英文）：',
+    failed: (why: string) => `无法加载检查器（${why}）：这个集群在没有检查的情况下运行。`,
   },
 
   update: {

@@ -3,11 +3,15 @@
  * through a `LiveChecker` (src/ui/check/live.ts) on the main thread, synchronously, in the scheduler's order. On
  * the first violation the driver is halted, so the cluster stops on the step that broke the property, and
  * `violation` says what broke. A new cluster (a new scheduler) gets a new checker.
+ *
+ * The checkers are their own chunk (the first paint does not wait for them), fetched as soon as the page starts:
+ * events that come before it arrives (the first milliseconds of a boot) wait in a queue and are checked in order
+ * once it is there.
  */
 import type { ClusterRuntime } from '../../cluster/runtime.ts'
 import type { ClusterEvent, Scheduler } from '../../cluster/scheduler.ts'
 import type { Violation } from '../../check/safety.ts'
-import { LiveChecker, type LiveCounts } from '../check/live.ts'
+import type { LiveChecker, LiveCounts } from '../check/live.ts'
 
 /** What the checkers cost: wall milliseconds spent in them over virtual milliseconds of the run. */
 export interface CheckCost {
@@ -21,10 +25,16 @@ export interface CheckCost {
   counts: LiveCounts
 }
 
+type Live = typeof import('../check/live.ts')
+
 export class Checks {
   /** The first violation of the running cluster, or null. */
   violation = $state.raw<Violation | null>(null)
+  /** Why the checkers are not running (their code could not be loaded), or null. */
+  failed = $state.raw<string | null>(null)
   readonly #runtime: ClusterRuntime
+  #live: Live | null = null
+  #queue: ClusterEvent[] = []
   #runner: LiveChecker | null = null
   #sched: Scheduler | null = null
   #ms = 0
@@ -32,8 +42,20 @@ export class Checks {
   #start = 0
   #from = 0
 
-  constructor(runtime: ClusterRuntime) {
+  constructor(runtime: ClusterRuntime, load: () => Promise<Live> = () => import('../check/live.ts')) {
     this.#runtime = runtime
+    load().then(
+      (m) => {
+        this.#live = m
+        const q = this.#queue
+        this.#queue = []
+        for (const e of q) this.handle(e)
+      },
+      (e: unknown) => {
+        this.#queue = []
+        this.failed = e instanceof Error ? e.message : String(e)
+      },
+    )
   }
 
   /** Subscribe to the runtime's events; returns the cleanup. */
@@ -43,10 +65,14 @@ export class Checks {
 
   handle(e: ClusterEvent): void {
     if (e.type !== 'observation' && e.type !== 'client') return
+    if (!this.#live) {
+      if (this.failed === null) this.#queue.push(e)
+      return
+    }
     const sched = this.#runtime.sched
     if (sched !== this.#sched || !this.#runner) {
       this.#sched = sched
-      this.#runner = new LiveChecker(sched ? { seed: sched.spec.seed } : {})
+      this.#runner = new this.#live.LiveChecker(sched ? { seed: sched.spec.seed } : {})
       this.violation = null
       this.#ms = 0
       this.#linMs = 0
