@@ -117,9 +117,12 @@ async function main(): Promise<void> {
 
     const v0 = (await ui(page, 'runtime.sched.now')) as number
     const ok0 = (await ui(page, 'lab.view.load ? lab.view.load.ok : 0')) as number
+    type Cost = { ms: number; linMs: number; virtualMs: number; counts: { observations: number; linChecks: number } }
+    const c0 = (await ui(page, 'lab.checks.cost()')) as Cost
     const running = await countFrames(page, SECONDS * 1000)
     const v1 = (await ui(page, 'runtime.sched.now')) as number
     const ok1 = (await ui(page, 'lab.view.load ? lab.view.load.ok : 0')) as number
+    const c1 = (await ui(page, 'lab.checks.cost()')) as Cost
     const runningCpu = await mainThreadMs(page, cdp, 2000)
 
     // Paused: the app's loop stops; only the browser's idle work remains.
@@ -152,6 +155,12 @@ async function main(): Promise<void> {
       mainThreadBusyPct: Math.round(runningCpu.taskMs / 20),
       effectiveSpeed: Math.round(((v1 - v0) / (SECONDS * 1000)) * 100) / 100,
       opsPerSecond: Math.round((ok1 - ok0) / SECONDS),
+      // The live checkers (src/ui/check/live.ts) run on the main thread: their wall time per second of the run.
+      checkerMsPerWallSecond: Math.round(((c1.ms - c0.ms) / SECONDS) * 100) / 100,
+      checkerLinMsPerWallSecond: Math.round(((c1.linMs - c0.linMs) / SECONDS) * 100) / 100,
+      checkerMsPerVirtualSecond: Math.round(((c1.ms - c0.ms) / Math.max(1, (c1.virtualMs - c0.virtualMs) / 1000)) * 100) / 100,
+      checkerObservationsPerSecond: Math.round((c1.counts.observations - c0.counts.observations) / SECONDS),
+      checkerLinChecksPerSecond: Math.round((c1.counts.linChecks - c0.counts.linChecks) / SECONDS),
       pausedAppFrames: paused.appFrames,
       pausedMainThreadMsPerSecond: Math.round(paused.taskMs / 3),
       hiddenVisibility: hiddenState,

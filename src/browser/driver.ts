@@ -33,6 +33,8 @@ export class Driver {
   private lastWall = 0
   private cancel: (() => void) | null = null
   private running = false
+  /** Counts `halt()` calls: a fast-forward that sees it change stops. */
+  private halts = 0
   /** Called after each slice of work (the UI renders from the scheduler's state then). */
   onProgress: () => void = () => undefined
   /** Called when a step throws (the run stops; the UI shows the error). */
@@ -67,6 +69,15 @@ export class Driver {
 
   pause(): void {
     this.setMode('paused')
+  }
+
+  /**
+   * Stop now and stay stopped (a checker found a violation): pause, and end a fast-forward in progress after the
+   * step it is in, without running on to its target.
+   */
+  halt(): void {
+    this.halts++
+    this.pause()
   }
 
   private setMode(m: DriverMode): void {
@@ -105,16 +116,18 @@ export class Driver {
   async fastForward(ms: number, signal?: AbortSignal): Promise<void> {
     const was = this._mode
     this.pause()
+    const halts = this.halts
+    const stop = () => signal?.aborted === true || this.halts !== halts
     const target = this.sched.now + ms
-    while (this.sched.nextTime() <= target && !signal?.aborted) {
+    while (this.sched.nextTime() <= target && !stop()) {
       const sliceEnd = this.clock.now() + 30
-      while (this.sched.nextTime() <= target && this.clock.now() < sliceEnd && !signal?.aborted) await this.sched.step()
+      while (this.sched.nextTime() <= target && this.clock.now() < sliceEnd && !stop()) await this.sched.step()
       this.onProgress()
       await new Promise<void>((r) => this.clock.later(r, 0))
     }
-    if (!signal?.aborted) await this.sched.runUntil(target)
+    if (!stop()) await this.sched.runUntil(target)
     this.onProgress()
-    if (was !== 'paused') this.setMode(was)
+    if (was !== 'paused' && this.halts === halts) this.setMode(was)
   }
 
   private schedule(ms: number): void {

@@ -490,6 +490,7 @@ export function sameSetup(stored: StoredSettings, fresh: ClusterSpec): boolean {
     nodes: nodes.slice().sort((x, y) => x.localeCompare(y, 'en', { numeric: true })),
     seed: s.seed,
     params: { electionTick: s.params.electionTick, heartbeatTick: s.params.heartbeatTick, preVote: s.params.preVote, checkQuorum: s.params.checkQuorum },
+    unsafe: Object.entries(s.params.unsafe ?? {}).filter(([, on]) => on === true).map(([k]) => k).sort(),
     tickMs: s.tickMs,
     network: s.network,
     storage: s.storage,

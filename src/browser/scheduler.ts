@@ -16,6 +16,11 @@ export class Scheduler extends ClusterLoop {
 
   constructor(spec: ClusterSpec, factory: PortFactory, membership: { joined?: NodeId[]; retired?: NodeId[]; session?: string } = {}) {
     super(spec, factory, membership)
+    // The live checkers (src/ui/check) read the same observations as the simulator's, as events.
+    this.addObserver({
+      observe: (obs) => this.emit({ type: 'observation', at: this.now, obs }),
+      afterStep: () => this.emit({ type: 'observation', at: this.now, obs: null }),
+    })
   }
 
   /** Run `f` when no step or action is in progress (actions and steps never interleave). */

@@ -105,8 +105,13 @@ export type Observation =
   | { type: 'apply'; node: NodeId; entry: Entry }
   /** The node replaced its state machine with a snapshot while running (InstallSnapshot). */
   | { type: 'restore'; node: NodeId; index: number; term: number }
-  /** The node started a new incarnation from disk; its state machine holds the snapshot (index 0: empty). */
-  | { type: 'restart'; node: NodeId; index: number; term: number }
+  /**
+   * The node started a new incarnation from disk; its state machine holds the snapshot (index 0: empty).
+   * `lostDisk`: its disk held nothing (a new node, or one on volatile storage or with a wiped disk): anything it
+   * persisted before is gone, so Durability compares its next writes with nothing; what the cluster loses with it
+   * shows in the other properties. The simulator never loses a disk.
+   */
+  | { type: 'restart'; node: NodeId; index: number; term: number; lostDisk?: boolean }
   /** The node stopped; it lost everything it had not persisted. */
   | { type: 'crash'; node: NodeId }
   /**
@@ -281,6 +286,7 @@ export class SafetyChecker {
       case 'restore':
         return this.#onRestore(o.node, o.index, o.term, false)
       case 'restart':
+        if (o.lostDisk === true) this.#state(o.node).hard = null
         return this.#onRestore(o.node, o.index, o.term, true)
       case 'removed':
         return // a removed node still running is checked like any other

@@ -94,6 +94,11 @@ export type ClusterEvent =
   | { type: 'client'; at: number; op: ClientOp }
   | { type: 'admin'; at: number; what: string; node: NodeId; ok: boolean; error?: string }
   | { type: 'tick'; at: number }
+  /**
+   * What the checkers read (src/check/safety.ts), in the loop's processing order, for shells that check in the UI
+   * (see Scheduler); `obs: null` ends a step (every output of the instant is in): the checkers' afterEvent.
+   */
+  | { type: 'observation'; at: number; obs: Observation | null }
 
 /** The configuration of the highest configuration entry some node applied (so committed), or the initial voters. */
 export interface CommittedConf {
@@ -417,7 +422,8 @@ export class ClusterLoop {
       slot.term = recovery.term
       this.trace.int(600 + slot.num)
       if (slot.inc > 1) this.stats.restarts++
-      this.#see({ type: 'restart', node: id, index: recovery.snapshotIndex, term: recovery.snapshotTerm ?? 0 })
+      // A disk that held nothing (a new node, volatile storage, a wiped disk): Durability starts afresh for it.
+      this.#see({ type: 'restart', node: id, index: recovery.snapshotIndex, term: recovery.snapshotTerm ?? 0, lostDisk: recovery.empty })
       this.emit({ type: 'recovered', at: this.now, node: id, recovery })
       this.emit({ type: 'nodeState', at: this.now, node: id, state: 'up' })
       // A random phase per incarnation, so that nodes do not tick in lockstep.
@@ -477,6 +483,7 @@ export class ClusterLoop {
   /** Mark a node whose disk is unusable; used when it is wiped or found corrupt. */
   setCorrupt(id: NodeId, error: string): void {
     const slot = this.#slot(id)
+    if (slot.port) this.#see({ type: 'crash', node: id })
     slot.port?.close()
     slot.port = null
     slot.inc++

@@ -11,6 +11,8 @@ import type { RuntimeNotice } from '../browser/runtime.ts'
 import type { DropReason } from '../world/network.ts'
 import type { MsgKind } from './state/messages.ts'
 import type { Category, VoteRefusal } from './state/records.ts'
+import type { Property } from '../check/safety.ts'
+import type { UnsafeName } from './check/unsafe.ts'
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 const range = (from: number, to: number) => (from === to ? `${from}` : `${from}–${to}`)
@@ -694,6 +696,56 @@ export const en = {
         `Browser storage is full: ${node} could not write its log. The cluster now uses volatile storage (memory only); free some space and switch back to durable.`,
       'settings-unsaved': (why: string) => `Could not save the cluster's settings: ${why}`,
     } satisfies Record<RuntimeNotice['kind'], (detail: string) => string>,
+  },
+
+  /** The live checkers and the unsafe switches (src/ui/check/). */
+  checks: {
+    breakTitle: 'Break a rule (deliberate bugs, applied at once)',
+    breakHint: 'Each switch takes one safety rule of Raft out of every node. The checkers run while the cluster runs and stop it on the first violation.',
+    deliberate: 'deliberate bug',
+    switches: {
+      skipLogUpToDateCheck: {
+        label: 'Vote for any log',
+        rule: 'Breaks the election restriction (§5.4.1: vote only for a candidate whose log is at least as up-to-date as yours). Leader Completeness fails.',
+      },
+      commitOldTermEntries: {
+        label: 'Commit old-term entries by counting',
+        rule: 'Breaks the commitment rule (§5.4.2, Figure 8: count replicas only for entries of the current term). State Machine Safety fails.',
+      },
+      forgetVoteOnRestart: {
+        label: 'Forget the vote on restart',
+        rule: 'Breaks persistent state (Figure 2: votedFor is on disk before the vote is answered). Election Safety fails (two leaders in one term); the durability check sees the lost vote first.',
+      },
+      noTruncateOnConflict: {
+        label: 'Keep conflicting entries',
+        rule: 'Breaks AppendEntries rule 3 (Figure 2: delete a conflicting entry and everything after it). Log Matching fails.',
+      },
+      leaseReadsWithoutCheck: {
+        label: 'Read without confirming leadership',
+        rule: 'Breaks read-only handling (§8: a leader hears from a majority before it answers a read). Linearizability fails: stale reads.',
+      },
+    } satisfies Record<UnsafeName, { label: string; rule: string }>,
+    unsafeMark: 'Unsafe cluster',
+    unsafeOn: (names: string) => `Deliberate bugs on: ${names}. The checkers will catch what they break.`,
+    properties: {
+      ElectionSafety: 'Election Safety',
+      LeaderAppendOnly: 'Leader Append-Only',
+      LogMatching: 'Log Matching',
+      LeaderCompleteness: 'Leader Completeness',
+      StateMachineSafety: 'State Machine Safety',
+      ApplyOrder: 'Apply order',
+      Durability: 'Durability of persisted state',
+      Liveness: 'Liveness',
+      Linearizability: 'Linearizability',
+    } satisfies Record<Property, string>,
+    violationTitle: 'The checkers found a violation',
+    violation: (what: string, ids: NodeId[], index: number | null, term: number | null) => {
+      const where = index !== null && term !== null ? ` at index ${index}, term ${term}` : index !== null ? ` at index ${index}` : term !== null ? ` in term ${term}` : ''
+      const who = ids.length > 0 ? ` (${ids.length === 1 ? 'node' : 'nodes'} ${ids.join(' and ')})` : ''
+      return `${what} is broken${where}${who}. The checkers stopped the cluster on the event that broke it, and check nothing after it.`
+    },
+    detail: 'What the checker saw:',
+    failed: (why: string) => `The checkers could not be loaded (${why}): this cluster runs unchecked.`,
   },
 }
 

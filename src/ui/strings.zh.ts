@@ -676,6 +676,55 @@ export const zh: Strings = {
     },
   },
 
+  checks: {
+    breakTitle: '破坏一条规则（故意的 bug，立即生效）',
+    breakHint: '每个开关从所有节点中去掉 Raft 的一条安全规则。检查器随集群一起运行，在第一次违反时让集群停下。',
+    deliberate: '故意的 bug',
+    switches: {
+      skipLogUpToDateCheck: {
+        label: '给任何日志投票',
+        rule: '破坏选举限制（§5.4.1：只投票给日志至少和自己一样新的候选人）。领导者完整性会失败。',
+      },
+      commitOldTermEntries: {
+        label: '按副本数提交旧任期条目',
+        rule: '破坏提交规则（§5.4.2，图 8：只对当前任期的条目按副本数提交）。状态机安全性会失败。',
+      },
+      forgetVoteOnRestart: {
+        label: '重启时忘记投票',
+        rule: '破坏持久状态（图 2：votedFor 在回复投票之前写入磁盘）。选举安全性会失败（同一任期两个领导者）；持久性检查会先发现丢失的投票。',
+      },
+      noTruncateOnConflict: {
+        label: '保留冲突的条目',
+        rule: '破坏 AppendEntries 规则 3（图 2：删除冲突的条目及其后的所有条目）。日志匹配会失败。',
+      },
+      leaseReadsWithoutCheck: {
+        label: '不确认领导权就读',
+        rule: '破坏只读请求的处理（§8：领导者在回答读请求前先得到多数派的回应）。线性一致性会失败：读到旧值。',
+      },
+    },
+    unsafeMark: '不安全的集群',
+    unsafeOn: (names: string) => `已打开的故意 bug：${names}。检查器会发现它们破坏的性质。`,
+    properties: {
+      ElectionSafety: '选举安全性',
+      LeaderAppendOnly: '领导者只追加',
+      LogMatching: '日志匹配',
+      LeaderCompleteness: '领导者完整性',
+      StateMachineSafety: '状态机安全性',
+      ApplyOrder: '应用顺序',
+      Durability: '持久状态的持久性',
+      Liveness: '活性',
+      Linearizability: '线性一致性',
+    },
+    violationTitle: '检查器发现了一次违反',
+    violation: (what: string, ids: NodeId[], index: number | null, term: number | null) => {
+      const where = index !== null && term !== null ? `，索引 ${index}，任期 ${term}` : index !== null ? `，索引 ${index}` : term !== null ? `，任期 ${term}` : ''
+      const who = ids.length > 0 ? `（节点 ${list(ids)}）` : ''
+      return `${what}被破坏${where}${who}。检查器让集群停在了破坏它的那个事件上，此后不再检查。`
+    },
+    detail: '检查器看到的情况（英文）：',
+    failed: (why: string) => `无法加载检查器（${why}）：这个集群在没有检查的情况下运行。`,
+  },
+
   update: {
     label: '更新',
     ready: 'Raft Lab 的新版本已就绪。更新会刷新页面，这相当于让每个节点崩溃并重启集群。',

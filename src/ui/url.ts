@@ -6,9 +6,12 @@
  *
  *     ?v=1&n=5&seed=7&et=10&hb=2&pv=1&cq=1&tick=10&lat=10&jit=10&drop=0.1&dup=0&reo=0&store=durable
  *     &snap=200&speed=0.1&load=1&part=n1.n2_n3.n4.n5&cut=n1-n2&iso=n4&link=n1-n2_lat_50_drop_0.2
+ *     &unsafe=commitOldTermEntries.forgetVoteOnRestart
  *
  *   `part`: groups separated by `_`, nodes by `.`; `cut`: directed links `from-to` separated by `.`;
- *   `link` (repeatable): a directed link then `_name_value` pairs (lat, jit, drop, dup, reo). Only characters
+ *   `link` (repeatable): a directed link then `_name_value` pairs (lat, jit, drop, dup, reo); `unsafe`: the unsafe
+ *   switches that are on (deliberate bugs, names of `UnsafeSwitches`), separated by `.` (or `,` in a link written
+ *   by hand). Only characters
  *   that URLSearchParams leaves as they are, so links stay readable.
  *
  * Everything is validated against fixed patterns and ranges; nothing from the URL is ever rendered as HTML (the
@@ -20,6 +23,7 @@ import { defaultLinkParams, defaultNetworkConfig, linkKey, type LinkParams, type
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { strings } from './strings.ts'
 import { currentLocale, type Locale } from './locale.ts'
+import { isUnsafeName, unsafeOf, unsafeOn } from './check/unsafe.ts'
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,39}$/
 
@@ -43,7 +47,7 @@ export type PresetId = 'three' | 'five' | 'lossy' | 'partitioned-leader'
 export interface Setup {
   nodes: NodeId[]
   seed: number
-  params: Pick<RaftParams, 'electionTick' | 'heartbeatTick' | 'preVote' | 'checkQuorum'>
+  params: Pick<RaftParams, 'electionTick' | 'heartbeatTick' | 'preVote' | 'checkQuorum' | 'unsafe'>
   tickMs: number
   network: NetworkConfig
   storage: StorageMode
@@ -61,7 +65,7 @@ const MAX_QUERY = 2000
 /** Speeds the driver accepts. */
 const SPEED: [number, number] = [0.01, 100]
 
-const SETUP_KEYS = ['v', 'n', 'nodes', 'seed', 'et', 'hb', 'pv', 'cq', 'tick', 'lat', 'jit', 'drop', 'dup', 'reo', 'store', 'snap', 'speed', 'load', 'part', 'cut', 'iso', 'link', 'preset', 'then'] as const
+const SETUP_KEYS = ['v', 'n', 'nodes', 'seed', 'et', 'hb', 'pv', 'cq', 'tick', 'lat', 'jit', 'drop', 'dup', 'reo', 'store', 'snap', 'speed', 'load', 'part', 'cut', 'iso', 'link', 'preset', 'then', 'unsafe'] as const
 /** Link parameters by their short names in the URL. */
 const LINK_KEYS: Record<string, keyof LinkParams> = { lat: 'latency', jit: 'jitter', drop: 'drop', dup: 'duplicate', reo: 'reorder' }
 const PRESETS: readonly PresetId[] = ['three', 'five', 'lossy', 'partitioned-leader']
@@ -108,7 +112,13 @@ export function specToSetup(spec: ClusterSpec, nodes: NodeId[], extra: { speed: 
   return {
     nodes: nodes.slice(),
     seed: spec.seed,
-    params: { electionTick: spec.params.electionTick, heartbeatTick: spec.params.heartbeatTick, preVote: spec.params.preVote, checkQuorum: spec.params.checkQuorum },
+    params: {
+      electionTick: spec.params.electionTick,
+      heartbeatTick: spec.params.heartbeatTick,
+      preVote: spec.params.preVote,
+      checkQuorum: spec.params.checkQuorum,
+      ...(unsafeOn(spec.params.unsafe).length > 0 ? { unsafe: unsafeOf(unsafeOn(spec.params.unsafe)) } : {}),
+    },
     tickMs: spec.tickMs,
     network: structuredClone(spec.network),
     storage: spec.storage,
@@ -159,6 +169,8 @@ export function encodeSetup(s: Setup): URLSearchParams {
   }
   if (s.preset) q.set('preset', s.preset)
   if (s.scenario) q.set('then', s.scenario)
+  const unsafe = unsafeOn(s.params.unsafe)
+  if (unsafe.length > 0) q.set('unsafe', unsafe.join('.'))
   return q
 }
 
@@ -282,6 +294,12 @@ function readSetup(q: URLSearchParams): Setup {
   s.snapshotEvery = number('snap', 0, 100000, true) ?? s.snapshotEvery
   s.speed = number('speed', SPEED[0], SPEED[1], false) ?? s.speed
   s.load = flag('load') ?? s.load
+  const unsafe = q.get('unsafe')
+  if (unsafe !== null) {
+    const names = unsafe.split(/[.,]/)
+    if (!names.every(isUnsafeName)) throw new UrlError(u.badValue('unsafe'))
+    s.params.unsafe = unsafeOf(names)
+  }
   s.preset = oneOf<PresetId>('preset', PRESETS)
   s.scenario = oneOf<ScenarioId>('then', SCENARIOS)
   if (s.preset === undefined) delete s.preset

@@ -73,6 +73,8 @@ export class ClientHistory {
   private window: HistoryOp[] = []
   private carried = new Map<string, Carried[]>()
   private pending = new Map<number, number>()
+  /** Operations still in flight: they may take effect at any moment, so the checker must see them. */
+  private inFlight = new Map<number, HistoryOp>()
   private lossy = false
   /** Bumped on every change, so that a view redraws and the checker reruns only when needed. */
   version = 0
@@ -100,9 +102,14 @@ export class ClientHistory {
     l.error = op.error
     if (op.status === 'pending') {
       this.pending.set(op.id, op.invoke)
+      const h: HistoryOp = { id: op.id, client: op.client, op: op.op, key: op.key, invoke: op.invoke, complete: null, outcome: 'unknown' }
+      if (op.value !== undefined) h.value = op.value
+      if (op.op === 'cas') h.expected = op.expected ?? null
+      this.inFlight.set(op.id, h)
     } else {
       l.end = op.complete ?? e.at
       this.pending.delete(op.id)
+      this.inFlight.delete(op.id)
       this.complete(op)
     }
     this.version++
@@ -139,8 +146,11 @@ export class ClientHistory {
     if (!list) this.carried.set(h.key, (list = []))
     list.push({ op: c, done: h.outcome === 'ok' ? h.complete : null })
     const start = this.windowStart()
-    // w is overwritten before the window by b when w completed before b was called and b completed before `start`.
-    const kept = list.filter((w) => w.done === null || !list.some((b) => b !== w && b.done !== null && b.op.invoke > w.done! && b.done < start))
+    // w is overwritten before the window by b when w completed before b was called and b completed before `start`,
+    // and b is a blind write (set, delete): a cas writes only when it finds the value it expects, which may be w's.
+    const kept = list.filter(
+      (w) => w.done === null || !list.some((b) => b !== w && b.op.op !== 'cas' && b.done !== null && b.op.invoke > w.done! && b.done < start),
+    )
     while (kept.length > this.opts.carried) {
       kept.shift()
       this.lossy = true
@@ -153,6 +163,8 @@ export class ClientHistory {
     const history: HistoryOp[] = []
     for (const list of this.carried.values()) for (const c of list) history.push(c.op)
     for (const h of this.window) history.push(h)
+    // Writes still in flight may already have taken effect (a read may see them before their answer comes).
+    for (const h of this.inFlight.values()) if (writes(h)) history.push(h)
     const from = this.window.length > 0 ? Math.min(...this.window.map((h) => h.invoke)) : 0
     return { history, lossy: this.lossy, from }
   }

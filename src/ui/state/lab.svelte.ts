@@ -10,6 +10,7 @@
  *   clock       play, pause, step, speed, fast-forward (clock.svelte.ts)
  *   prefs       tab, side panel, theme, language, projector mode, open dialogs (preferences.svelte.ts)
  *   notices     banners and the action in progress (notices.svelte.ts)
+ *   checks      the live checkers and the violation they stopped the cluster on (checks.svelte.ts)
  *
  * The Lab only wires them together and forwards; it holds no state and no logic of its own. New code may use the
  * parts directly (`lab.selection.selected`).
@@ -23,6 +24,7 @@ import type { RaftParams, StorageMode } from '../../node/protocol.ts'
 import type { ThemeName } from '../theme.ts'
 import type { Launch, Setup } from '../url.ts'
 import { Actions } from './actions.ts'
+import { Checks } from './checks.svelte.ts'
 import { Clients } from './clients.ts'
 import { Clock } from './clock.svelte.ts'
 import type { Feed, Token } from './feed.ts'
@@ -57,9 +59,12 @@ export class Lab {
   readonly actions: Actions
   readonly network: NetworkActions
   readonly session: Session
+  /** The live safety and linearizability checkers (they stop the cluster on a violation). */
+  readonly checks: Checks
 
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
+    this.checks = new Checks(runtime)
     const notices = (this.notices = new Notices(() => {
       scene.publish()
       scene.wake(true)
@@ -84,6 +89,7 @@ export class Lab {
     const rt = this.runtime
     const { scene, session } = this
     const disposers = [
+      this.checks.attach(),
       rt.onEvent((e) => {
         scene.feed.handle(e)
         if (!scene.loop.running) scene.loop.wake()

@@ -59,6 +59,9 @@ describe('a link never deletes the stored cluster without asking', () => {
     expect(sameSetup(stored, { ...spec, seed: 4 })).toBe(false)
     expect(sameSetup({ ...stored, joined: ['n4'], retired: ['n1'] }, { ...spec, nodes: ['n2', 'n3', 'n4'] })).toBe(true)
     expect(sameSetup(stored, { ...spec, storage: 'volatile' })).toBe(false)
+    // A link that turns an unsafe switch on is another setup; switches that are off count as absent.
+    expect(sameSetup(stored, { ...spec, params: { ...spec.params, unsafe: { commitOldTermEntries: true } } })).toBe(false)
+    expect(sameSetup(stored, { ...spec, params: { ...spec.params, unsafe: { commitOldTermEntries: false } } })).toBe(true)
   })
 
   it('volatile storage: a reload says so in the status (the nodes start empty)', async () => {

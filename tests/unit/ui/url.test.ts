@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { defaultSetup, encodeSetup, nodeIds, parseSetup, readLaunch, shareUrl, stripSetup, clusterNameFromUrl, type Setup } from '../../../src/ui/url.ts'
+import { defaultSetup, encodeSetup, nodeIds, parseSetup, readLaunch, setupToSpec, shareUrl, specToSetup, stripSetup, clusterNameFromUrl, type Setup } from '../../../src/ui/url.ts'
 import { defaultNetworkConfig } from '../../../src/world/network.ts'
 
 const base = 'https://example.org/raft-lab/'
@@ -20,7 +20,7 @@ describe('URL setup format v1', () => {
       ...defaultSetup(),
       nodes: nodeIds(7),
       seed: 4294967295,
-      params: { electionTick: 25, heartbeatTick: 4, preVote: false, checkQuorum: false },
+      params: { electionTick: 25, heartbeatTick: 4, preVote: false, checkQuorum: false, unsafe: { commitOldTermEntries: true, leaseReadsWithoutCheck: true } },
       tickMs: 20,
       network: {
         ...defaultNetworkConfig({ latency: 12.5, jitter: 3, drop: 0.125, duplicate: 0.05, reorder: 0.2 }),
@@ -37,6 +37,19 @@ describe('URL setup format v1', () => {
       scenario: 'isolate-leader',
     }
     expect(roundTrip(s)).toEqual(s)
+  })
+
+  it('reads the unsafe switches by name, several comma- or dot-separated, and writes them readably', () => {
+    expect(parseSetup(`${base}?unsafe=commitOldTermEntries`).setup?.params.unsafe).toEqual({ commitOldTermEntries: true })
+    const both = parseSetup(`${base}?n=3&unsafe=forgetVoteOnRestart,skipLogUpToDateCheck`).setup
+    expect(both?.params.unsafe).toEqual({ forgetVoteOnRestart: true, skipLogUpToDateCheck: true })
+    // Written in panel order, dot-separated (a comma would be escaped as %2C in the link).
+    expect(encodeSetup(both!).toString()).toContain('unsafe=skipLogUpToDateCheck.forgetVoteOnRestart')
+    // The share link carries them: a running cluster's spec gives them back.
+    expect(specToSetup(setupToSpec(both!, 'c'), both!.nodes, { speed: 1, load: false }).params.unsafe).toEqual(both?.params.unsafe)
+    expect(encodeSetup(defaultSetup()).has('unsafe')).toBe(false)
+    expect(encodeSetup({ ...defaultSetup(), params: { ...defaultSetup().params, unsafe: { noTruncateOnConflict: false } } }).has('unsafe')).toBe(false)
+    expect(new URL(stripSetup(`${base}?cluster=c&unsafe=commitOldTermEntries`)).searchParams.has('unsafe')).toBe(false)
   })
 
   it('writes node lists that are not n1..nN explicitly', () => {
@@ -75,6 +88,11 @@ describe('URL setup format v1', () => {
     ['v=1&n=3&link=n1-n2_lat', /“link” is not valid/],
     ['v=1&nodes=n1.n1', /“nodes” is not valid/],
     ['v=1&preset=%3Cscript%3E', /“preset” is not valid/],
+    ['v=1&unsafe=skipLog', /“unsafe” is not valid/],
+    ['v=1&unsafe=', /“unsafe” is not valid/],
+    ['v=1&unsafe=noTruncateOnConflict,,forgetVoteOnRestart', /“unsafe” is not valid/],
+    ['v=1&unsafe=__proto__', /“unsafe” is not valid/],
+    ['v=1&unsafe=commitOldTermEntries&unsafe=noTruncateOnConflict', /appears more than once/],
   ])('rejects %s with a sentence', (query, message) => {
     const r = parseSetup(`${base}?${query}`)
     expect(r.setup).toBeNull()

@@ -1,0 +1,104 @@
+/**
+ * The live checkers as the page runs them: every observation and client operation of the running cluster goes
+ * through a `LiveChecker` (src/ui/check/live.ts) on the main thread, synchronously, in the scheduler's order. On
+ * the first violation the driver is halted, so the cluster stops on the step that broke the property, and
+ * `violation` says what broke. A new cluster (a new scheduler) gets a new checker.
+ *
+ * The checkers are their own chunk (the first paint does not wait for them), fetched as soon as the page starts:
+ * events that come before it arrives (the first milliseconds of a boot) wait in a queue and are checked in order
+ * once it is there.
+ */
+import type { ClusterRuntime } from '../../browser/runtime.ts'
+import type { ClusterEvent, Scheduler } from '../../browser/scheduler.ts'
+import type { Violation } from '../../check/safety.ts'
+import type { LiveChecker, LiveCounts } from '../check/live.ts'
+
+/** What the checkers cost: wall milliseconds spent in them over virtual milliseconds of the run. */
+export interface CheckCost {
+  ms: number
+  /** The part of `ms` spent on the client history (linearizability). */
+  linMs: number
+  /** Virtual time the checked run covers (ms). */
+  virtualMs: number
+  /** Wall time since the checker started (ms). */
+  wallMs: number
+  counts: LiveCounts
+}
+
+type Live = typeof import('../check/live.ts')
+
+export class Checks {
+  /** The first violation of the running cluster, or null. */
+  violation = $state.raw<Violation | null>(null)
+  /** Why the checkers are not running (their code could not be loaded), or null. */
+  failed = $state.raw<string | null>(null)
+  readonly #runtime: ClusterRuntime
+  #live: Live | null = null
+  #queue: ClusterEvent[] = []
+  #runner: LiveChecker | null = null
+  #sched: Scheduler | null = null
+  #ms = 0
+  #linMs = 0
+  #start = 0
+  #from = 0
+
+  constructor(runtime: ClusterRuntime, load: () => Promise<Live> = () => import('../check/live.ts')) {
+    this.#runtime = runtime
+    load().then(
+      (m) => {
+        this.#live = m
+        const q = this.#queue
+        this.#queue = []
+        for (const e of q) this.handle(e)
+      },
+      (e: unknown) => {
+        this.#queue = []
+        this.failed = e instanceof Error ? e.message : String(e)
+      },
+    )
+  }
+
+  /** Subscribe to the runtime's events; returns the cleanup. */
+  attach(): () => void {
+    return this.#runtime.onEvent((e) => this.handle(e))
+  }
+
+  handle(e: ClusterEvent): void {
+    if (e.type !== 'observation' && e.type !== 'client') return
+    if (!this.#live) {
+      if (this.failed === null) this.#queue.push(e)
+      return
+    }
+    const sched = this.#runtime.sched
+    if (sched !== this.#sched || !this.#runner) {
+      this.#sched = sched
+      this.#runner = new this.#live.LiveChecker(sched ? { seed: sched.spec.seed } : {})
+      this.violation = null
+      this.#ms = 0
+      this.#linMs = 0
+      this.#start = performance.now()
+      this.#from = e.at
+    }
+    const t0 = performance.now()
+    const v = this.#runner.handle(e)
+    const dt = performance.now() - t0
+    this.#ms += dt
+    if (e.type === 'client') this.#linMs += dt
+    if (v) {
+      this.#runtime.driver?.halt()
+      this.violation = v
+    }
+  }
+
+  /** The checkers' cost so far (benchmarks read it). */
+  cost(): CheckCost {
+    const now = this.#sched?.now ?? this.#from
+    return {
+      ms: this.#ms,
+      linMs: this.#linMs,
+      virtualMs: now - this.#from,
+      wallMs: this.#runner ? performance.now() - this.#start : 0,
+      counts: { ...(this.#runner?.counts ?? { observations: 0, steps: 0, linChecks: 0, inconclusive: 0 }) },
+    }
+  }
+}
