@@ -99,7 +99,11 @@ export class Driver {
     this.pause()
     let seen = 0
     const off = this.sched.on((e) => {
-      if (e.type !== 'summary' && e.type !== 'tick') seen++
+      // What the screen shows: messages, node states, client operations, applies and snapshots (not a node's
+      // summary, a checker's observation, or a write to disk alone).
+      if (e.type === 'summary' || e.type === 'tick' || e.type === 'observation') return
+      if (e.type === 'nodeEvent' && e.event.type === 'persisted') return
+      seen++
     })
     try {
       for (let i = 0; i < 1000 && seen === 0; i++) if (!(await this.sched.step())) break
