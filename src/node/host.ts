@@ -404,6 +404,13 @@ export class NodeHost {
             if (manual) this.#out.replies.push({ id: this.#compactReq, node: this.id, outcome: 'fail', code: 'rejected', error: 'nothing new to snapshot' })
             return null
           }
+          // A snapshot records the configuration in force at its index. A node that joined later and does not know
+          // it yet (no configuration entry in its log, none from a snapshot: it learned the configuration from a
+          // leader's message, which is not on its disk) has nothing true to record: it does not compact until it does.
+          if (this.#raw.status().voters.length === 0) {
+            if (manual) this.#out.replies.push({ id: this.#compactReq, node: this.id, outcome: 'fail', code: 'retry', error: `${this.id} does not know the configuration yet` })
+            return null
+          }
           const snapshot = this.#raw.compact(applied, this.#kv.snapshot())
           if (manual) this.#out.replies.push({ id: this.#compactReq, node: this.id, outcome: 'ok', index: snapshot.index })
           this.#pending = { kind: 'compact', snapshot }
