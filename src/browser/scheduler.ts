@@ -14,8 +14,13 @@ export type { ClientOp, ClusterEvent, ClusterSpec, NodePort, NodeState, PortFact
 export class Scheduler extends ClusterLoop {
   #busy: Promise<unknown> = Promise.resolve()
 
-  constructor(spec: ClusterSpec, factory: PortFactory, membership: { joined?: NodeId[]; retired?: NodeId[]; session?: string } = {}) {
-    super(spec, factory, membership)
+  constructor(
+    spec: ClusterSpec,
+    factory: PortFactory,
+    membership: { joined?: NodeId[]; retired?: NodeId[]; session?: string } = {},
+    options: { keepFinished?: number } = {},
+  ) {
+    super(spec, factory, membership, options)
   }
 
   /** Run `f` when no step or action is in progress (actions and steps never interleave). */
