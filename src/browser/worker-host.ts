@@ -61,7 +61,7 @@ export function workerFactory(): PortFactory {
     const guard = new CallGuard()
     worker.addEventListener('error', (ev) => guard.fail(new Error(`worker of ${init.id} failed: ${ev.message || 'script error'}`)))
     try {
-      const r = await guard.run(() => api.start(init))
+      const r = await guard.run(async () => api.start(init))
       if (!r.ok) {
         worker.terminate()
         return r

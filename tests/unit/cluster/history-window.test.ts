@@ -25,7 +25,7 @@ function protocol(keepFinished?: number) {
   const p = new ClientProtocol(host, opts, new Prng(1))
   const answer = () => {
     const req = sent.shift()!
-    p.onReply({ id: req.id, node: 'n1', outcome: 'ok', result: { ok: true } })
+    p.onReply({ id: req.id, node: 'n1', outcome: 'ok', result: { ok: true, value: null } })
   }
   return { p, sent, answer, tick: () => void now++ }
 }
