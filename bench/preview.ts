@@ -44,6 +44,9 @@ export async function preview(port: number, build = true): Promise<{ root: strin
     detached: true,
   })
   server.stdout?.resume()
+  // A server that cannot start (the port is taken) must not let the benchmark measure whatever else answers there.
+  let exited: number | null = null
+  server.on('exit', (code) => (exited = code ?? -1))
   const stop = () => {
     try {
       if (server.pid) process.kill(-server.pid)
@@ -54,6 +57,8 @@ export async function preview(port: number, build = true): Promise<{ root: strin
   const root = `http://127.0.0.1:${port}${BASE}`
   try {
     await waitHttp(root, 30_000)
+    await new Promise((r) => setTimeout(r, 500))
+    if (exited !== null) throw new Error(`vite preview exited (${exited}): is port ${port} in use?`)
   } catch (e) {
     stop()
     throw e
