@@ -91,7 +91,15 @@ export interface RuntimeOptions {
   storage?: StorageOptions
   /** Web Locks; absent (e.g. an old browser) means no protection against a second tab, and the UI says so. */
   locks?: LockManager | null
+  /** Finished client operations the scheduler keeps (its history is a window); default HISTORY_WINDOW. */
+  keepFinished?: number
 }
+
+/**
+ * Finished client operations a browser cluster keeps in its history: the client history lane reads the newest few
+ * hundred when it opens, and a cluster under load for hours must not keep every operation.
+ */
+export const HISTORY_WINDOW = 2000
 
 /**
  * The cluster as the page owns it: one Scheduler and its Driver, the settings database, and the lock that keeps a
@@ -235,7 +243,12 @@ export class ClusterRuntime {
     settings.spec.name = this.name
     settings.boots = (settings.boots ?? 0) + 1
     const session = settings.boots > 1 || recovered ? String(settings.boots) : ''
-    const sched = new Scheduler(settings.spec, this.opts.factory, { joined: settings.joined, retired: settings.retired, session })
+    const sched = new Scheduler(
+      settings.spec,
+      this.opts.factory,
+      { joined: settings.joined, retired: settings.retired, session },
+      { keepFinished: this.opts.keepFinished ?? HISTORY_WINDOW },
+    )
     this.sched = sched
     sched.on((e) => {
       for (const f of this.listeners) f(e)

@@ -14,8 +14,13 @@ export type { ClientOp, ClusterEvent, ClusterSpec, NodePort, NodeState, PortFact
 export class Scheduler extends ClusterLoop {
   #busy: Promise<unknown> = Promise.resolve()
 
-  constructor(spec: ClusterSpec, factory: PortFactory, membership: { joined?: NodeId[]; retired?: NodeId[]; session?: string } = {}) {
-    super(spec, factory, membership)
+  constructor(
+    spec: ClusterSpec,
+    factory: PortFactory,
+    membership: { joined?: NodeId[]; retired?: NodeId[]; session?: string } = {},
+    options: { keepFinished?: number } = {},
+  ) {
+    super(spec, factory, membership, options)
     // The live checkers (src/ui/check) read the same observations as the simulator's, as events.
     this.addObserver({
       observe: (obs) => this.emit({ type: 'observation', at: this.now, obs }),

@@ -3,6 +3,53 @@ import type { NodeWorkerApi } from './node.worker.ts'
 import type { PortFactory, Started } from '../cluster/loop.ts'
 
 /**
+ * The calls to one worker that have not settled yet, so that the worker's failure rejects them. Each call is
+ * tracked only until it settles: nothing is attached to a promise that lives as long as the worker (a race of
+ * every call against a never-settling "failed" promise kept every call's reaction alive).
+ */
+export class CallGuard {
+  readonly #inFlight = new Set<(e: Error) => void>()
+  #failure: Error | null = null
+
+  /** The error the worker failed with, or null. */
+  get failure(): Error | null {
+    return this.#failure
+  }
+
+  /** Calls not settled yet (for tests: settled calls are forgotten). */
+  get inFlight(): number {
+    return this.#inFlight.size
+  }
+
+  /** `call`'s result, or its rejection with the worker's error if the worker fails first. */
+  run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#failure) return Promise.reject(this.#failure)
+    return new Promise<T>((resolve, reject) => {
+      const fail = (e: Error) => reject(e)
+      this.#inFlight.add(fail)
+      call().then(
+        (v) => {
+          this.#inFlight.delete(fail)
+          resolve(v)
+        },
+        (e: unknown) => {
+          this.#inFlight.delete(fail)
+          reject(e instanceof Error ? e : new Error(String(e)))
+        },
+      )
+    })
+  }
+
+  /** The worker failed: every call in flight and every later call rejects with `e`. */
+  fail(e: Error): void {
+    if (!this.#failure) this.#failure = e
+    const calls = [...this.#inFlight]
+    this.#inFlight.clear()
+    for (const f of calls) f(this.#failure)
+  }
+}
+
+/**
  * Ports in Web Workers, one per node. `close` terminates the worker at once: a crash. An error thrown inside the
  * worker rejects the call, and the loop marks that node crashed with the error's code; the page goes on.
  */
@@ -11,16 +58,10 @@ export function workerFactory(): PortFactory {
     const worker = new Worker(new URL('./node.worker.ts', import.meta.url), { type: 'module', name: `raft-${init.id}` })
     const api = Comlink.wrap<NodeWorkerApi>(worker)
     let closed = false
-    let failure: Error | null = null
-    const failed = new Promise<never>((_, reject) => {
-      worker.addEventListener('error', (ev) => {
-        failure = new Error(`worker of ${init.id} failed: ${ev.message || 'script error'}`)
-        reject(failure)
-      })
-    })
-    failed.catch(() => undefined)
+    const guard = new CallGuard()
+    worker.addEventListener('error', (ev) => guard.fail(new Error(`worker of ${init.id} failed: ${ev.message || 'script error'}`)))
     try {
-      const r = await Promise.race([api.start(init), failed])
+      const r = await guard.run(async () => api.start(init))
       if (!r.ok) {
         worker.terminate()
         return r
@@ -32,14 +73,15 @@ export function workerFactory(): PortFactory {
         port: {
           handle: (inputs) => {
             if (closed) return Promise.reject(new Error(`${init.id} is down`))
-            return Promise.race([api.handle(inputs), failed])
+            return guard.run(() => api.handle(inputs))
           },
           close: () => {
             closed = true
+            guard.fail(new Error(`${init.id} is down`))
             api[Comlink.releaseProxy]()
             worker.terminate()
           },
-          kv: () => (closed ? Promise.resolve([]) : api.kv()),
+          kv: () => (closed ? Promise.resolve([]) : guard.run(() => api.kv())),
         },
       }
     } catch (e) {

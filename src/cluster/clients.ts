@@ -4,7 +4,7 @@
  * during an election), re-sends the same (client, seq) when an accepted attempt stalls or its log slot was taken by
  * another entry (the store's sessions make re-sends harmless), and gives up after a timeout, which leaves the
  * outcome unknown. Every request is recorded as a history op for the linearizability checker, updated in place when
- * it completes.
+ * it completes; with `keepFinished` only the newest finished ones are kept (and every one in progress).
  */
 import type { NodeId } from '../raft/types.ts'
 import type { KvCommand, KvOp } from '../kv/command.ts'
@@ -60,6 +60,12 @@ export interface ClientOptions {
   backoffMs: number
   /** Suffix of the session names sent to the nodes (a recovered browser cluster gets a new one). */
   session: string
+  /**
+   * Keep only the newest `keepFinished` finished operations in `ops` (operations in progress are always kept). Unset:
+   * keep every operation (the simulator's fuzz checks the whole history at the end). The browser sets it, so that a
+   * cluster running for hours does not grow without limit.
+   */
+  keepFinished?: number
 }
 
 interface Live {
@@ -76,8 +82,13 @@ interface Live {
 }
 
 export class ClientProtocol {
-  /** Every request so far, updated in place when they complete. */
+  /**
+   * Every request so far in the order they were made, updated in place when they complete; with `keepFinished`,
+   * the oldest finished ones are dropped in batches (`history()` returns exactly the window).
+   */
   readonly ops: HistoryOp[] = []
+  /** Finished operations dropped from `ops` (by `keepFinished`). */
+  dropped = 0
   completed = 0
   timedOut = 0
   readIndexReads = 0
@@ -125,9 +136,42 @@ export class ClientProtocol {
     return this.#live.size
   }
 
-  /** The live op of a request, for callers that keep it (the simulator's scenarios). */
+  /**
+   * A copy of the history, in the order the operations were made: every operation, or with `keepFinished` the newest
+   * `keepFinished` finished ones and every one in progress. A checker reading a window must not take a key as absent
+   * before it: a read in the window may see a write that was dropped.
+   */
   history(): HistoryOp[] {
-    return this.ops.slice()
+    const keep = this.#opts.keepFinished
+    const extra = keep === undefined ? 0 : this.ops.length - this.#live.size - keep
+    if (extra <= 0) return this.ops.slice()
+    const out: HistoryOp[] = []
+    let skip = extra
+    for (const h of this.ops) {
+      if (skip > 0 && !this.#live.has(h.id)) skip--
+      else out.push(h)
+    }
+    return out
+  }
+
+  /** Drop the oldest finished operations beyond `keepFinished`, in batches (an eighth of the window) for speed. */
+  #trim(): void {
+    const keep = this.#opts.keepFinished
+    if (keep === undefined) return
+    const finished = this.ops.length - this.#live.size
+    if (finished <= keep + Math.max(16, keep >> 3)) return
+    let skip = finished - keep
+    let w = 0
+    for (let r = 0; r < this.ops.length; r++) {
+      const h = this.ops[r]
+      if (skip > 0 && !this.#live.has(h.id)) {
+        skip--
+        this.dropped++
+        continue
+      }
+      this.ops[w++] = h
+    }
+    this.ops.length = w
   }
 
   historyOp(id: number): HistoryOp | undefined {
@@ -297,6 +341,7 @@ export class ClientProtocol {
       done(copy)
     }
     for (const f of this.#listeners) f(copy)
+    this.#trim()
   }
 
   /** Another node to try: a client knows the members, not who leads. */

@@ -267,8 +267,15 @@ export class ClusterLoop {
    * from the leader); `membership.retired`: nodes removed for good (never started again); `membership.session`:
    * a name unique to this incarnation of a recovered cluster (the clients' sessions live in the replicated state
    * and outlive the loop, so a recovered cluster's clients get a new session).
+   * `options.keepFinished`: the client history keeps only that many finished operations (see ClientOptions); unset
+   * keeps all of them.
    */
-  constructor(spec: ClusterSpec, factory: PortFactory, membership: { joined?: NodeId[]; retired?: NodeId[]; session?: string } = {}) {
+  constructor(
+    spec: ClusterSpec,
+    factory: PortFactory,
+    membership: { joined?: NodeId[]; retired?: NodeId[]; session?: string } = {},
+    options: { keepFinished?: number } = {},
+  ) {
     this.spec = { ...spec, nodes: [...spec.nodes], params: { ...spec.params }, network: cloneNetworkConfig(spec.network) }
     this.joined = [...(membership.joined ?? [])]
     this.retired = [...(membership.retired ?? [])]
@@ -298,6 +305,7 @@ export class ClusterLoop {
         retryMs: spec.clientRetryMs ?? spec.clientTimeoutMs,
         backoffMs: Math.max(1, spec.tickMs),
         session: membership.session ?? '',
+        ...(options.keepFinished !== undefined ? { keepFinished: options.keepFinished } : {}),
       },
       root.fork('clients'),
     )
@@ -642,7 +650,10 @@ export class ClusterLoop {
     return this.clients.submit(client, cmd, read, target ?? this.likelyLeader() ?? this.spec.nodes[0])
   }
 
-  /** Every client operation (completed or not), for the linearizability checker. */
+  /**
+   * The client operations (completed or not), in the order they were made, for the linearizability checker: every
+   * one, or with `keepFinished` the newest finished ones and every one in progress.
+   */
   getHistory(): HistoryOp[] {
     return this.clients.history()
   }

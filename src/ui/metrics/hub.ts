@@ -33,7 +33,7 @@ export class MetricsHub {
     return m
   }
 
-  /** The operations the scheduler completed before the tab opened (its history is kept for the checker anyway). */
+  /** The operations the scheduler completed before the tab opened (the newest of the window its history keeps). */
   private seedHistory(): void {
     const sched = this.lab.sched
     if (!sched) return
