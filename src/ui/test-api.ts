@@ -7,6 +7,7 @@
 import type { ClusterRuntime } from '../browser/runtime.ts'
 import { LoadGenerator } from '../cluster/workload.ts'
 import type { GraphView } from './graph/graph.ts'
+import type { DrawCounts } from './state/frames.ts'
 import type { Lab } from './state/lab.svelte.ts'
 
 export interface TestApi {
@@ -15,7 +16,21 @@ export interface TestApi {
   /** A client workload to run against `runtime.sched`. */
   LoadGenerator: typeof LoadGenerator
   /** The teaching app's state, once mounted, and its graph, once cytoscape has loaded (null until then). */
-  ui?: { lab: Lab; graph: GraphView | null }
+  ui?: {
+    lab: Lab
+    graph: GraphView | null
+    /**
+     * Real drawings since the page opened: `graph` (the graph's moving layer), `graphLibrary` (cytoscape's canvas of
+     * nodes and links), `timelines` (the log timelines). Each counts only when that canvas is really drawn, not when
+     * its renderer is asked and has nothing new or waits for its rate; `lab.frames` counts the app's frames.
+     */
+    draws: () => DrawCounts
+    /**
+     * Benchmarks only: `false` stops calling the renderers (the frame loop and the panels run on), so the cluster's
+     * speed can be measured without the cost of drawing; `true` draws again, from scratch.
+     */
+    setDrawing: (on: boolean) => void
+  }
 }
 
 const g = globalThis as unknown as { __raftlab?: TestApi }
@@ -27,7 +42,12 @@ export function exposeRuntime(runtime: ClusterRuntime): void {
 
 /** Called by the app's root once its state exists. */
 export function exposeLab(lab: Lab): void {
-  g.__raftlab = { ...(g.__raftlab as TestApi), ui: { lab, graph: null } }
+  const draws = () => ({ ...lab.loop.draws })
+  const setDrawing = (on: boolean) => {
+    lab.loop.drawing = on
+    lab.wake(true)
+  }
+  g.__raftlab = { ...(g.__raftlab as TestApi), ui: { lab, graph: null, draws, setDrawing } }
 }
 
 /** Called by the app's root once the graph is drawn. */

@@ -191,6 +191,8 @@ export class GraphView {
       }
       this.boxed.push(e.target.id())
     })
+    // Cytoscape redraws its canvas (nodes and links) on its own loop, only when something changed: count those draws.
+    cy.on('render', () => this.lab.loop.draws.graphLibrary++)
     cy.on('mouseover', 'node, edge', () => (box.style.cursor = 'pointer'))
     cy.on('mouseout', 'node, edge', () => (box.style.cursor = ''))
     const ro = new ResizeObserver(() => {
@@ -270,6 +272,7 @@ export class GraphView {
     // Skip a frame when drawing faster than the loop asks for (see FrameInfo.drawHz).
     if (!f.dirty && f.wall - this.lastDraw < 1000 / f.drawHz - 4) return true
     this.lastDraw = f.wall
+    lab.loop.draws.graph++
     let animating = false
 
     if (this.theme !== lab.theme || this.projector !== lab.projector) {

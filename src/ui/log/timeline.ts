@@ -160,6 +160,7 @@ export class TimelineView {
     this.lastScroll = this.scroller.scrollLeft
     this.resize(viewW, viewH)
     this.draw(this.scroller.scrollLeft)
+    lab.loop.draws.timelines++
     return false
   }
 

@@ -35,6 +35,20 @@ export interface FrameSource {
   afterFrame(info: FrameInfo, mode: DriverMode): void
 }
 
+/**
+ * Real drawings since the page opened, by what was drawn. A renderer counts a drawing only when it draws: not when it
+ * is called and has nothing new, nor when it waits for its rate (`FrameInfo.drawHz`). Benchmarks read them through
+ * the test API (src/ui/test-api.ts).
+ */
+export interface DrawCounts {
+  /** The graph's moving layer (tokens, timers, captions: graph.ts's overlay), redrawn by the graph's renderer. */
+  graph: number
+  /** Cytoscape's own canvas (nodes and links), which it redraws only when a class or the viewport changed. */
+  graphLibrary: number
+  /** The log timelines' canvas. */
+  timelines: number
+}
+
 /** How far the drawn time may trail the simulation, in wall milliseconds. */
 const MAX_LAG_MS = 120
 /** Drawing rates the loop steps through when the cluster cannot keep up (see `adapt`). */
@@ -45,6 +59,13 @@ export class FrameLoop {
   displayNow = 0
   /** Frames drawn since the page opened (benchmarks read it). */
   frames = 0
+  /** Real drawings by renderer (see DrawCounts); the renderers count them. */
+  readonly draws: DrawCounts = { graph: 0, graphLibrary: 0, timelines: 0 }
+  /**
+   * False: frames run and panels publish, but no renderer is called (benchmarks switch it through the test API to
+   * measure the cluster without the cost of drawing). Nothing on the screen turns it off.
+   */
+  drawing = true
   private readonly source: FrameSource
   private readonly renderers = new Set<Renderer>()
   private raf = 0
@@ -148,7 +169,7 @@ export class FrameLoop {
     this.dirty = false
     this.source.beforeFrame(info)
     let animating = false
-    for (const r of this.renderers) if (r(info)) animating = true
+    if (this.drawing) for (const r of this.renderers) if (r(info)) animating = true
     this.frames++
     this.source.afterFrame(info, mode)
     if (mode !== 'paused' || animating || this.displayNow < target || wall < this.awakeUntil) this.raf = requestAnimationFrame(this.frame)
