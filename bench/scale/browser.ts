@@ -3,7 +3,7 @@
  * at 3, 5, 7 and 9 durable nodes (one Web Worker and one IndexedDB disk each) with the load switch on, at 1x and at
  * max speed, in headless Chromium with the whole teaching app drawing:
  *
- *   npx tsx bench/scale/browser.ts [--runs 3] [--seconds 8] [--nodes 3,5,7,9] [--port 4186] [--no-build]
+ *   npx tsx bench/scale/browser.ts [--runs 3] [--seconds 8] [--nodes 3,5,7,9] [--port 4186 (or PW_PORT)] [--no-build]
  *
  * Builds the app with the GitHub Pages base and serves it with `vite preview` (as bench/fps/run.ts does), opens one
  * fresh cluster per node count, and times `--runs` consecutive windows of `--seconds` per mode, reading virtual time
@@ -24,7 +24,7 @@ function arg(name: string, def: string): string {
 const RUNS = Number(arg('runs', '3'))
 const SECONDS = Number(arg('seconds', '8'))
 const NODES = arg('nodes', '3,5,7,9').split(',').map(Number)
-const PORT = Number(arg('port', '4186'))
+const PORT = Number(arg('port', process.env.PW_PORT ?? '4186'))
 const BASE = '/raft-lab/'
 
 function findChromium(): string | undefined {

@@ -11,7 +11,8 @@
  *
  * The difference between the two is what the loop, the host, the KV machine and the clients cost over the core.
  * Each point is built fresh `--runs` times (default 3): a cluster is filled to the log size, then one window of
- * steady-state commits is timed; min, median and max are reported (the machine is shared and noisy). Prints one
+ * steady-state commits is timed, in wall time and in CPU time of this process; min, median and max are reported (the
+ * machine is shared and noisy: CPU time is what the work costs, wall time adds the neighbours). Prints one
  * `BENCH {...}` line per point.
  *
  *   npx tsx bench/scale/core.ts [--runs 3] [--nodes 3,5,7,9] [--logs 1000,100000]
@@ -40,8 +41,15 @@ const SIM_WINDOW_MS = 1000
 /** Collect garbage before a timed window when node runs with --expose-gc (as `npm run bench:scale` does). */
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.()
 
+/** CPU seconds (user + system) this process has used: unlike wall time, not inflated by neighbours taking the cores. */
+const cpu = (): number => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+
 interface Sample {
   seconds: number
+  cpuSeconds: number
   msgs: number
   commits: number
   logStart: number
@@ -120,10 +128,12 @@ function rawSample(n: number, log: number, seed: number): Sample {
   const m0 = c.delivered
   const k0 = c.commits
   const t0 = performance.now()
+  const c0 = cpu()
   for (let i = 0; i < RAW_ROUNDS; i++) c.round()
+  const cpuSeconds = cpu() - c0
   const seconds = (performance.now() - t0) / 1000
   if (c.nodes.get(c.leader)!.basicStatus().role !== 'leader') throw new Error('raw: the leader changed on a calm run')
-  return { seconds, msgs: c.delivered - m0, commits: c.commits - k0, logStart, logEnd: c.lastIndex() }
+  return { seconds, cpuSeconds, msgs: c.delivered - m0, commits: c.commits - k0, logStart, logEnd: c.lastIndex() }
 }
 
 function buildSim(n: number, seed: number): Simulator {
@@ -162,11 +172,13 @@ function simSample(n: number, log: number, seed: number): Sample {
   gc()
   const s0 = sim.stats
   const t0 = performance.now()
+  const c0 = cpu()
   sim.runFor(SIM_WINDOW_MS)
+  const cpuSeconds = cpu() - c0
   const seconds = (performance.now() - t0) / 1000
   const s1 = sim.stats
   if (s1.elections !== s0.elections) throw new Error('sim: an election on a calm run')
-  return { seconds, msgs: s1.delivered - s0.delivered, commits: s1.committedCommands - s0.committedCommands, logStart, logEnd: s1.committed }
+  return { seconds, cpuSeconds, msgs: s1.delivered - s0.delivered, commits: s1.committedCommands - s0.committedCommands, logStart, logEnd: s1.committed }
 }
 
 const stats = (xs: number[]): { min: number; median: number; max: number } => {
@@ -174,6 +186,10 @@ const stats = (xs: number[]): { min: number; median: number; max: number } => {
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] }
 }
 const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d
+const stat = (xs: number[], d: number): { min: number; median: number; max: number } => {
+  const s = stats(xs)
+  return { min: round(s.min, d), median: round(s.median, d), max: round(s.max, d) }
+}
 const load = (): number[] => loadavg().map((x) => round(x, 2))
 
 // Warm up the JIT on every shape before timing any.
@@ -183,39 +199,46 @@ for (const n of NODES) {
 }
 
 const started = performance.now()
-const rows: string[][] = []
-for (const kind of ['raw', 'sim'] as const) {
-  for (const log of LOGS) {
-    for (const n of NODES) {
-      const loadBefore = load()
-      const samples: Sample[] = []
-      for (let i = 0; i < RUNS; i++) samples.push(kind === 'raw' ? rawSample(n, log, i + 1) : simSample(n, log, i + 1))
-      const msgs = stats(samples.map((s) => s.msgs / s.seconds))
-      const commits = stats(samples.map((s) => s.commits / s.seconds))
-      const us = stats(samples.map((s) => (s.seconds * 1e6) / s.commits))
-      const wall = samples.reduce((a, s) => a + s.seconds, 0)
-      const result = {
-        name: `scale-core-${kind}`,
-        nodes: n,
-        logEntries: log,
-        logAtStart: Math.min(...samples.map((s) => s.logStart)),
-        logAtEnd: Math.max(...samples.map((s) => s.logEnd)),
-        runs: RUNS,
-        msgsPerSec: { min: round(msgs.min), median: round(msgs.median), max: round(msgs.max) },
-        commitsPerSec: { min: round(commits.min), median: round(commits.median), max: round(commits.max) },
-        usPerCommit: { min: round(us.min, 1), median: round(us.median, 1), max: round(us.max, 1) },
-        msgsPerCommit: round(samples[0].msgs / samples[0].commits, 2),
-        gcBeforeWindow: typeof (globalThis as { gc?: unknown }).gc === 'function',
-        timedSeconds: round(wall, 2),
-        window: kind === 'raw' ? `${RAW_ROUNDS} rounds of ${BATCH} proposals` : `${SIM_WINDOW_MS} virtual ms, ${BATCH} clients`,
-        loadavg: loadBefore,
-        loadavgAfter: load(),
-      }
-      console.log(`BENCH ${JSON.stringify(result)}`)
-      rows.push([kind, String(n), log.toLocaleString('en-US'), `${result.msgsPerSec.median.toLocaleString('en-US')}`, `${result.usPerCommit.min}/${result.usPerCommit.median}/${result.usPerCommit.max}`])
-    }
-  }
+const points: { kind: 'raw' | 'sim'; log: number; n: number }[] = []
+for (const kind of ['raw', 'sim'] as const) for (const log of LOGS) for (const n of NODES) points.push({ kind, log, n })
+// Runs are interleaved (every point once, then every point again): a neighbour's burst of load then spreads over
+// all points instead of landing on one.
+const samples = points.map((): Sample[] => [])
+const loads = points.map((): number[][] => [])
+for (let i = 0; i < RUNS; i++) {
+  points.forEach((p, j) => {
+    loads[j].push(load())
+    samples[j].push(p.kind === 'raw' ? rawSample(p.n, p.log, i + 1) : simSample(p.n, p.log, i + 1))
+  })
 }
+const rows: string[][] = []
+points.forEach(({ kind, log, n }, j) => {
+  const ss = samples[j]
+  const wallUs = stat(ss.map((s) => (s.seconds * 1e6) / s.commits), 1)
+  const cpuUs = stat(ss.map((s) => (s.cpuSeconds * 1e6) / s.commits), 1)
+  const result = {
+    name: `scale-core-${kind}`,
+    nodes: n,
+    logEntries: log,
+    logAtStart: Math.min(...ss.map((s) => s.logStart)),
+    logAtEnd: Math.max(...ss.map((s) => s.logEnd)),
+    runs: RUNS,
+    // Per wall second (what a reader waits) and per CPU second of this process (robust to neighbours' load).
+    msgsPerSec: stat(ss.map((s) => s.msgs / s.seconds), 0),
+    msgsPerCpuSec: stat(ss.map((s) => s.msgs / s.cpuSeconds), 0),
+    commitsPerSec: stat(ss.map((s) => s.commits / s.seconds), 0),
+    usPerCommit: wallUs,
+    cpuUsPerCommit: cpuUs,
+    msgsPerCommit: round(ss[0].msgs / ss[0].commits, 2),
+    gcBeforeWindow: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    timedSeconds: round(ss.reduce((a, s) => a + s.seconds, 0), 2),
+    window: kind === 'raw' ? `${RAW_ROUNDS} rounds of ${BATCH} proposals` : `${SIM_WINDOW_MS} virtual ms, ${BATCH} clients`,
+    loadavg: loads[j],
+  }
+  console.log(`BENCH ${JSON.stringify(result)}`)
+  const fmt = (x: { min: number; median: number; max: number }) => `${x.min}/${x.median}/${x.max}`
+  rows.push([kind, String(n), log.toLocaleString('en-US'), fmt(result.msgsPerCpuSec), fmt(cpuUs), fmt(wallUs)])
+})
 console.log(`core scaling: ${RUNS} runs per point, ${round((performance.now() - started) / 1000, 1)} s in all, load ${load().join(' ')}`)
-console.log(['kind', 'nodes', 'log', 'msgs/s (median)', 'µs/commit min/median/max'].join('\t'))
+console.log(['kind', 'nodes', 'log', 'msgs per CPU s', 'CPU µs/commit', 'wall µs/commit (min/median/max)'].join('\t'))
 for (const r of rows) console.log(r.join('\t'))
