@@ -15,7 +15,7 @@
  * machine is shared and noisy: CPU time is what the work costs, wall time adds the neighbours). Prints one
  * `BENCH {...}` line per point.
  *
- *   npx tsx bench/scale/core.ts [--runs 3] [--nodes 3,5,7,9] [--logs 1000,100000]
+ *   npx tsx bench/scale/core.ts [--runs 3] [--nodes 3,5,7,9] [--logs 1000,100000] [--kinds raw,sim]
  */
 import { loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -31,6 +31,7 @@ function arg(name: string, def: string): string {
 const RUNS = Number(arg('runs', '3'))
 const NODES = arg('nodes', '3,5,7,9').split(',').map(Number)
 const LOGS = arg('logs', '1000,100000').split(',').map(Number)
+const KINDS = arg('kinds', 'raw,sim').split(',') as ('raw' | 'sim')[]
 /** Proposals the raw leader takes per round, and clients of the simulator: the same pressure on the leader. */
 const BATCH = 64
 /** Rounds in one timed raw window (BATCH commits each). */
@@ -194,13 +195,13 @@ const load = (): number[] => loadavg().map((x) => round(x, 2))
 
 // Warm up the JIT on every shape before timing any.
 for (const n of NODES) {
-  rawSample(n, 500, 99)
-  simSample(n, 500, 99)
+  if (KINDS.includes('raw')) rawSample(n, 500, 99)
+  if (KINDS.includes('sim')) simSample(n, 500, 99)
 }
 
 const started = performance.now()
 const points: { kind: 'raw' | 'sim'; log: number; n: number }[] = []
-for (const kind of ['raw', 'sim'] as const) for (const log of LOGS) for (const n of NODES) points.push({ kind, log, n })
+for (const kind of KINDS) for (const log of LOGS) for (const n of NODES) points.push({ kind, log, n })
 // Runs are interleaved (every point once, then every point again): a neighbour's burst of load then spreads over
 // all points instead of landing on one.
 const samples = points.map((): Sample[] => [])
