@@ -10,12 +10,12 @@
  *   no faults, 64 clients keeping the leader busy, checkers off.
  *
  * The difference between the two is what the loop, the host, the KV machine and the clients cost over the core.
- * Each point is built fresh `--runs` times (default 3): a cluster is filled to the log size, then one window of
+ * Each point is built fresh `--runs` times (default 5): a cluster is filled to the log size, then one window of
  * steady-state commits is timed, in wall time and in CPU time of this process; min, median and max are reported (the
  * machine is shared and noisy: CPU time is what the work costs, wall time adds the neighbours). Prints one
  * `BENCH {...}` line per point.
  *
- *   npx tsx bench/scale/core.ts [--runs 3] [--nodes 3,5,7,9] [--logs 1000,100000] [--kinds raw,sim]
+ *   npx tsx bench/scale/core.ts [--runs 5] [--nodes 3,5,7,9] [--logs 1000,100000] [--kinds raw,sim]
  */
 import { loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -28,7 +28,7 @@ function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 ? process.argv[i + 1] : def
 }
-const RUNS = Number(arg('runs', '3'))
+const RUNS = Number(arg('runs', '5'))
 const NODES = arg('nodes', '3,5,7,9').split(',').map(Number)
 const LOGS = arg('logs', '1000,100000').split(',').map(Number)
 const KINDS = arg('kinds', 'raw,sim').split(',') as ('raw' | 'sim')[]
