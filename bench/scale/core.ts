@@ -1,9 +1,9 @@
 /**
- * Scaling of the core: messages per second and microseconds of wall time per committed command at 3, 5, 7 and 9
+ * Scaling of the core: messages per second and microseconds (CPU and wall) per committed command at 3, 5, 7 and 9
  * nodes, with about 1,000 and about 100,000 entries already in every node's log (no compaction), measured twice:
  *
- * - `raw`: RawNodes alone, wired to each other in process: messages are stepped at once, a Ready's entries are
- *   "persisted" by counting them, the leader takes 64 proposals per round and every node ticks once per round.
+ * - `raw`: RawNodes alone, wired to each other in process: messages are stepped at once, a Ready is taken as
+ *   persisted at once (no disk), the leader takes 64 proposals per round and every node ticks once per round.
  *   This is the core's own cost.
  * - `sim`: the Simulator (src/sim/simulator.ts), that is the shared cluster loop (src/cluster/loop.ts) and the node
  *   host (src/node/host.ts) with its KV state machine and client protocol, on a calm network (1-3 ms, no loss) with
@@ -15,7 +15,7 @@
  * machine is shared and noisy: CPU time is what the work costs, wall time adds the neighbours). Prints one
  * `BENCH {...}` line per point.
  *
- *   npx tsx bench/scale/core.ts [--runs 5] [--nodes 3,5,7,9] [--logs 1000,100000] [--kinds raw,sim]
+ *   node --expose-gc --import tsx bench/scale/core.ts [--runs 5] [--nodes 3,5,7,9] [--logs 1000,100000] [--kinds raw,sim]
  */
 import { loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -116,15 +116,15 @@ class RawCluster {
     this.pump()
   }
 
-  lastIndex(): number {
+  committed(): number {
     return this.nodes.get(this.leader)!.basicStatus().commit
   }
 }
 
 function rawSample(n: number, log: number, seed: number): Sample {
   const c = new RawCluster(n, seed)
-  while (c.lastIndex() < log) c.round()
-  const logStart = c.lastIndex()
+  while (c.committed() < log) c.round()
+  const logStart = c.committed()
   gc()
   const m0 = c.delivered
   const k0 = c.commits
@@ -134,7 +134,7 @@ function rawSample(n: number, log: number, seed: number): Sample {
   const cpuSeconds = cpu() - c0
   const seconds = (performance.now() - t0) / 1000
   if (c.nodes.get(c.leader)!.basicStatus().role !== 'leader') throw new Error('raw: the leader changed on a calm run')
-  return { seconds, cpuSeconds, msgs: c.delivered - m0, commits: c.commits - k0, logStart, logEnd: c.lastIndex() }
+  return { seconds, cpuSeconds, msgs: c.delivered - m0, commits: c.commits - k0, logStart, logEnd: c.committed() }
 }
 
 function buildSim(n: number, seed: number): Simulator {
