@@ -144,6 +144,8 @@ export class Driver {
   private async loop(): Promise<void> {
     if (this.running || this._mode === 'paused') return
     this.running = true
+    /** The slice ran out of time before virtual time caught up: go on at once instead of waiting for a frame. */
+    let behind = false
     try {
       const start = this.clock.now()
       if (this._mode === 'max') {
@@ -159,6 +161,7 @@ export class Driver {
         const end = start + 25
         while (this._mode === 'running' && this.sched.nextTime() <= target && this.clock.now() < end) await this.sched.step()
         if (this._mode === 'running' && this.sched.nextTime() > target) await this.sched.runUntil(target)
+        else behind = this._mode === 'running'
       }
       this.onProgress()
     } catch (e) {
@@ -167,6 +170,6 @@ export class Driver {
     } finally {
       this.running = false
     }
-    if (this._mode !== 'paused' && !this.cancel) this.schedule(this._mode === 'max' ? 0 : 16)
+    if (this._mode !== 'paused' && !this.cancel) this.schedule(this._mode === 'max' || behind ? 0 : 16)
   }
 }
