@@ -15,10 +15,8 @@
  * line. It exits 0 whether the targets are met or not (it is a measurement, not a test; CI does not run it).
  * A system Chromium is used when CHROMIUM_PATH is set or a `chromium` is on the PATH (Playwright's own otherwise).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { findChromium, preview } from '../preview.ts'
 import { chromium, type Page } from '@playwright/test'
 
 function arg(name: string, def: number): number {
@@ -29,33 +27,6 @@ const SECONDS = arg('seconds', 10)
 const NODES = arg('nodes', 9)
 const SPEED = arg('speed', 1)
 const PORT = arg('port', 4185)
-const BASE = '/raft-lab/'
-
-function findChromium(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      const p = join(dir, name)
-      if (dir && existsSync(p)) return p
-    }
-  }
-  return undefined
-}
-
-async function waitHttp(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms
-  let last: unknown = null
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return
-    } catch (e) {
-      last = e
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`preview server did not start at ${url}: ${String((last as { cause?: unknown })?.cause ?? last)}`)
-}
-
 interface Snap {
   /** Virtual time, page wall time (ms). */
   v: number
@@ -159,22 +130,8 @@ function load(): string {
 const IDLE_MS_PER_S = 5
 
 async function main(): Promise<void> {
-  if (!process.argv.includes('--no-build')) {
-    const b = spawnSync('npx', ['vite', 'build', '--base', BASE], { stdio: 'inherit' })
-    if (b.status !== 0) throw new Error('build failed')
-  }
-  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--base', BASE, '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true })
-  server.stdout?.resume()
-  const stop = () => {
-    try {
-      if (server.pid) process.kill(-server.pid)
-    } catch {
-      // already gone
-    }
-  }
+  const { root, stop } = await preview(PORT, !process.argv.includes('--no-build'))
   try {
-    const root = `http://127.0.0.1:${PORT}${BASE}`
-    await waitHttp(root, 30_000)
     const exe = findChromium()
     const browser = await chromium.launch({ chromiumSandbox: false, ...(exe ? { executablePath: exe } : {}) })
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })

@@ -11,10 +11,8 @@
  * each, and the speed the top bar shows at the end. Prints one `BENCH {...}` line per point with min, median and
  * max over the windows (the machine is shared and noisy) and the machine's load.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { findChromium, preview } from '../preview.ts'
 import { chromium, type Page } from '@playwright/test'
 
 function arg(name: string, def: string): string {
@@ -25,33 +23,6 @@ const RUNS = Number(arg('runs', '3'))
 const SECONDS = Number(arg('seconds', '8'))
 const NODES = arg('nodes', '3,5,7,9').split(',').map(Number)
 const PORT = Number(arg('port', process.env.PW_PORT ?? '4186'))
-const BASE = '/raft-lab/'
-
-function findChromium(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      const p = join(dir, name)
-      if (dir && existsSync(p)) return p
-    }
-  }
-  return undefined
-}
-
-async function waitHttp(url: string, ms: number): Promise<void> {
-  const end = Date.now() + ms
-  let last: unknown = null
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return
-    } catch (e) {
-      last = e
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`preview server did not start at ${url}: ${String((last as { cause?: unknown })?.cause ?? last)}`)
-}
-
 interface Reading {
   wall: number
   now: number
@@ -80,24 +51,10 @@ const stat = (xs: number[], d: number) => {
 const load = (): number[] => loadavg().map((x) => round(x, 2))
 
 async function main(): Promise<void> {
-  if (!process.argv.includes('--no-build')) {
-    const b = spawnSync('npx', ['vite', 'build', '--base', BASE], { stdio: 'inherit' })
-    if (b.status !== 0) throw new Error('build failed')
-  }
-  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--base', BASE, '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true })
-  server.stdout?.resume()
-  const stop = () => {
-    try {
-      if (server.pid) process.kill(-server.pid)
-    } catch {
-      // already gone
-    }
-  }
+  const { root, stop } = await preview(PORT, !process.argv.includes('--no-build'))
   const started = Date.now()
   const rows: string[][] = []
   try {
-    const root = `http://127.0.0.1:${PORT}${BASE}`
-    await waitHttp(root, 30_000)
     const exe = findChromium()
     const browser = await chromium.launch({ chromiumSandbox: false, ...(exe ? { executablePath: exe } : {}) })
     for (const n of NODES) {
