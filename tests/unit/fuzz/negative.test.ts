@@ -45,6 +45,23 @@ function expectFound(found: Found | null, property: Property): Found {
   return f
 }
 
+/** Three nodes, short timeouts, frequent crashes and restarts, no PreVote: where a forgotten vote shows. */
+const VOTE_CHURN: Partial<SimOptions> = {
+  nodes: 3,
+  electionTick: 5,
+  heartbeatTick: 1,
+  faultEveryMs: 20,
+  crashRate: 0.5,
+  restartRate: 0.8,
+  partitionRate: 0.3,
+  healRate: 0.3,
+  preVote: false,
+  checkQuorum: false,
+  diskMinMs: 0,
+  diskMaxMs: 3,
+  network: defaultNetworkConfig({ latency: 3, jitter: 10, drop: 0.05 }),
+}
+
 const CHURN: Partial<SimOptions> = { crashRate: 0.3, restartRate: 0.6, partitionRate: 0.2, healRate: 0.3, preVote: false, checkQuorum: false }
 
 describe('a broken core is caught, and the same seeds are clean without the bug', () => {
@@ -62,46 +79,16 @@ describe('a broken core is caught, and the same seeds are clean without the bug'
   })
 
   it('forgetVoteOnRestart breaks Election Safety (and the durability of the vote)', () => {
-    const profile: Partial<SimOptions> = {
-      nodes: 3,
-      electionTick: 5,
-      heartbeatTick: 1,
-      faultEveryMs: 20,
-      crashRate: 0.5,
-      restartRate: 0.8,
-      partitionRate: 0.3,
-      healRate: 0.3,
-      preVote: false,
-      checkQuorum: false,
-      diskMinMs: 0,
-      diskMaxMs: 3,
-      network: defaultNetworkConfig({ latency: 3, jitter: 10, drop: 0.05 }),
-    }
-    const f = expectFound(search({ unsafe: 'forgetVoteOnRestart' }, 'ElectionSafety', 150, 1000, profile), 'ElectionSafety')
+    const f = expectFound(search({ unsafe: 'forgetVoteOnRestart' }, 'ElectionSafety', 150, 1000, VOTE_CHURN), 'ElectionSafety')
     expect(f.result.violations.some((v) => v.property === 'Durability')).toBe(true)
-    expectCleanUpTo(f.seed, 1000, profile)
+    expectCleanUpTo(f.seed, 1000, VOTE_CHURN)
   })
 
   it('the fuzz runs the browser\'s node host: a host that sends a vote before writing it breaks Election Safety', () => {
     // The host rule under test: a new term or vote is on disk before any message that depends on it is sent (only
     // a commit index may ride along later). Broken, a node that crashes forgets its vote and votes twice.
-    const profile: Partial<SimOptions> = {
-      nodes: 3,
-      electionTick: 5,
-      heartbeatTick: 1,
-      faultEveryMs: 20,
-      crashRate: 0.5,
-      restartRate: 0.8,
-      partitionRate: 0.3,
-      healRate: 0.3,
-      preVote: false,
-      checkQuorum: false,
-      diskMinMs: 0,
-      diskMaxMs: 3,
-      network: defaultNetworkConfig({ latency: 3, jitter: 10, drop: 0.05 }),
-    }
-    const f = expectFound(search({ host: { unsafeLazyHardState: true } }, 'ElectionSafety', 150, 1000, profile), 'ElectionSafety')
-    expectCleanUpTo(f.seed, 1000, profile)
+    const f = expectFound(search({ host: { unsafeLazyHardState: true } }, 'ElectionSafety', 150, 1000, VOTE_CHURN), 'ElectionSafety')
+    expectCleanUpTo(f.seed, 1000, VOTE_CHURN)
   })
 
   it('commitOldTermEntries breaks Leader Completeness (Figure 8, found at random)', () => {
