@@ -1,8 +1,9 @@
 import { NodeShell, type ShellDisk } from '../node/shell.ts'
-import type { HostOptions, Loaded } from '../node/host.ts'
+import type { Loaded } from '../node/host.ts'
 import type { NodeDisk } from '../storage/types.ts'
 import { createMemoryDisk } from '../storage/memory.ts'
-import { codeOf, type PortFactory, type Started } from '../cluster/loop.ts'
+import type { PortFactory, Started } from '../cluster/loop.ts'
+import { failureOf } from '../node/failure.ts'
 
 /**
  * Ports that run in this thread with the storage layer's memory disks (async, like IndexedDB): for Node tests and
@@ -23,7 +24,7 @@ export function inprocFactory(disks = new Map<string, NodeDisk>()): PortFactory 
     try {
       loaded = await disk.load()
     } catch (e) {
-      return { ok: false, failure: { code: codeOf(e), message: e instanceof Error ? e.message : String(e) } }
+      return { ok: false, failure: failureOf(e) }
     }
     // The memory disk stays open across crashes (it is the node's durable disk here): closing the shell must not close it.
     const shellDisk: ShellDisk = { kind: disk.kind, persist: (w) => disk.persist(w), compact: (s) => disk.compact(s), close: () => undefined }
@@ -47,6 +48,3 @@ export function inprocFactory(disks = new Map<string, NodeDisk>()): PortFactory 
     }
   }
 }
-
-/** Options for the simulator's in-process ports (see src/sim). */
-export type { HostOptions }

@@ -8,7 +8,8 @@ import { NodeShell } from '../node/shell.ts'
 import type { HostInit, HostInput, HostOutput, Recovery, StartFailure } from '../node/protocol.ts'
 import { openNodeDisk } from '../storage/idb.ts'
 import { createMemoryDisk } from '../storage/memory.ts'
-import { StorageCorruptError, StorageQuotaError, StorageUnavailableError } from '../storage/errors.ts'
+import { StorageUnavailableError } from '../storage/errors.ts'
+import { failureOf } from '../node/failure.ts'
 import type { NodeDisk } from '../storage/types.ts'
 
 let shell: NodeShell | null = null
@@ -16,15 +17,6 @@ let shell: NodeShell | null = null
 function need(): NodeShell {
   if (!shell) throw new Error('node not started')
   return shell
-}
-
-/** A start failure as a code the main thread can act on (never matched by its text). */
-function failure(e: unknown): StartFailure {
-  const message = e instanceof Error ? e.message : String(e)
-  if (e instanceof StorageCorruptError) return { code: 'corrupt', message }
-  if (e instanceof StorageQuotaError) return { code: 'quota', message }
-  if (e instanceof StorageUnavailableError) return { code: 'unavailable', message }
-  return { code: 'failed', message }
 }
 
 const api = {
@@ -45,7 +37,7 @@ const api = {
         disk = createMemoryDisk(init.id)
       }
     } catch (e) {
-      return { ok: false, failure: failure(e) }
+      return { ok: false, failure: failureOf(e) }
     }
     try {
       const loaded = await disk.load()
@@ -55,7 +47,7 @@ const api = {
       return { ok: true, recovery: r.shell.recovery, output: r.output, fallback }
     } catch (e) {
       disk.close()
-      return { ok: false, failure: failure(e) }
+      return { ok: false, failure: failureOf(e) }
     }
   },
   async handle(inputs: HostInput[]): Promise<HostOutput> {

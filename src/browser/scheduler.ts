@@ -92,7 +92,7 @@ export class Scheduler extends ClusterLoop {
 
   /** Propose a membership change through the leader. */
   confChange(leader: NodeId, change: ConfChange): Promise<Reply> {
-    return this.adminRequest(leader, (reqId) => this.confChangeInput(change, reqId), `${change.type} ${change.node}`)
+    return this.adminRequest(leader, (reqId) => ({ type: 'confChange', change, reqId }), `${change.type} ${change.node}`)
   }
 
   /** Create a new, empty node that can join the cluster (it knows no peers until the leader adds it). */

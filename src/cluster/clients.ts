@@ -300,11 +300,6 @@ export class ClientProtocol {
     }
   }
 
-  /** `node` crashed: attempts in flight there are lost; the clients' timers take over. */
-  onCrash(node: NodeId): void {
-    void node
-  }
-
   /** Give up on every operation in progress (their outcome stays unknown). */
   abandonAll(): void {
     for (const l of [...this.#live.values()]) this.#finish(l, 'unknown', undefined, 'the cluster stopped')

@@ -9,7 +9,7 @@
  * the same seed, spec and actions give the same run (the same trace hash), whatever the ports and however long
  * their disks take. With ports that answer at once (in-process), a step runs synchronously.
  */
-import type { BasicStatus, ConfChange, Message, NodeId, Role } from '../raft/types.ts'
+import type { BasicStatus, Message, NodeId, Role } from '../raft/types.ts'
 import type { LogView, Observation } from '../check/safety.ts'
 import type { KvCommand } from '../kv/command.ts'
 import type { HistoryOp } from '../kv/history.ts'
@@ -18,6 +18,7 @@ import { Network, cloneNetworkConfig, type DropReason, type NetworkConfig } from
 import { Prng } from '../world/prng.ts'
 import { TraceHash } from '../world/trace.ts'
 import type { NodeShell } from '../node/shell.ts'
+import { codeOf, failureOf, isPromise } from '../node/failure.ts'
 import type {
   EntryView,
   HostInit,
@@ -291,7 +292,7 @@ export class ClusterLoop {
     this.clients = new ClientProtocol(
       {
         now: () => this.now,
-        send: (to, req) => this.#queueInput(to, { type: 'client', req }, this.now + 1),
+        send: (to, req) => this.queueInput(to, { type: 'client', req }, this.now + 1),
         timer: (time, op, token) => this.queue.push({ kind: 'client', op, token, time: 0, seq: 0 }, Math.max(time, this.now)),
         isUp: (id) => this.slots.get(id)?.state === 'up',
         members: () => this.memberIds(),
@@ -462,7 +463,6 @@ export class ClusterLoop {
       this.stats.crashes++
       this.trace.int(500 + slot.num)
       this.#see({ type: 'crash', node: id })
-      this.clients.onCrash(id)
     }
     this.#batches.delete(id)
     this.emit({ type: 'nodeState', at: this.now, node: id, state })
@@ -482,7 +482,7 @@ export class ClusterLoop {
     slot.state = 'up'
     this.trace.int(800 + slot.num)
     this.emit({ type: 'nodeState', at: this.now, node: id, state: 'up' })
-    for (const msg of slot.inbox) this.#queueInput(id, { type: 'message', msg }, this.now + 1)
+    for (const msg of slot.inbox) this.queueInput(id, { type: 'message', msg }, this.now + 1)
     slot.inbox = []
     // Its clock starts again.
     this.queue.push({ kind: 'tick', node: id, clock: ++slot.clock, time: 0, seq: 0 }, this.now + 1)
@@ -518,10 +518,6 @@ export class ClusterLoop {
 
   /** Queue an input for a node at `time` (default: the next millisecond). */
   protected queueInput(id: NodeId, input: HostInput, time = this.now + 1): void {
-    this.#queueInput(id, input, time)
-  }
-
-  #queueInput(id: NodeId, input: HostInput, time: number): void {
     this.queue.push({ kind: 'input', node: id, input, time: 0, seq: 0 }, time)
   }
 
@@ -541,7 +537,7 @@ export class ClusterLoop {
   protected admin(id: NodeId, make: (reqId: number) => HostInput, what: string): Promise<Reply> {
     const reqId = ++this.#reqSeq
     const p = new Promise<Reply>((resolve) => this.#waiters.set(reqId, { resolve }))
-    this.#queueInput(id, make(reqId), this.now + 1)
+    this.queueInput(id, make(reqId), this.now + 1)
     return p.then((r) => {
       this.emit({ type: 'admin', at: this.now, what, node: id, ok: r.outcome === 'ok', error: r.error })
       return r
@@ -1044,29 +1040,12 @@ export class ClusterLoop {
     this.spec.params = { ...this.spec.params, ...p }
     if (snapshotEvery !== undefined) this.spec.snapshotEvery = snapshotEvery
     for (const s of this.slots.values()) {
-      if (s.state === 'up' || s.state === 'paused') this.#queueInput(s.id, { type: 'setParams', params: p, snapshotEvery }, this.now + 1)
+      if (s.state === 'up' || s.state === 'paused') this.queueInput(s.id, { type: 'setParams', params: p, snapshotEvery }, this.now + 1)
     }
   }
 
-  /** The conf change proposal types, for shells. */
-  protected confChangeInput(change: ConfChange, reqId: number): HostInput {
-    return { type: 'confChange', change, reqId }
-  }
-}
-
-function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown } | undefined)?.then === 'function'
-}
-
-/** An error from a host as a code: disks name their errors (storage/errors.ts), so the name is the code. */
-export function codeOf(e: unknown): StartFailureCode {
-  const name = e instanceof Error ? e.name : typeof e === 'object' && e !== null && 'name' in e ? String((e as { name: unknown }).name) : ''
-  if (name === 'StorageCorruptError') return 'corrupt'
-  if (name === 'StorageQuotaError') return 'quota'
-  if (name === 'StorageUnavailableError') return 'unavailable'
-  return 'failed'
 }
 
 function failed(e: unknown): Started {
-  return { ok: false, failure: { code: codeOf(e), message: e instanceof Error ? e.message : String(e) } }
+  return { ok: false, failure: failureOf(e) }
 }

@@ -5,6 +5,7 @@
  */
 import type { Snapshot } from '../raft/types.ts'
 import { NodeHost, type DiskWrite, type HostOptions, type Loaded } from './host.ts'
+import { isPromise } from './failure.ts'
 import type { HostInit, HostInput, HostOutput, Recovery } from './protocol.ts'
 
 /** What a shell needs of a disk; a write may complete at once (memory) or later (IndexedDB). */
@@ -16,10 +17,6 @@ export interface ShellDisk {
 }
 
 type Step = void | Promise<void>
-
-function isPromise(v: unknown): v is Promise<unknown> {
-  return typeof (v as { then?: unknown } | undefined)?.then === 'function'
-}
 
 /** Runs a generator that yields disk operations: synchronously until one of them is a promise. */
 function run<T>(g: Generator<Step, T, void>): T | Promise<T> {

@@ -420,10 +420,9 @@ export class Simulator {
     const disk = this.#disks.get(id)
     if (disk === undefined) throw new Error(`sim: no node ${id}`)
     const loop = this.#loop
-    const last = new Map<NodeId, NodeShell>()
     const self = this
     const shell = (): NodeShell => {
-      const s = loop.shellOf(id) ?? last.get(id) ?? self.#lastShell.get(id)
+      const s = loop.shellOf(id) ?? self.#lastShell.get(id)
       if (s === undefined) throw new Error(`sim: node ${id} never started`)
       return s
     }
