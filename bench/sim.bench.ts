@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Simulator } from '../src/sim/simulator.ts'
-import { defaultNetworkConfig } from '../src/world/network.ts'
+import { calmOptions } from './calm.ts'
 
 interface Row {
   nodes: number
@@ -22,32 +22,7 @@ const VIRTUAL_MS = Number(process.env.BENCH_VIRTUAL_MS ?? 30_000)
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3)
 
 function build(nodes: number, drop: number, seed: number): Simulator {
-  return new Simulator({
-    seed,
-    nodes,
-    electionTick: 10,
-    heartbeatTick: 1,
-    tickMs: 10,
-    network: defaultNetworkConfig({ latency: 1, jitter: 2, drop }),
-    diskMinMs: 0,
-    diskMaxMs: 1,
-    crashRate: 0,
-    restartRate: 0,
-    partitionRate: 0,
-    healRate: 0,
-    preVote: true,
-    checkQuorum: true,
-    snapshotEvery: 1000,
-    maxEntriesPerMsg: 64,
-    maxInflightMsgs: 16,
-    snapshotChunkSize: 16384,
-    clients: 16,
-    keys: 8,
-    thinkMs: 2,
-    readMode: 'log',
-    membershipRate: 0,
-    transferRate: 0,
-  })
+  return new Simulator(calmOptions(seed, nodes, { drop }))
 }
 
 function measure(nodes: number, drop: number): Row {

@@ -20,9 +20,9 @@
 import { loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { RawNode, type Message, type NodeId } from '../../src/raft/index.ts'
+import { calmOptions } from '../calm.ts'
 import { Simulator } from '../../src/sim/simulator.ts'
 import { Prng } from '../../src/world/prng.ts'
-import { defaultNetworkConfig } from '../../src/world/network.ts'
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -138,32 +138,7 @@ function rawSample(n: number, log: number, seed: number): Sample {
 }
 
 function buildSim(n: number, seed: number): Simulator {
-  return new Simulator({
-    seed,
-    nodes: n,
-    electionTick: 10,
-    heartbeatTick: 1,
-    tickMs: 10,
-    network: defaultNetworkConfig({ latency: 1, jitter: 2, drop: 0 }),
-    diskMinMs: 0,
-    diskMaxMs: 1,
-    crashRate: 0,
-    restartRate: 0,
-    partitionRate: 0,
-    healRate: 0,
-    preVote: true,
-    checkQuorum: true,
-    snapshotEvery: 0,
-    maxEntriesPerMsg: 64,
-    maxInflightMsgs: 16,
-    snapshotChunkSize: 16384,
-    clients: BATCH,
-    keys: 8,
-    thinkMs: 2,
-    readMode: 'log',
-    membershipRate: 0,
-    transferRate: 0,
-  })
+  return new Simulator(calmOptions(seed, n, { snapshotEvery: 0, clients: BATCH }))
 }
 
 function simSample(n: number, log: number, seed: number): Sample {
