@@ -125,7 +125,7 @@ export class Driver {
     const target = this.sched.now + ms
     while (this.sched.nextTime() <= target && !stop()) {
       const sliceEnd = this.clock.now() + 30
-      while (this.sched.nextTime() <= target && this.clock.now() < sliceEnd && !stop()) await this.sched.step()
+      while (this.sched.nextTime() <= target && this.clock.now() < sliceEnd && !stop()) await this.sched.advance(target)
       this.onProgress()
       await new Promise<void>((r) => this.clock.later(r, 0))
     }
@@ -151,7 +151,7 @@ export class Driver {
       if (this._mode === 'max') {
         const end = start + 30
         while (this._mode === 'max' && this.clock.now() < end) {
-          if (!(await this.sched.step())) break
+          if (!(await this.sched.advance(Infinity))) break
         }
       } else {
         // Cap the catch-up after a stall (a hidden tab, a slow disk) so the run does not lurch forward.
@@ -159,7 +159,7 @@ export class Driver {
         this.lastWall = start
         const target = this.sched.now + dt * this._speed
         const end = start + 25
-        while (this._mode === 'running' && this.sched.nextTime() <= target && this.clock.now() < end) await this.sched.step()
+        while (this._mode === 'running' && this.sched.nextTime() <= target && this.clock.now() < end) await this.sched.advance(target)
         if (this._mode === 'running' && this.sched.nextTime() > target) await this.sched.runUntil(target)
         else behind = this._mode === 'running'
       }

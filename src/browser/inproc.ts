@@ -39,6 +39,10 @@ export function inprocFactory(disks = new Map<string, NodeDisk>()): PortFactory 
           if (closed) return Promise.reject(new Error(`${init.id} is closed`))
           return Promise.resolve(shell.handle(structuredClone(inputs)))
         },
+        handleWindow: (batches) => {
+          if (closed) return Promise.reject(new Error(`${init.id} is closed`))
+          return Promise.resolve(shell.handleWindow(structuredClone(batches)))
+        },
         close: () => {
           closed = true
           shell.close()

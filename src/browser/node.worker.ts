@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink'
 import { NodeShell } from '../node/shell.ts'
-import type { HostInit, HostInput, HostOutput, Recovery, StartFailure } from '../node/protocol.ts'
+import type { HostInit, HostInput, HostOutput, Recovery, StartFailure, WindowOutput } from '../node/protocol.ts'
 import { openNodeDisk } from '../storage/idb.ts'
 import { createMemoryDisk } from '../storage/memory.ts'
 import { StorageUnavailableError } from '../storage/errors.ts'
@@ -52,6 +52,10 @@ const api = {
   },
   async handle(inputs: HostInput[]): Promise<HostOutput> {
     return need().handle(inputs)
+  },
+  /** A scheduling window: every batch of it, one disk transaction, one answer. */
+  async handleWindow(batches: HostInput[][]): Promise<WindowOutput> {
+    return need().handleWindow(batches)
   },
   kv(): [string, string][] {
     return need().host.kvEntries()

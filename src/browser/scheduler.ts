@@ -134,10 +134,18 @@ export class Scheduler extends ClusterLoop {
     return this.exclusive(() => this.stepOnce())
   }
 
+  /**
+   * Process one scheduling window ending by `limit` (see ClusterLoop.stepUntil): every node's instants up to the
+   * network's least delay in one round trip and one disk write. False when nothing is scheduled.
+   */
+  advance(limit: number): Promise<boolean> {
+    return this.exclusive(() => this.stepUntil(limit))
+  }
+
   /** Run until virtual time `t` (events at exactly `t` included). */
   runUntil(t: number): Promise<void> {
     return this.exclusive(async () => {
-      while (this.nextTime() <= t) await this.stepOnce()
+      while (this.nextTime() <= t) await this.stepUntil(t)
       if (this.now < t) this.now = t
     })
   }

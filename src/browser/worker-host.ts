@@ -75,6 +75,10 @@ export function workerFactory(): PortFactory {
             if (closed) return Promise.reject(new Error(`${init.id} is down`))
             return guard.run(() => api.handle(inputs))
           },
+          handleWindow: (batches) => {
+            if (closed) return Promise.reject(new Error(`${init.id} is down`))
+            return guard.run(() => api.handleWindow(batches))
+          },
           close: () => {
             closed = true
             guard.fail(new Error(`${init.id} is down`))

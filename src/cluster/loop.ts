@@ -32,6 +32,7 @@ import type {
   StartFailure,
   StartFailureCode,
   StorageMode,
+  WindowOutput,
 } from '../node/protocol.ts'
 import { ClientProtocol, type ClientOp, type ReadChoice } from './clients.ts'
 
@@ -40,6 +41,11 @@ export type { ClientOp } from './clients.ts'
 /** One node's host as the loop sees it: a Web Worker in the browser, an in-process shell in the simulator. */
 export interface NodePort {
   handle(inputs: HostInput[]): HostOutput | Promise<HostOutput>
+  /**
+   * Several batches at once, one per virtual instant of a scheduling window (NodeShell.handleWindow: one round
+   * trip and one disk write for the window). Ports without it get the batches one `handle` call at a time.
+   */
+  handleWindow?(batches: HostInput[][]): WindowOutput | Promise<WindowOutput>
   /** Crash: stop at once; nothing but what is on the node's disk survives. */
   close(): void
   /** The key/value contents, for the inspector (does not change the run). */
@@ -146,6 +152,8 @@ interface NodeSlot {
   clock: number
   /** It has applied entries or installed a snapshot (a joiner that has not is empty). */
   hadState: boolean
+  /** Its last output said a write is staged, waiting for its `durable` event: a crash now loses it. */
+  staging: boolean
   role: Role
   term: number
 }
@@ -161,7 +169,10 @@ type LoopEvent = { time: number; seq: number } & (
 
 /** Counters for metrics, tests and benchmarks. */
 export interface LoopStats {
+  /** Instants processed (each counts as a step, whatever the window). */
   steps: number
+  /** Scheduling windows: node round trips are per window. */
+  windows: number
   ticks: number
   sent: number
   delivered: number
@@ -215,6 +226,7 @@ export class ClusterLoop {
   readonly trace = new TraceHash()
   readonly stats: LoopStats = {
     steps: 0,
+    windows: 0,
     ticks: 0,
     sent: 0,
     delivered: 0,
@@ -259,6 +271,13 @@ export class ClusterLoop {
   readonly #when: number[] = []
   /** Node batches of the instant being collected. */
   #batches = new Map<NodeId, { inc: number; inputs: HostInput[] }>()
+  /** The window being taken in (see stepUntil): each node's planned inputs per instant, checked as they happen. */
+  #plan: Map<NodeId, Planned> | null = null
+  /**
+   * Scheduling windows (see stepUntil) on or off. Off, every step is one instant; on, the same run (the same trace)
+   * in fewer round trips. Tests switch it off to compare.
+   */
+  windows = true
   protected readonly joined: NodeId[]
   protected readonly retired: NodeId[]
   #conditions: Condition[] = []
@@ -292,7 +311,9 @@ export class ClusterLoop {
     this.clients = new ClientProtocol(
       {
         now: () => this.now,
-        send: (to, req) => this.queueInput(to, { type: 'client', req }, this.now + 1),
+        // A client is on the network too: its request takes the network's least delay to reach a node (which is
+        // also what lets a node run a whole scheduling window without waiting for the clients).
+        send: (to, req) => this.queueInput(to, { type: 'client', req }, this.now + this.network.minDelay()),
         timer: (time, op, token) => this.queue.push({ kind: 'client', op, token, time: 0, seq: 0 }, Math.max(time, this.now)),
         isUp: (id) => this.slots.get(id)?.state === 'up',
         members: () => this.memberIds(),
@@ -372,6 +393,7 @@ export class ClusterLoop {
       peers,
       clock: 0,
       hadState: false,
+      staging: false,
       role: 'follower',
       term: 0,
     }
@@ -459,6 +481,8 @@ export class ClusterLoop {
     slot.inc++
     slot.state = state
     slot.role = 'follower'
+    if (wasUp && slot.staging) this.stats.writesLost++
+    slot.staging = false
     if (wasUp) {
       this.stats.crashes++
       this.trace.int(500 + slot.num)
@@ -714,51 +738,213 @@ export class ClusterLoop {
    * nothing is scheduled.
    */
   protected stepOnce(): boolean | Promise<boolean> {
+    return this.stepUntil(this.nextTime())
+  }
+
+  /**
+   * The lookahead: nothing a node does at time t can reach another node (or come back to itself) before
+   * t + lookahead(). Messages take at least the network's least delay; a staged disk write at least diskMinMs; a
+   * client's request the network's least delay. 1 means one instant at a time.
+   */
+  lookahead(): number {
+    if (!this.windows) return 1
+    let l = this.network.minDelay()
+    if ((this.spec.diskMaxMs ?? 0) > 0) l = Math.min(l, this.spec.diskMinMs ?? 0)
+    return Math.max(1, Math.floor(l))
+  }
+
+  /**
+   * Process one scheduling window: the events of the next instant t and of every later instant before
+   * min(t + lookahead, limit + 1, the next scheduled action). Each node gets all of its batches of the window in one
+   * call (one round trip, one disk write); the outputs are then taken in instant by instant, in node order, as if
+   * every instant had been a step of its own: the events of an instant are dispatched (what they do is checked
+   * against what was planned), then the node outputs of that instant are taken in. No output can change an input
+   * of the same window (the lookahead), so the run is the same run as one instant per step, with the same trace.
+   * False when nothing is scheduled.
+   */
+  protected stepUntil(limit: number): boolean | Promise<boolean> {
     const first = this.queue.peek()
     if (!first) return false
     const t = first.time
     this.now = t
     this.stats.steps++
+    this.stats.windows++
     this.#batches.clear()
     while (this.queue.peek()?.time === t) this.#dispatch(this.queue.pop()!)
     this.trace.int(t)
+    let end = Math.min(t + this.lookahead(), Math.floor(limit) + 1)
+    // The events of the later instants, taken off the queue now; an action (a `call`) ends the window before it.
+    const later: LoopEvent[] = []
+    for (let e = this.queue.peek(); e !== undefined && e.time < end; e = this.queue.peek()) {
+      if (e.kind === 'call') {
+        end = e.time
+        // Events of the action's instant taken already go back: that instant is the next window's.
+        while (later.length > 0 && later[later.length - 1].time >= end) this.queue.restore(later.pop()!)
+        break
+      }
+      later.push(this.queue.pop()!)
+    }
+    const plan = this.#planWindow(t, later, end)
+    this.#batches.clear()
     const slots: NodeSlot[] = []
-    const incs: number[] = []
-    const outs: (HostOutput | Promise<HostOutput> | { err: unknown })[] = []
+    const results: (WindowOutput | Promise<WindowOutput> | { err: unknown })[] = []
+    for (const p of plan.values()) {
+      const s = p.slot
+      slots.push(s)
+      try {
+        results.push(runWindow(s.port!, p.batches.map((b) => b.inputs)))
+      } catch (err) {
+        results.push({ err })
+      }
+    }
+    const finish = (rs: (WindowOutput | { err: unknown })[]): boolean => {
+      slots.forEach((s, k) => {
+        const r = rs[k]
+        const p = plan.get(s.id)!
+        if ('err' in r) p.failure = { at: 0, err: r.err }
+        else {
+          p.outputs = r.outputs
+          if (r.failure) p.failure = { at: r.failure.at, err: Object.assign(new Error(r.failure.message), { name: r.failure.name }) }
+        }
+      })
+      this.#takeWindow(t, later, end, plan)
+      return true
+    }
+    if (results.some(isPromise)) {
+      return Promise.all(results.map((o) => (isPromise(o) ? o.catch((err: unknown) => ({ err })) : o))).then(finish)
+    }
+    return finish(results as (WindowOutput | { err: unknown })[])
+  }
+
+  /**
+   * What each node up now will be given at each instant of [t, end): the batches of instant t (dispatched already)
+   * and, from the later events, the inputs their dispatch will add, ticks included (a tick schedules the next one).
+   */
+  #planWindow(t: number, later: LoopEvent[], end: number): Map<NodeId, Planned> {
+    const plan = new Map<NodeId, Planned>()
+    const at = (s: NodeSlot, time: number): HostInput[] => {
+      let p = plan.get(s.id)
+      if (!p) plan.set(s.id, (p = { slot: s, inc: s.inc, batches: [], outputs: null, failure: null, taken: 0 }))
+      let b = p.batches[p.batches.length - 1]
+      if (!b || b.time !== time) {
+        // Instants come in order per node, except ticks planned ahead: keep the list sorted.
+        let k = p.batches.length
+        while (k > 0 && p.batches[k - 1].time > time) k--
+        if (k > 0 && p.batches[k - 1].time === time) return p.batches[k - 1].inputs
+        b = { time, inputs: [], used: 0 }
+        p.batches.splice(k, 0, b)
+      }
+      return b.inputs
+    }
+    // Instant t, in slot order (the order outputs are taken in).
     for (const s of this.#slotList) {
       const b = this.#batches.get(s.id)
       if (!b || b.inc !== s.inc || s.state !== 'up' || !s.port) continue
-      slots.push(s)
-      incs.push(s.inc)
-      try {
-        outs.push(s.port.handle(b.inputs))
-      } catch (err) {
-        outs.push({ err })
+      const inputs = at(s, t)
+      for (const i of b.inputs) inputs.push(i)
+      plan.get(s.id)!.batches[0].used = inputs.length
+    }
+    const chained: { s: NodeSlot; time: number }[] = []
+    for (const e of later) {
+      const id = e.kind === 'tick' || e.kind === 'durable' || e.kind === 'input' ? e.node : e.kind === 'deliver' ? e.msg.to : null
+      if (id === null) continue
+      const s = this.slots.get(id)
+      if (!s || s.state !== 'up' || !s.port) continue
+      switch (e.kind) {
+        case 'tick':
+          if (s.clock !== e.clock) break
+          at(s, e.time).push(TICK)
+          // Its dispatch schedules the next tick, which comes after every event already scheduled then.
+          for (let time = e.time + this.spec.tickMs; time < end; time += this.spec.tickMs) chained.push({ s, time })
+          break
+        case 'deliver':
+          at(s, e.time).push({ type: 'message', msg: e.msg })
+          break
+        case 'durable':
+          if (s.inc === e.inc) at(s, e.time).push(DURABLE)
+          break
+        case 'input':
+          at(s, e.time).push(e.input)
+          break
       }
     }
-    this.#batches.clear()
-    const finish = (rs: (HostOutput | { err: unknown })[]): boolean => {
-      slots.forEach((s, k) => {
-        if (s.state !== 'up' || s.inc !== incs[k]) return // crashed meanwhile
-        const r = rs[k]
-        if ('err' in r) this.#failed(s, r.err)
-        else this.#absorb(s, r)
-      })
-      this.#afterStep()
-      return true
-    }
-    if (outs.some(isPromise)) {
-      return Promise.all(outs.map((o) => (isPromise(o) ? o.catch((err: unknown) => ({ err })) : o))).then(finish)
-    }
-    return finish(outs as (HostOutput | { err: unknown })[])
+    for (const c of chained) at(c.s, c.time).push(TICK)
+    return plan
   }
 
+  /**
+   * Takes in a window's outputs instant by instant: dispatch the instant's events (each node's inputs must be the
+   * planned ones), then each node's output of that instant in slot order, then the observers. A node that failed
+   * or went down meanwhile gets the rest of its events as a node that is down would.
+   */
+  #takeWindow(t: number, later: LoopEvent[], end: number, plan: Map<NodeId, Planned>): void {
+    this.#takeInstant(t, plan)
+    let k = 0
+    for (;;) {
+      const q = this.queue.peek()
+      // An event scheduled meanwhile for an instant already taken in (a write that takes 0 ms: the lookahead is 1
+      // then) starts a step of its own at the same time; when nothing planned is left, that is the next call's.
+      if (k >= later.length && q !== undefined && q.time <= this.now && !planLeft(plan)) break
+      const next = Math.min(k < later.length ? later[k].time : Infinity, q !== undefined && q.time < end ? q.time : Infinity)
+      if (next === Infinity) break
+      this.now = next
+      this.stats.steps++
+      this.#plan = plan
+      try {
+        while (k < later.length && later[k].time === next) this.#dispatch(later[k++])
+        // Events scheduled inside the window: client timers, and actions scheduled by what happened in it (a
+        // client's think time, a removed node's lingering); an input one of them gives a node inside the window
+        // is caught by #add.
+        while (this.queue.peek()?.time === next) this.#dispatch(this.queue.pop()!)
+      } finally {
+        this.#plan = null
+      }
+      this.trace.int(next)
+      this.#takeInstant(next, plan)
+    }
+    for (const p of plan.values()) {
+      const s = p.slot
+      if (s.state !== 'up' || s.inc !== p.inc) continue
+      if (p.taken !== p.batches.length) throw new Error(`cluster loop: ${s.id} was planned ${p.batches.length} instants in a window and got ${p.taken}`)
+    }
+  }
+
+  /** The node outputs of one instant of a window, in slot order, then the observers. */
+  #takeInstant(time: number, plan: Map<NodeId, Planned>): void {
+    for (const s0 of this.#slotList) {
+      const p = plan.get(s0.id)
+      if (!p || p.slot !== s0) continue
+      const b = p.batches[p.taken]
+      if (!b || b.time !== time) continue
+      const s = p.slot
+      const k = p.taken++
+      if (s.state !== 'up' || s.inc !== p.inc) continue // went down meanwhile
+      if (b.used !== b.inputs.length) throw new Error(`cluster loop: ${s.id} got ${b.used} of the ${b.inputs.length} inputs planned at ${time} ms`)
+      if (p.failure && p.failure.at <= k) {
+        if (p.failure.at === k) this.#failed(s, p.failure.err)
+        continue
+      }
+      this.#absorb(s, p.outputs![k])
+    }
+    this.#afterStep()
+  }
   #afterStep(): void {
     for (const o of this.#observers) o.afterStep?.()
     if (this.#conditions.length > 0) this.#checkConditions()
   }
 
   #add(s: NodeSlot, input: HostInput): void {
+    if (this.#plan !== null) {
+      // Inside a window: the node has this input already; check it is the one planned.
+      const p = this.#plan.get(s.id)
+      const b = p && p.inc === s.inc ? p.batches[p.taken] : undefined
+      const want = b && b.time === this.now ? b.inputs[b.used] : undefined
+      if (want === undefined || !sameInput(want, input)) {
+        throw new Error(`cluster loop: ${s.id} got an unplanned ${input.type} input at ${this.now} ms inside a window`)
+      }
+      b!.used++
+      return
+    }
     let b = this.#batches.get(s.id)
     if (!b || b.inc !== s.inc) this.#batches.set(s.id, (b = { inc: s.inc, inputs: [] }))
     b.inputs.push(input)
@@ -771,7 +957,7 @@ export class ClusterLoop {
         const s = this.slots.get(e.node)
         if (!s || s.clock !== e.clock || s.state !== 'up') return // a paused node's clock restarts on resume
         this.stats.ticks++
-        this.#add(s, { type: 'tick' })
+        this.#add(s, TICK)
         this.queue.push(e, t + this.spec.tickMs)
         return
       }
@@ -800,7 +986,7 @@ export class ClusterLoop {
           this.queue.push(e, t + 1)
           return
         }
-        this.#add(s, { type: 'durable' })
+        this.#add(s, DURABLE)
         return
       }
       case 'input': {
@@ -914,6 +1100,7 @@ export class ClusterLoop {
       if (when.length > 1) this.stats.duplicated++
       if (listening) this.emit(dropped ? { type: 'sent', at: this.now, id: mid, msg: m, deliverAt: [], dropped } : { type: 'sent', at: this.now, id: mid, msg: m, deliverAt: when.slice() })
     }
+    s.staging = out.diskPending === true
     if (out.diskPending) {
       const lo = this.spec.diskMinMs ?? 0
       const hi = Math.max(lo, this.spec.diskMaxMs ?? 0)
@@ -1044,6 +1231,66 @@ export class ClusterLoop {
     }
   }
 
+}
+
+const TICK: HostInput = { type: 'tick' }
+const DURABLE: HostInput = { type: 'durable' }
+
+/** One node's part of a window: its batches per instant, and what it answered. */
+interface Planned {
+  slot: NodeSlot
+  /** The node's incarnation when the window was planned: a crash or removal meanwhile makes the rest void. */
+  inc: number
+  batches: { time: number; inputs: HostInput[]; used: number }[]
+  outputs: HostOutput[] | null
+  failure: { at: number; err: unknown } | null
+  /** Batches taken in so far. */
+  taken: number
+}
+
+/** Whether a node still up has planned instants not taken in yet. */
+function planLeft(plan: Map<NodeId, Planned>): boolean {
+  for (const p of plan.values()) if (p.taken < p.batches.length && p.slot.state === 'up' && p.slot.inc === p.inc) return true
+  return false
+}
+
+/** The input the dispatch of an event adds is the one planned from it (a message is the same message). */
+function sameInput(a: HostInput, b: HostInput): boolean {
+  if (a === b) return true
+  return a.type === 'message' && b.type === 'message' && a.msg === b.msg
+}
+
+/** A window through a port: in one call when the port can, else one `handle` per batch. */
+function runWindow(port: NodePort, batches: HostInput[][]): WindowOutput | Promise<WindowOutput> {
+  if (port.handleWindow && batches.length > 1) return port.handleWindow(batches)
+  const outputs: HostOutput[] = []
+  const next = (k: number): WindowOutput | Promise<WindowOutput> => {
+    for (; k < batches.length; k++) {
+      let r: HostOutput | Promise<HostOutput>
+      try {
+        r = port.handle(batches[k])
+      } catch (e) {
+        return { outputs, failure: { at: k, ...plain(e) } }
+      }
+      if (isPromise(r)) {
+        const at = k
+        return r.then(
+          (o) => {
+            outputs.push(o)
+            return next(at + 1)
+          },
+          (e: unknown) => ({ outputs, failure: { at, ...plain(e) } }),
+        )
+      }
+      outputs.push(r)
+    }
+    return { outputs }
+  }
+  return next(0)
+}
+
+function plain(e: unknown): { name: string; message: string } {
+  return e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) }
 }
 
 function failed(e: unknown): Started {

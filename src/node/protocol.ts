@@ -165,4 +165,14 @@ export interface HostOutput {
   diskPending?: boolean
 }
 
+/**
+ * The answer to one scheduling window (NodeShell.handleWindow): an output per batch, in order. A batch whose host
+ * threw or whose write failed ends the window: `failure.at` is its position (the outputs before it stand), its
+ * error as a name (the failure code, see failure.ts) and a sentence.
+ */
+export interface WindowOutput {
+  outputs: HostOutput[]
+  failure?: { at: number; name: string; message: string }
+}
+
 export type { Snapshot }

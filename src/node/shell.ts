@@ -6,7 +6,8 @@
 import type { Snapshot } from '../raft/types.ts'
 import { NodeHost, type DiskWrite, type HostOptions, type Loaded } from './host.ts'
 import { isPromise } from './failure.ts'
-import type { HostInit, HostInput, HostOutput, Recovery } from './protocol.ts'
+import { mergeWrites } from './group.ts'
+import type { HostInit, HostInput, HostOutput, Recovery, WindowOutput } from './protocol.ts'
 
 /** What a shell needs of a disk; a write may complete at once (memory) or later (IndexedDB). */
 export interface ShellDisk {
@@ -18,12 +19,33 @@ export interface ShellDisk {
 
 type Step = void | Promise<void>
 
-/** Runs a generator that yields disk operations: synchronously until one of them is a promise. */
-function run<T>(g: Generator<Step, T, void>): T | Promise<T> {
+/**
+ * Runs a generator that yields disk operations: synchronously until one of them is a promise. A disk operation
+ * that fails is thrown into the generator at its `yield`.
+ */
+function run<T>(g: Generator<Step, T, void>, failed?: { err: unknown }): T | Promise<T> {
   for (;;) {
-    const r = g.next()
+    const r = failed ? g.throw(failed.err) : g.next()
+    failed = undefined
     if (r.done) return r.value
-    if (isPromise(r.value)) return r.value.then(() => run(g))
+    if (isPromise(r.value)) return r.value.then(() => run(g), (err: unknown) => run(g, { err }))
+  }
+}
+
+/** An error as it crosses the worker boundary: its name is its code (see failure.ts). */
+function plainError(e: unknown): { name: string; message: string } {
+  if (e instanceof Error) return { name: e.name, message: e.message }
+  return { name: 'Error', message: String(e) }
+}
+
+/** A group's write failed: `batch` is the first batch whose write it held. */
+class GroupWriteError extends Error {
+  readonly batch: number
+  override readonly cause: unknown
+  constructor(batch: number, cause: unknown) {
+    super('group write failed')
+    this.batch = batch
+    this.cause = cause
   }
 }
 
@@ -34,6 +56,8 @@ export class NodeShell {
   readonly #staged: boolean
   /** A write waiting for the loop's `durable` input (HostInit.staged). */
   #stagedWrite: DiskWrite | null = null
+  /** Inside a window (group commit): the writes made so far, merged, not on the disk yet. */
+  #group: { write: DiskWrite | null; from: number; batch: number } | null = null
   #closed = false
 
   private constructor(host: NodeHost, recovery: Recovery, disk: ShellDisk, staged: boolean) {
@@ -67,7 +91,7 @@ export class NodeShell {
         const w = this.#stagedWrite
         if (w === null) continue
         this.#stagedWrite = null
-        yield this.#disk.persist(w)
+        yield* this.#persist(w)
         host.done()
         yield* this.#drain()
       } else host.input(i)
@@ -85,16 +109,94 @@ export class NodeShell {
       const io = host.next()
       if (io === null) return
       if (io.kind === 'compact') {
+        yield* this.#flush()
         yield this.#disk.compact(io.snapshot)
         host.done()
       } else if (this.#staged) {
         this.#stagedWrite = io.write
         return
       } else {
-        yield this.#disk.persist(io.write)
+        yield* this.#persist(io.write)
         host.done()
       }
     }
+  }
+
+  /** A write: to the disk now, or (inside a window) into the group, merged with the window's earlier writes. */
+  *#persist(w: DiskWrite): Generator<Step, void, void> {
+    const g = this.#group
+    if (g === null) {
+      yield this.#disk.persist(w)
+      return
+    }
+    if (g.write !== null) {
+      const merged = mergeWrites(g.write, w)
+      if (merged !== null) {
+        g.write = merged
+        return
+      }
+      yield* this.#flush()
+    }
+    g.write = w
+    g.from = g.batch
+  }
+
+  /** Writes the group's merged write (one transaction). A failure names the first batch whose write it held. */
+  *#flush(): Generator<Step, void, void> {
+    const g = this.#group
+    if (g === null || g.write === null) return
+    const w = g.write
+    g.write = null
+    try {
+      yield this.#disk.persist(w)
+    } catch (e) {
+      throw new GroupWriteError(g.from, e)
+    }
+  }
+
+  /**
+   * Takes the batches of one scheduling window, in order, and answers each as `handle` would, with one difference
+   * that nobody outside can see: the window's writes are merged and made durable once, at the end (group commit),
+   * and the outputs (messages, replies) are returned only after that. The host acts on a write as durable when it
+   * is merged: nothing it sends leaves this call before the write is on the disk. A batch whose host throws, or
+   * whose write fails, ends the window: `failure.at` is that batch, the outputs before it stand.
+   */
+  handleWindow(batches: HostInput[][]): WindowOutput | Promise<WindowOutput> {
+    if (this.#closed) throw new Error(`${this.host.id} is down`)
+    return run(this.#window(batches))
+  }
+
+  *#window(batches: HostInput[][]): Generator<Step, WindowOutput, void> {
+    const outputs: HostOutput[] = []
+    const group = !this.#staged && batches.length > 1
+    if (group) this.#group = { write: null, from: 0, batch: 0 }
+    let failure: WindowOutput['failure']
+    try {
+      for (let k = 0; k < batches.length; k++) {
+        if (this.#group) this.#group.batch = k
+        try {
+          outputs.push(yield* this.#steps(batches[k]))
+        } catch (e) {
+          // A write that failed inside the group fails the batch that made it (and every later one).
+          failure = e instanceof GroupWriteError ? { at: e.batch, ...plainError(e.cause) } : { at: k, ...plainError(e) }
+          break
+        }
+      }
+      // What the batches before a failure wrote was durable for them: it goes to the disk in any case.
+      try {
+        yield* this.#flush()
+      } catch (e) {
+        const g = e as GroupWriteError
+        if (!failure || g.batch < failure.at) failure = { at: g.batch, ...plainError(g.cause) }
+      }
+    } finally {
+      this.#group = null
+    }
+    if (failure) {
+      outputs.length = Math.min(outputs.length, failure.at)
+      return { outputs, failure }
+    }
+    return { outputs }
   }
 
   /** Whether a write is staged, waiting for the loop's `durable` input. */

@@ -214,13 +214,13 @@ export class SimScenarioCluster implements ScenarioCluster {
   run(ms: number): 'done' | 'violation' {
     const seen = this.checkers.violations().length
     const broke = (): boolean => this.checkers.violations().length > seen
-    return this.sim.runUntilTrue(broke, this.sim.now + ms) ? 'violation' : 'done'
+    return this.sim.runUntilTrue(broke, this.sim.now + ms, true) ? 'violation' : 'done'
   }
 
   stabilize(maxMs: number): 'settled' | 'violation' | 'timeout' {
     const seen = this.checkers.violations().length
     const broke = (): boolean => this.checkers.violations().length > seen
-    if (!this.sim.runUntilTrue(() => broke() || this.#quiet(), this.sim.now + maxMs)) return 'timeout'
+    if (!this.sim.runUntilTrue(() => broke() || this.#quiet(), this.sim.now + maxMs, true)) return 'timeout'
     return broke() ? 'violation' : 'settled'
   }
 

@@ -92,6 +92,8 @@ export interface SimulatorExtras {
   nodeFactory?: NodeFactory
   /** Options of every node host (tests break a host rule with them). */
   host?: Omit<HostOptions, 'nodeFactory' | 'views'>
+  /** Scheduling windows (ClusterLoop.windows; default on). Off, every step is one instant: the same run. */
+  windows?: boolean
 }
 
 /** The shared cluster loop with the simulator's in-process nodes; it opens the loop's protected controls. */
@@ -99,9 +101,16 @@ class SimLoop extends ClusterLoop {
   onRemoval: (id: NodeId) => void = (id) => this.killNode(id, 'removed')
   /** Removed but lingering: no longer members. */
   readonly leaving = new Set<NodeId>()
+  /** True while something acts on the cluster after every step (the Figure 8 script): one instant per step then. */
+  reactive: () => boolean = () => false
 
-  run(): boolean {
-    const r = this.stepOnce()
+  override lookahead(): number {
+    return this.reactive() ? 1 : super.lookahead()
+  }
+
+  /** One scheduling window ending by `limit` (one instant when `limit` is the next event's time). */
+  run(limit = this.nextTime()): boolean {
+    const r = this.stepUntil(limit)
     if (typeof r !== 'boolean') throw new Error('sim: a port answered asynchronously')
     return r
   }
@@ -161,7 +170,7 @@ export class Simulator {
   #faultsOn: boolean
   /** Replication slowed to one entry per append for a Figure 8 script. */
   #slowReplication = false
-  readonly #own = { partitions: 0, readiesLost: 0, lingerCampaigns: 0 }
+  readonly #own = { partitions: 0, lingerCampaigns: 0 }
 
   constructor(input: SimOptionsInput, extras: SimulatorExtras = {}) {
     this.options = resolveOptions(input)
@@ -199,6 +208,7 @@ export class Simulator {
     }
     for (const id of peers) this.#peers.set(id, peers)
     const loop = new SimLoop(spec, this.#portFactory())
+    if (extras.windows === false) loop.windows = false
     this.#loop = loop
     this.network = loop.network
     loop.onRemoval = (id) => this.#removed(id)
@@ -216,6 +226,8 @@ export class Simulator {
     const d = o.network.defaults
     const roundMs = 2 * (d.latency + d.jitter) + 2 * o.diskMaxMs + 1
     this.figure8 = new Figure8Script(this.#figure8Host(), this.#figure8Rng.fork('script'), electionMs, roundMs)
+    // The script acts after every step, on what it saw: a window would run nodes past its actions.
+    loop.reactive = () => this.figure8.active
     this.workload = new Workload(loop, { clients: o.clients, keys: o.keys, thinkMs: o.thinkMs, readMode: o.readMode })
     loop.start()
     this.#faultsOn = o.crashRate > 0 || o.restartRate > 0 || o.partitionRate > 0 || o.healRate > 0
@@ -250,10 +262,8 @@ export class Simulator {
         output,
         port: {
           handle: (inputs) => shell.handle(inputs),
-          close: () => {
-            if (shell.staging) this.#own.readiesLost++
-            shell.close()
-          },
+          handleWindow: (batches) => shell.handleWindow(batches),
+          close: () => shell.close(),
           kv: () => shell.host.kvEntries(),
           shell,
         },
@@ -308,6 +318,11 @@ export class Simulator {
     return this.#loop.pending
   }
 
+  /** Scheduling windows so far (each is one round of calls to the nodes; see ClusterLoop.stepUntil). */
+  get windows(): number {
+    return this.#loop.stats.windows
+  }
+
   /** Counters of the run so far. */
   get stats(): SimStats {
     const s = this.#loop.stats
@@ -318,7 +333,7 @@ export class Simulator {
       dropped: s.dropped,
       duplicated: s.duplicated,
       readies: s.writes,
-      readiesLost: this.#own.readiesLost,
+      readiesLost: s.writesLost,
       committed: s.appliedMax,
       committedCommands: s.committedCommands,
       elections: s.elections,
@@ -356,7 +371,7 @@ export class Simulator {
   /** Processes every event up to and including virtual time `time`, then sets the clock to `time`. */
   runUntil(time: number): void {
     const loop = this.#loop
-    while (loop.nextTime() <= time) loop.run()
+    while (loop.nextTime() <= time) loop.run(time)
     if (time > loop.now) loop.now = time
   }
 
@@ -365,12 +380,15 @@ export class Simulator {
     this.runUntil(this.#loop.now + ms)
   }
 
-  /** Runs until `pred()` holds (checked after every instant) or `time` passes; returns whether it held. */
-  runUntilTrue(pred: () => boolean, time: number): boolean {
+  /**
+   * Runs until `pred()` holds or `time` passes; returns whether it held. `pred` is checked after every scheduling
+   * window (see ClusterLoop.stepUntil; one instant when the network's least delay is 1 ms, or with `exact`).
+   */
+  runUntilTrue(pred: () => boolean, time: number, exact = false): boolean {
     if (pred()) return true
     const loop = this.#loop
     while (loop.nextTime() <= time) {
-      loop.run()
+      loop.run(exact ? loop.nextTime() : time)
       if (pred()) return true
     }
     if (time > loop.now) loop.now = time

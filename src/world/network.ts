@@ -107,6 +107,7 @@ export class Network {
   #isolated = new Set<NodeId>()
   /** Merged parameters per directed link with an override, as from -> to -> params. */
   #links = new Map<NodeId, Map<NodeId, LinkParams>>()
+  #minDelay = 1
 
   constructor(config: NetworkConfig = defaultNetworkConfig()) {
     this.#config = config
@@ -121,6 +122,14 @@ export class Network {
   /** Replaces the whole configuration. */
   setConfig(config: NetworkConfig): void {
     this.#install(cloneNetworkConfig(config))
+  }
+
+  /**
+   * The least delay of any delivery from now on: the shortest latency of any link (whole milliseconds, at least 1).
+   * Nothing sent at time t arrives before t + minDelay(): the cluster loop's lookahead.
+   */
+  minDelay(): number {
+    return this.#minDelay
   }
 
   /** Changes the parameters of every link without an override. */
@@ -269,6 +278,9 @@ export class Network {
     this.#cuts = new Set(c.cuts)
     this.#isolated = new Set(c.isolated)
     this.#links = links
+    let min = c.defaults.latency
+    for (const to of links.values()) for (const p of to.values()) if (p.latency < min) min = p.latency
+    this.#minDelay = Math.max(1, Math.floor(min))
   }
 
 }

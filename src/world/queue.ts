@@ -29,6 +29,13 @@ export class EventQueue<T extends Scheduled> {
     this.#insertStamped(item)
   }
 
+  /**
+   * Puts back an item popped earlier, with the time and seq it had: it comes out again exactly where it was.
+   */
+  restore(item: T): void {
+    this.#insertStamped(item)
+  }
+
   /** The earliest item, without removing it. */
   peek(): T | undefined {
     return this.#heap[0]

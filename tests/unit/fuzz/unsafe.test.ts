@@ -9,14 +9,16 @@ import { SEEDS_PER_FILE } from './clean.ts'
  * --unsafe X` runs), not only by a hand-built scenario. The seeds below are ones that caught each switch in a
  * run of seeds 1..300 on the shared cluster loop (seeds caught of 300: commitOldTermEntries 62, skipLogUpToDateCheck 175,
  * noTruncateOnConflict 197, forgetVoteOnRestart 282, leaseReadsWithoutCheck 42; the same 300 seeds are clean
- * with no switch); all lie within the seeds fuzz-1..4.test.ts run clean with the switch off.
+ * with no switch); all lie within the seeds fuzz-1..4.test.ts run clean with the switch off. Since clients' requests
+ * take the network's least delay (scheduling windows), commitOldTermEntries is caught by 28 and
+ * leaseReadsWithoutCheck by 14 of seeds 1..100.
  */
 const CAUGHT: Record<keyof UnsafeSwitches, { seeds: number[]; property: Property }> = {
-  commitOldTermEntries: { seeds: [2, 4], property: 'LeaderCompleteness' },
+  commitOldTermEntries: { seeds: [2, 7], property: 'LeaderCompleteness' },
   skipLogUpToDateCheck: { seeds: [1, 5], property: 'LeaderCompleteness' },
   noTruncateOnConflict: { seeds: [1, 2], property: 'StateMachineSafety' },
   forgetVoteOnRestart: { seeds: [1, 2], property: 'Durability' },
-  leaseReadsWithoutCheck: { seeds: [9, 27], property: 'Linearizability' },
+  leaseReadsWithoutCheck: { seeds: [2, 24], property: 'Linearizability' },
 }
 
 describe('the default fuzzer catches every unsafe switch', () => {
