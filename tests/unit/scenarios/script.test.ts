@@ -107,6 +107,6 @@ describe('scenario script parser', () => {
   })
 
   it('says which scenarios exist when asked for an unknown one', () => {
-    expect(() => loadScenario('figure9')).toThrow(/unknown scenario "figure9"; the scenarios are election, figure8/)
+    expect(() => loadScenario('figure9')).toThrow(/unknown scenario "figure9"; the scenarios are election, figure7, figure8/)
   })
 })
