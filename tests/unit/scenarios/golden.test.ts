@@ -30,6 +30,16 @@ describe('golden scenario scripts', () => {
     expect(commands('figure8-unsafe')).toEqual(commands('figure8'))
   })
 
+  it('stale-read plays the schedule of stale-read-readindex, command for command, with the unsafe switch on', () => {
+    const commands = (name: string): string[] =>
+      parseScript(readFileSync(join(DIR, `${name}.txt`), 'utf8'), name)
+        .blocks.filter((b) => b.command.kind !== 'say' && b.command.kind !== 'ask')
+        .map((b) => b.source.replace(/ unsafe=\S+/, ''))
+    const unsafe = parseScript(readFileSync(join(DIR, 'stale-read.txt'), 'utf8'), 'stale-read').blocks[0].command
+    expect(unsafe).toMatchObject({ kind: 'cluster', spec: { unsafe: ['leaseReadsWithoutCheck'], reads: 'readindex' } })
+    expect(commands('stale-read')).toEqual(commands('stale-read-readindex'))
+  })
+
   it('every question is answered: the block after an ask prints something', () => {
     for (const file of FILES) {
       const { blocks } = parseScript(readFileSync(join(DIR, file), 'utf8'), file.replace(/\.txt$/, ''))
