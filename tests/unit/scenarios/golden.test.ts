@@ -40,6 +40,15 @@ describe('golden scenario scripts', () => {
     expect(commands('stale-read')).toEqual(commands('stale-read-readindex'))
   })
 
+  it('every script ends with an explanation that names the paper or thesis section', () => {
+    for (const file of FILES) {
+      const { blocks } = parseScript(readFileSync(join(DIR, file), 'utf8'), file.replace(/\.txt$/, ''))
+      const last = blocks[blocks.length - 1]
+      expect(last.command.kind, `${file}:${last.line}`).toBe('say')
+      expect(last.source, `${file}:${last.line}`).toMatch(/^say Raft (paper|thesis) (\d|Figure \d)/)
+    }
+  })
+
   it('every question is answered: the block after an ask prints something', () => {
     for (const file of FILES) {
       const { blocks } = parseScript(readFileSync(join(DIR, file), 'utf8'), file.replace(/\.txt$/, ''))
