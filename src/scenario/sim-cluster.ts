@@ -67,6 +67,8 @@ export class SimScenarioCluster implements ScenarioCluster {
   readonly #reads: { name: string; op: HistoryOp; write?: string }[] = []
   /** The script clients' history, checked for linearizability. */
   readonly #history = new ScriptHistory()
+  /** Client requests that ended, answered or not (one that timed out keeps no completion time). */
+  readonly #ended = new Set<number>()
   #faults: string[] = []
   /** Command data as the checker quotes it in a violation -> the command as a script writes it, quoted. */
   readonly #dataNames = new Map<string, string>()
@@ -121,7 +123,10 @@ export class SimScenarioCluster implements ScenarioCluster {
       afterEvent: () => this.#afterEvent(),
     })
     this.sim.setFilter((m) => this.#keep(m))
-    this.sim.clients.onFinish((op) => this.#history.answered(op.id, op.node))
+    this.sim.clients.onFinish((op) => {
+      this.#ended.add(op.id)
+      this.#history.answered(op.id, op.node)
+    })
   }
 
   get now(): number {
@@ -390,7 +395,7 @@ export class SimScenarioCluster implements ScenarioCluster {
     while (this.#reported < v.length) this.#events.push({ type: 'violation', violation: this.#readable(v[this.#reported++]) })
     for (let i = 0; i < this.#reads.length; i++) {
       const { name, op } = this.#reads[i]
-      if (op.complete === null) continue
+      if (!this.#ended.has(op.id)) continue
       const r = op.result
       const write = this.#reads[i].write
       if (write !== undefined) this.#events.push({ type: 'written', client: name, command: write, outcome: op.outcome })

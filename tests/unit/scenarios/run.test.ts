@@ -171,6 +171,16 @@ describe('linearizability of the script clients', () => {
   })
 })
 
+describe('client writes', () => {
+  it('a write that no majority can commit ends with no answer once the request times out', () => {
+    const rs = play('cluster nodes=3 seed=1', 'campaign n1', 'stabilize', 'crash n2', 'crash n3', 'write n1 set x=1', 'run 1s', 'run 1s', 'check')
+    expect(rs.find((r) => r.source === 'write n1 set x=1')?.output).toEqual(['client w1 asks n1 to set x=1'])
+    expect(rs[6].output).toEqual([])
+    expect(rs[7].output).toEqual(['client w1: no answer for set x=1'])
+    expect(rs[8].output).toEqual(['no violations'])
+  })
+})
+
 describe('volatile storage', () => {
   const schedule = (storage: string): string[] =>
     lines(play(`cluster nodes=3 seed=2 storage=${storage}`, 'campaign n1', 'stabilize', 'write n1 set x=1', 'stabilize', 'crash n2', 'status', 'restart n2'))
