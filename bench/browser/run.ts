@@ -352,7 +352,7 @@ async function main(): Promise<void> {
     console.log(`== bench:browser, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores, ${Math.round((Date.now() - started) / 1000)} s (${Math.round((Date.now() - measureStart) / 1000)} s measuring) ==`)
     console.log(`load average (1, 5, 15 min): ${loadAtStart} at the start, ${load()} at the end`)
     console.log(
-      `limits: IndexedDB ${fmt(lim.idbRecordsPerSecOneTx)} records/s in one transaction, ${fmt(lim.idbTxPerSec)} one-record transactions/s; ` +
+      `limits at the start (each target below measures its own again right before it): IndexedDB ${fmt(lim.idbRecordsPerSecOneTx)} records/s in one transaction, ${fmt(lim.idbTxPerSec)} one-record transactions/s; ` +
         `getAll of ${entries} records ${fmt(lim.getAllMs)} ms, five in parallel ${fmt(lim.getAll5Ms)} ms; ` +
         `postMessage round trip ${fmt(1e6 / lim.roundTripsPerSec)} µs (${fmt(lim.roundTripsPerSec)}/s)`,
     )
