@@ -570,13 +570,14 @@ export class NodeHost {
   }
 
   /** Everything since the last call: messages to send, replies, events, and the node's state now. */
-  take(): HostOutput {
+  /** What the node did since the last take. `summary: false` leaves the UI's summary out (a window's inner batches). */
+  take(summary = true): HostOutput {
     const out = this.#out
     this.#out = this.#fresh()
     const raw = this.#raw
     const b: BasicStatus = raw.basicStatus ? raw.basicStatus() : this.#basic(raw.status())
     out.brief = b
-    if (this.#views) out.summary = this.summary()
+    if (this.#views && summary) out.summary = this.summary()
     if (out.observations && (b.role !== this.#role || b.term !== this.#term)) {
       this.#role = b.role
       this.#term = b.term

@@ -84,7 +84,7 @@ export class NodeShell {
     return run(this.#steps(inputs))
   }
 
-  *#steps(inputs: HostInput[]): Generator<Step, HostOutput, void> {
+  *#steps(inputs: HostInput[], summary = true): Generator<Step, HostOutput, void> {
     const host = this.host
     for (const i of inputs) {
       if (i.type === 'durable') {
@@ -97,7 +97,7 @@ export class NodeShell {
       } else host.input(i)
     }
     yield* this.#drain()
-    const out = host.take()
+    const out = host.take(summary)
     if (this.#stagedWrite !== null) out.diskPending = true
     return out
   }
@@ -175,7 +175,8 @@ export class NodeShell {
       for (let k = 0; k < batches.length; k++) {
         if (this.#group) this.#group.batch = k
         try {
-          outputs.push(yield* this.#steps(batches[k]))
+          // Only the window's last batch carries the node's summary: the page draws the latest one.
+          outputs.push(yield* this.#steps(batches[k], k === batches.length - 1))
         } catch (e) {
           // A write that failed inside the group fails the batch that made it (and every later one).
           failure = e instanceof GroupWriteError ? { at: e.batch, ...plainError(e.cause) } : { at: k, ...plainError(e) }

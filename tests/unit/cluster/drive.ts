@@ -19,6 +19,8 @@ export async function drive<T>(s: Scheduler, p: Promise<T>, limitMs = 120_000): 
 
 /** Waits for a leader and names it. */
 export async function leader(s: Scheduler): Promise<string> {
-  await drive(s, s.waitFor(() => !!s.nodeIds().find((id) => s.summary(id)?.role === 'leader'), 10_000))
-  return s.nodeIds().find((id) => s.summary(id)?.role === 'leader')!
+  // A node that is down keeps the last summary it sent: only a running node leads.
+  const lead = () => s.nodeIds().find((id) => s.nodeState(id) === 'up' && s.summary(id)?.role === 'leader')
+  await drive(s, s.waitFor(() => !!lead(), 10_000))
+  return lead()!
 }
