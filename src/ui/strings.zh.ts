@@ -128,6 +128,7 @@ export const zh: Strings = {
     settings: '网络与 Raft',
     events: '事件',
     metrics: '指标',
+    safety: '安全性',
   },
 
   actions: {
@@ -403,6 +404,7 @@ export const zh: Strings = {
       escape: '关闭对话框，清除选择',
       language: '英文 / 中文',
       metrics: '指标标签页（图表和客户端历史）',
+      safety: '安全性标签页（破坏规则、不变式、断点）',
       projector: '投影模式：更大、高对比度、无侧边栏',
       next: '投影模式：下一步（翻页笔）',
       blank: '投影模式：黑屏 / 恢复显示',
@@ -723,6 +725,81 @@ export const zh: Strings = {
     },
     detail: '检查器看到的情况（英文）：',
     failed: (why: string) => `无法加载检查器（${why}）：这个集群在没有检查的情况下运行。`,
+    violationRunsOn: (what: string, ids: NodeId[], index: number | null, term: number | null) => {
+      const where = index !== null && term !== null ? `，索引 ${index}，任期 ${term}` : index !== null ? `，索引 ${index}` : term !== null ? `，任期 ${term}` : ''
+      const who = ids.length > 0 ? `（节点 ${list(ids)}）` : ''
+      return `${what}被破坏${where}${who}。“违反时暂停”已关闭：集群继续运行，检查器此后不再检查。`
+    },
+    pausedAt: (t: string) => `断点“任何违反”：运行在 t = ${t} 秒时暂停。`,
+  },
+
+  safety: {
+    invariantsTitle: '不变式（实时检查）',
+    invariantsHint: 'Raft 论文（图 3）的安全性质和客户端历史的线性一致性，在这个集群的每一步都会检查。',
+    holds: '目前成立',
+    violated: '被违反',
+    idle: '还没有可检查的内容',
+    stopped: '违反之后不再检查',
+    loading: '检查器正在加载…',
+    rules: {
+      ElectionSafety: '一个任期内至多一个领导者（§5.2）。',
+      LeaderAppendOnly: '领导者从不覆盖或删除自己日志中的条目（§5.3）。',
+      LogMatching: '两个日志若在同一索引有相同任期的条目，则到该索引为止完全相同（§5.3）。',
+      LeaderCompleteness: '某任期内提交的条目，出现在之后每个任期的领导者的日志中（§5.4）。',
+      StateMachineSafety: '任何两个节点都不会在同一索引应用不同的条目（§5.4.3）。',
+      Linearizability: '每个客户端操作看起来都在其调用与回答之间的某一瞬间生效（§8）。',
+    },
+    checked: {
+      ElectionSafety: (terms: number, elections: number) => `${terms} 个任期有领导者，赢得 ${elections} 次选举`,
+      LeaderAppendOnly: (looks: number) => `查看领导者日志 ${looks} 次`,
+      LogMatching: (entries: number) => `跨日志比较了 ${entries} 个条目`,
+      LeaderCompleteness: (entries: number, elections: number) => `在新领导者日志中查找了 ${entries} 个已提交条目（${elections} 次选举）`,
+      StateMachineSafety: (committed: number, compared: number) => `已提交 ${committed} 个条目，${compared} 次应用与第一次比较`,
+      Linearizability: (reads: number, ops: number, keys: number) => `检查了 ${reads} 个已回答的读（${keys} 个键上 ${ops} 个已结束的操作）`,
+    },
+    inconclusive: (n: number) => `${n} 次检查无定论（搜索超出预算）：不算作违反`,
+    window: (ops: number, states: string) =>
+      `只检查一个窗口：每次检查只看该键最近 ${ops} 个已结束的操作。更早的写保留为“可能已发生”，更早的读被丢弃，所以需要被遗忘的读才能发现的违反会被漏掉。需要超过 ${states} 个状态的检查无定论，从不算作违反。`,
+    also: '另外也检查：应用顺序（条目按顺序逐个应用）和持久性（节点持久化的内容从不倒退）。',
+    alsoViolated: (what: string) => `${what}被违反：见顶部的说明。`,
+    involvedTitle: '破坏了什么',
+    involvedNodes: (ids: NodeId[]) => `节点：${list(ids)}`,
+    involvedEntry: (index: number, term: number | null) => `条目：索引 ${index}${term !== null ? `，任期 ${term}` : ''}（在日志时间线上用框标出）`,
+    involvedTerm: (term: number) => `任期：${term}`,
+    involvedAt: (t: string) => `发现于 t = ${t} 秒。`,
+    involvedMessages: '这些节点在那一步收到的消息：',
+    messageLine: (kind: string, reply: boolean, from: NodeId, to: NodeId, term: number, refused: boolean) =>
+      `${kind}${reply ? ' 回复' : ''} ${from} → ${to}，任期 ${term}${refused ? '，被拒绝' : ''}`,
+    noMessages: '那一步没有消息到达这些节点。',
+    shareMoment: '分享这一刻',
+    shareMomentTip: '复制一个链接，重放这个集群直到这次违反',
+    shareMomentFailed: '无法把这次运行编码成链接。',
+    breakpointsTitle: '断点',
+    breakpointsHint: '在某件事发生时暂停运行。运行在该事件所在的那一步结束时停下；说明中给出事件本身的时间。',
+    onViolation: '任何违反时暂停',
+    kind: '何时暂停',
+    kinds: { candidate: '某节点成为候选人', leader: '某节点成为领导者', commit: '某索引被提交' },
+    node: '节点',
+    anyNode: '任何节点',
+    index: '索引',
+    add: '添加',
+    remove: (what: string) => `删除断点“${what}”`,
+    none: '没有设置断点。',
+    reached: '已到达',
+    describe: {
+      role: (role: string, node: NodeId | null) => `${node ?? '任何节点'}成为${role}`,
+      commit: (index: number) => `索引 ${index} 被提交`,
+    },
+    refused: {
+      index: (v: string) => `“${v}”不是索引：请输入从 1 开始的整数。`,
+      committed: (index: number, committed: number) => `索引 ${index} 已经提交（目前提交索引为 ${committed}）：请选更大的索引。`,
+      duplicate: '这个断点已经设置了。',
+    },
+    hit: (what: string, detail: string, t: string) => `断点“${what}”：${detail}，时间 t = ${t} 秒。运行已暂停。`,
+    hitRole: (node: NodeId, role: string, term: number) => `${node} 在任期 ${term} 成为${role}`,
+    hitCommit: (node: NodeId, commit: number) => `${node} 的提交索引到达 ${commit}`,
+    clear: '清除',
+    clearTip: '清除这条说明（断点仍然保留）',
   },
 
   update: {
