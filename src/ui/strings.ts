@@ -763,7 +763,7 @@ export const en = {
     holds: 'holds so far',
     violated: 'violated',
     idle: 'nothing to check yet',
-    stopped: 'not checked after the violation',
+    stopped: 'no longer checked',
     loading: 'The checkers are loading…',
     rules: {
       ElectionSafety: 'At most one leader in a term (§5.2).',

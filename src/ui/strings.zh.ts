@@ -739,7 +739,7 @@ export const zh: Strings = {
     holds: '目前成立',
     violated: '被违反',
     idle: '还没有可检查的内容',
-    stopped: '违反之后不再检查',
+    stopped: '不再检查',
     loading: '检查器正在加载…',
     rules: {
       ElectionSafety: '一个任期内至多一个领导者（§5.2）。',

@@ -102,7 +102,9 @@ test.describe('invariants panel and breakpoints', () => {
       await page.waitForTimeout(300)
       await page.screenshot({ path: `${SHOTS}/violation-1920.png` })
       await page.setViewportSize({ width: 1280, height: 720 })
-      await page.waitForTimeout(400)
+      await page.waitForTimeout(300)
+      await involved.evaluate((e) => e.scrollIntoView({ block: 'start' }))
+      await page.waitForTimeout(200)
       await page.screenshot({ path: `${SHOTS}/violation-1280.png` })
     }
     await expectNoErrors(errors)
