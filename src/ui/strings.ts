@@ -765,6 +765,8 @@ export const en = {
     idle: 'nothing to check yet',
     stopped: 'no longer checked',
     loading: 'The checkers are loading…',
+    tabLoading: 'Loading…',
+    loadFailed: (why: string) => `The safety tab could not be loaded (${why}). Reload the page; the cluster and its checkers keep running.`,
     rules: {
       ElectionSafety: 'At most one leader in a term (§5.2).',
       LeaderAppendOnly: 'A leader never overwrites or deletes entries in its log (§5.3).',

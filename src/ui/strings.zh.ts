@@ -741,6 +741,8 @@ export const zh: Strings = {
     idle: '还没有可检查的内容',
     stopped: '不再检查',
     loading: '检查器正在加载…',
+    tabLoading: '正在加载…',
+    loadFailed: (why: string) => `无法加载安全性标签页（${why}）。请重新加载页面；集群和检查器会继续运行。`,
     rules: {
       ElectionSafety: '一个任期内至多一个领导者（§5.2）。',
       LeaderAppendOnly: '领导者从不覆盖或删除自己日志中的条目（§5.3）。',
