@@ -83,9 +83,8 @@ export class Checks {
   #linMs = 0
   #start = 0
   #from = 0
-  /** Messages delivered at the instant `#stepAt` (the step being checked). */
-  #stepAt = -1
-  #stepMsgs: StepMessage[] = []
+  /** Messages delivered since the last end of a step (a step may span several instants), with their time. */
+  #stepMsgs: { at: number; m: StepMessage }[] = []
 
   constructor(runtime: ClusterRuntime, load: () => Promise<Live> = () => import('../check/live.ts')) {
     this.#runtime = runtime
@@ -110,12 +109,8 @@ export class Checks {
 
   handle(e: ClusterEvent): void {
     if (e.type === 'delivered') {
-      if (e.at !== this.#stepAt) {
-        this.#stepAt = e.at
-        this.#stepMsgs = []
-      }
       const m = e.msg
-      this.#stepMsgs.push({ id: e.id, type: m.type, from: m.from, to: m.to, term: m.term, reject: m.reject === true })
+      if (!this.violation && this.failed === null) this.#stepMsgs.push({ at: e.at, m: { id: e.id, type: m.type, from: m.from, to: m.to, term: m.term, reject: m.reject === true } })
       return
     }
     if (e.type !== 'observation' && e.type !== 'client') return
@@ -143,10 +138,11 @@ export class Checks {
       const paused = this.pauseOnViolation
       if (paused) this.#runtime.driver?.halt()
       const at = v.time ?? e.at
-      const messages = this.#stepAt === at ? this.#stepMsgs.filter((m) => v.nodes.includes(m.to)) : []
+      const messages = this.#stepMsgs.filter((s) => s.at === at && v.nodes.includes(s.m.to)).map((s) => s.m)
       this.involved = { nodes: v.nodes.slice(), index: v.index ?? null, term: v.term ?? null, time: at, messages, paused }
       this.violation = v
     }
+    if (e.type === 'observation' && e.obs === null) this.#stepMsgs.length = 0
   }
 
   /** The checkers' counts and limits now, for the invariants panel. */
