@@ -136,6 +136,7 @@ export const en = {
     settings: 'Network & Raft',
     events: 'Events',
     metrics: 'Metrics',
+    safety: 'Safety',
   },
 
   actions: {
@@ -521,6 +522,7 @@ export const en = {
       settings: 'Network & Raft tab',
       events: 'Events tab',
       metrics: 'Metrics tab (plots and the client history)',
+      safety: 'Safety tab (break a rule, invariants, breakpoints)',
       help: 'This help',
       escape: 'Close dialogs, clear the selection',
       projector: 'Projector mode: larger, high contrast, no side panel',
@@ -746,6 +748,86 @@ export const en = {
     },
     detail: 'What the checker saw:',
     failed: (why: string) => `The checkers could not be loaded (${why}): this cluster runs unchecked.`,
+    /** The same sentence when pausing on a violation is off. */
+    violationRunsOn: (what: string, ids: NodeId[], index: number | null, term: number | null) => {
+      const where = index !== null && term !== null ? ` at index ${index}, term ${term}` : index !== null ? ` at index ${index}` : term !== null ? ` in term ${term}` : ''
+      const who = ids.length > 0 ? ` (${ids.length === 1 ? 'node' : 'nodes'} ${ids.join(' and ')})` : ''
+      return `${what} is broken${where}${who}. Pausing on a violation is off: the cluster runs on, and the checkers check nothing after it.`
+    },
+    pausedAt: (t: string) => `Breakpoint “any violation”: the run paused at t = ${t} s.`,
+  },
+
+  safety: {
+    invariantsTitle: 'Invariants, checked live',
+    invariantsHint: 'The safety properties of the Raft paper (Figure 3) and the linearizability of the client history, checked at every step of this cluster.',
+    holds: 'holds so far',
+    violated: 'violated',
+    idle: 'nothing to check yet',
+    stopped: 'no longer checked',
+    loading: 'The checkers are loading…',
+    tabLoading: 'Loading…',
+    loadFailed: (why: string) => `The safety tab could not be loaded (${why}). Reload the page; the cluster and its checkers keep running.`,
+    rules: {
+      ElectionSafety: 'At most one leader in a term (§5.2).',
+      LeaderAppendOnly: 'A leader never overwrites or deletes entries in its log (§5.3).',
+      LogMatching: 'Two logs with an entry of the same index and term are identical up to that index (§5.3).',
+      LeaderCompleteness: 'An entry committed in a term is in the log of every leader of a later term (§5.4).',
+      StateMachineSafety: 'No two nodes apply different entries at the same index (§5.4.3).',
+      Linearizability: 'Each client operation seems to take effect at one instant between its call and its answer (§8).',
+    },
+    checked: {
+      ElectionSafety: (terms: number, elections: number) => `${plural(terms, 'term', 'terms')} with a leader, ${plural(elections, 'election', 'elections')} won`,
+      LeaderAppendOnly: (looks: number) => `${plural(looks, 'look', 'looks')} at a leader’s log`,
+      LogMatching: (entries: number) => `${plural(entries, 'entry', 'entries')} compared across logs`,
+      LeaderCompleteness: (entries: number, elections: number) =>
+        `${plural(entries, 'committed entry', 'committed entries')} looked for in new leaders’ logs (${plural(elections, 'election', 'elections')})`,
+      StateMachineSafety: (committed: number, compared: number) => `${plural(committed, 'entry', 'entries')} committed, ${plural(compared, 'apply', 'applies')} compared with the first one`,
+      Linearizability: (reads: number, ops: number, keys: number) =>
+        `${plural(reads, 'answered read', 'answered reads')} checked (${plural(ops, 'finished operation', 'finished operations')} on ${plural(keys, 'key', 'keys')})`,
+    },
+    inconclusive: (n: number) => `${plural(n, 'check', 'checks')} inconclusive (the search ran out of budget): not counted as violations`,
+    window: (ops: number, states: string) =>
+      `Only a window is checked: each check sees the last ${ops} finished operations of its key. Older writes are kept as “may have happened”, older reads are dropped, so a violation that needs a forgotten read is missed. A check that needs more than ${states} states is inconclusive, never a violation.`,
+    also: 'Also checked: apply order (entries applied one by one, in order) and durability (what a node persisted never goes back).',
+    alsoViolated: (what: string) => `${what} is violated: see the sentence at the top.`,
+    involvedTitle: 'What broke',
+    involvedNodes: (ids: NodeId[]) => `Nodes: ${ids.join(', ')}`,
+    involvedEntry: (index: number, term: number | null) => `Entry: index ${index}${term !== null ? `, term ${term}` : ''} (outlined on the log timelines)`,
+    involvedTerm: (term: number) => `Term: ${term}`,
+    involvedAt: (t: string) => `Found at t = ${t} s.`,
+    involvedMessages: 'Messages these nodes received in that step:',
+    messageLine: (kind: string, reply: boolean, from: NodeId, to: NodeId, term: number, refused: boolean) =>
+      `${kind}${reply ? ' reply' : ''} ${from} → ${to}, term ${term}${refused ? ', refused' : ''}`,
+    noMessages: 'No message reached these nodes in that step.',
+    shareMoment: 'Share this moment',
+    shareMomentTip: 'Copy a link that replays this cluster up to the violation',
+    shareMomentFailed: 'This run could not be put into a link.',
+    breakpointsTitle: 'Breakpoints',
+    breakpointsHint: 'Pause the run when something happens. The run stops at the end of the step in which it happened; the sentence gives the event’s own time.',
+    onViolation: 'Pause on any violation',
+    kind: 'Pause when',
+    kinds: { candidate: 'a node becomes candidate', leader: 'a node becomes leader', commit: 'an index commits' },
+    node: 'Node',
+    anyNode: 'any node',
+    index: 'Index',
+    add: 'Add',
+    remove: (what: string) => `Remove the breakpoint “${what}”`,
+    none: 'No breakpoints set.',
+    reached: 'reached',
+    describe: {
+      role: (role: string, node: NodeId | null) => `${node ?? 'any node'} becomes ${role}`,
+      commit: (index: number) => `index ${index} commits`,
+    },
+    refused: {
+      index: (v: string) => `“${v}” is not an index: give a whole number from 1.`,
+      committed: (index: number, committed: number) => `Index ${index} is already committed (commit index ${committed} so far): choose a higher one.`,
+      duplicate: 'That breakpoint is already set.',
+    },
+    hit: (what: string, detail: string, t: string) => `Breakpoint “${what}”: ${detail} at t = ${t} s. The run paused.`,
+    hitRole: (node: NodeId, role: string, term: number) => `${node} became ${role} in term ${term}`,
+    hitCommit: (node: NodeId, commit: number) => `${node}’s commit index reached ${commit}`,
+    clear: 'Clear',
+    clearTip: 'Clear this sentence (the breakpoint stays set)',
   },
 }
 

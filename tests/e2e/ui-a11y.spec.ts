@@ -24,7 +24,7 @@ test('axe: no serious or critical findings', async ({ page }) => {
   await js(page, `lab.select('n2')`)
   for (const theme of ['light', 'dark']) {
     if (theme === 'dark') await page.keyboard.press('d')
-    for (const tab of ['inspector', 'client', 'settings', 'events']) {
+    for (const tab of ['inspector', 'client', 'settings', 'safety', 'events']) {
       await js(page, `lab.setTab('${tab}')`)
       await page.waitForTimeout(150)
       await serious(page, `${theme} ${tab}`)
@@ -51,7 +51,7 @@ test('every control is reached with Tab and shows a visible focus', async ({ pag
   await openLab(page, 'a11y-keys', '&v=1&n=3&seed=3')
   await waitLeader(page)
   await js(page, `lab.select('n1')`)
-  for (const tab of ['inspector', 'client', 'settings', 'events']) {
+  for (const tab of ['inspector', 'client', 'settings', 'safety', 'events']) {
     await js(page, `lab.setTab('${tab}')`)
     await page.waitForTimeout(100)
     // Mark every enabled, visible control; tab through the page and unmark what gets focus.

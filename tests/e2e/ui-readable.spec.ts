@@ -55,7 +55,7 @@ test('at 1920x1080 every text that carries meaning is at least 16 px', async ({ 
   await busyScene(page, 'readable-sizes')
   // HTML: top bar, node actions, legend (open), timelines header, and every tab of the side panel.
   await expect(page.getByTestId('legend').locator('ul')).toBeVisible()
-  for (const tab of ['inspector', 'client', 'settings', 'events']) {
+  for (const tab of ['inspector', 'client', 'settings', 'safety', 'events']) {
     await js(page, `lab.setTab('${tab}')`)
     if (tab === 'inspector') await js(page, `lab.select('n2')`)
     await page.waitForTimeout(150)

@@ -7,39 +7,9 @@
  */
 import { test, expect, type Page } from '@playwright/test'
 import { expectNoErrors, fastForward, js, openLab, waitLeader, watchErrors } from './ui-support.ts'
+import { staleCandidate } from './unsafe-stage.ts'
 
 const SHOTS = process.env.SHOTS
-
-/**
- * The stale candidate: with one follower down, the leader commits x=1; then the leader and the other follower
- * crash, the messages in flight land, both followers restart, and the one that missed x=1 times out at once. Raft's voter refuses it (its log is
- * behind); with skipLogUpToDateCheck it wins, and Leader Completeness fails at the entry it lacks.
- * Returns the nodes and the virtual time the schedule was to run until.
- */
-async function staleCandidate(page: Page): Promise<{ leader: string; stale: string; other: string; until: number }> {
-  const leader = await waitLeader(page)
-  await fastForward(page, 200)
-  const [other, stale] = (await js<string[]>(page, 'lab.nodeIds()')).filter((id) => id !== leader)
-  await js(page, `lab.crash('${stale}')`)
-  await js(page, `void lab.submit('set', 'x', '1')`)
-  await expect
-    .poll(async () => {
-      await fastForward(page, 100)
-      return js<string[]>(page, `runtime.sched.getHistory().map((h) => h.outcome)`)
-    })
-    .toEqual(['ok'])
-  await js(page, `lab.crash('${leader}')`)
-  await js(page, `lab.crash('${other}')`)
-  // Let the messages still in flight arrive (at crashed nodes): a restarted node that hears the old leader's last
-  // heartbeat would refuse any election for a while (it believes a leader is alive).
-  await fastForward(page, 100)
-  await js(page, `lab.restart('${stale}')`)
-  await js(page, `lab.restart('${other}')`)
-  await js(page, `lab.timeout('${stale}')`)
-  const until = (await js<number>(page, 'runtime.sched.now')) + 3000
-  await fastForward(page, 3000)
-  return { leader, stale, other, until }
-}
 
 test.describe('unsafe switches and live checkers', () => {
   test('a link with skipLogUpToDateCheck marks the cluster unsafe, and the checker stops it on Leader Completeness', async ({ page }) => {
@@ -162,10 +132,10 @@ test.describe('unsafe switches and live checkers', () => {
     await expectNoErrors(errors)
   })
 
-  test('the switches are in the network-and-Raft panel, each a labelled deliberate bug; the share link carries them', async ({ page, context }) => {
+  test('the switches are in the safety tab, each a labelled deliberate bug; the share link carries them', async ({ page, context }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'])
     await openLab(page, 'unsafe-panel', '&v=1&n=3')
-    await page.getByTestId('tab-settings').click()
+    await page.getByTestId('tab-safety').click()
     const list = page.getByTestId('unsafe-switches')
     await expect(list.getByRole('checkbox')).toHaveCount(5)
     const box = page.getByTestId('unsafe-commitOldTermEntries')

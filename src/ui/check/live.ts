@@ -34,13 +34,16 @@ export interface LiveCounts {
   /** Answered operations checked for linearizability, and how many checks were inconclusive. */
   linChecks: number
   inconclusive: number
+  /** Client operations seen finished (any outcome), and the keys they touched. */
+  ops: number
+  keys: number
 }
 
 export class LiveChecker {
   readonly safety: SafetyChecker
   /** The first violation, once found. */
   violation: Violation | null = null
-  readonly counts: LiveCounts = { observations: 0, steps: 0, linChecks: 0, inconclusive: 0 }
+  readonly counts: LiveCounts = { observations: 0, steps: 0, linChecks: 0, inconclusive: 0, ops: 0, keys: 0 }
   readonly #opts: Required<Omit<LiveOptions, 'seed'>>
   readonly #seed: number | undefined
   readonly #keys = new Map<string, ClientHistory>()
@@ -49,6 +52,11 @@ export class LiveChecker {
     this.#seed = opts.seed
     this.safety = new SafetyChecker(opts.seed === undefined ? {} : { seed: opts.seed })
     this.#opts = { window: opts.window ?? 50, maxStates: opts.maxStates ?? 100_000 }
+  }
+
+  /** The linearizability window's limits: completed operations per key, and the search budget per check. */
+  get limits(): { window: number; maxStates: number } {
+    return { ...this.#opts }
   }
 
   /** Feed one scheduler event (others than observations and client operations are ignored). Returns a new violation. */
@@ -74,8 +82,12 @@ export class LiveChecker {
   #client(e: Extract<ClusterEvent, { type: 'client' }>): Violation | null {
     const op = e.op
     let h = this.#keys.get(op.key)
-    if (!h) this.#keys.set(op.key, (h = new ClientHistory({ laneOps: 1, window: this.#opts.window })))
+    if (!h) {
+      this.#keys.set(op.key, (h = new ClientHistory({ laneOps: 1, window: this.#opts.window })))
+      this.counts.keys++
+    }
     h.handle(e)
+    if (op.status !== 'pending') this.counts.ops++
     if (op.status !== 'ok' || op.op === 'set') return null
     this.counts.linChecks++
     const v = h.check(this.#opts.maxStates)

@@ -73,6 +73,8 @@ function style(p: Palette, d: Dims = { node: NODE_SIZE, font: 21 }): StylesheetJ
     },
     { selector: 'node.multi', style: { 'underlay-color': p.accent, 'underlay-padding': 16, 'underlay-opacity': 0.18, 'underlay-shape': 'ellipse' } },
     { selector: 'node.sel', style: { 'underlay-color': p.accent, 'underlay-padding': 16, 'underlay-opacity': 0.35, 'underlay-shape': 'ellipse' } },
+    // The nodes of the first violation: a red halo, over any selection.
+    { selector: 'node.violation', style: { 'underlay-color': p.danger, 'underlay-padding': 20, 'underlay-opacity': 0.55, 'underlay-shape': 'ellipse' } },
     {
       selector: 'edge',
       style: { width: 3, 'line-color': p.edge, 'curve-style': 'straight', opacity: 0.95, 'arrow-scale': 1.8 },
@@ -89,6 +91,8 @@ function style(p: Palette, d: Dims = { node: NODE_SIZE, font: 21 }): StylesheetJ
     },
     { selector: 'edge.hl', style: { 'line-color': p.accent, width: 5, opacity: 1 } },
     { selector: 'edge.sel', style: { 'line-color': p.accent, width: 7, opacity: 1 } },
+    // The links of the messages the violation's nodes received in the step that broke it.
+    { selector: 'edge.violation', style: { 'line-color': p.danger, width: 7, opacity: 1, 'line-style': 'solid' } },
   ]
 }
 
@@ -305,12 +309,15 @@ export class GraphView {
     const multi = new Set(lab.multi)
     const rec = lab.record
     const hlNodes = new Set<NodeId>(rec?.nodes ?? [])
+    const inv = lab.checks.involved
+    const badNodes = new Set<NodeId>(inv?.nodes ?? [])
+    const badPairs = new Set<string>(inv?.messages.map((m) => pairKey(m.from, m.to)) ?? [])
     const netCfg = sched?.spec.network
     const isolated = new Set(netCfg?.isolated ?? [])
 
     // Classes change only with roles, states, membership, the network and the selection.
     const leaving = lab.runtime.removing
-    const key = `${lab.feed.structVersion}|${view.voters.join()}|${view.learners.join()}|${selected}|${lab.multi.join()}|${lab.link?.join() ?? ''}|${rec?.seq ?? ''}|${ids.join()}|${leaving ?? ''}`
+    const key = `${lab.feed.structVersion}|${view.voters.join()}|${view.learners.join()}|${selected}|${lab.multi.join()}|${lab.link?.join() ?? ''}|${rec?.seq ?? ''}|${ids.join()}|${leaving ?? ''}|${inv ? `${inv.time}:${inv.nodes.join()}` : ''}`
     const structChanged = key !== this.structKey || netCfg !== this.lastNet
     this.structKey = key
     this.lastNet = netCfg
@@ -329,6 +336,7 @@ export class GraphView {
           joining ? 'joining' : '',
           isLeaving ? 'leaving' : '',
           id === selected ? 'sel' : multi.has(id) ? 'multi' : '',
+          badNodes.has(id) ? 'violation' : '',
         ]
           .filter(Boolean)
           .join(' ')
@@ -349,7 +357,12 @@ export class GraphView {
             const ab = sched.network.blocked(a, b) !== null
             const ba = sched.network.blocked(b, a) !== null
             const custom = !!netCfg && (netCfg.links[`${a}->${b}`] !== undefined || netCfg.links[`${b}->${a}`] !== undefined)
-            const cls = [ab && ba ? 'cut-both' : ab ? 'cut-st' : ba ? 'cut-ts' : '', custom ? 'custom' : '', key === linkSel ? 'sel' : key === msgPair ? 'hl' : '']
+            const cls = [
+              ab && ba ? 'cut-both' : ab ? 'cut-st' : ba ? 'cut-ts' : '',
+              custom ? 'custom' : '',
+              key === linkSel ? 'sel' : key === msgPair ? 'hl' : '',
+              badPairs.has(key) ? 'violation' : '',
+            ]
               .filter(Boolean)
               .join(' ')
             if (this.edgeClass.get(key) !== cls) {

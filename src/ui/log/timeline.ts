@@ -40,6 +40,8 @@ export class TimelineView {
   private lastDraw = 0
   private lastAria = ''
   private programmatic = -1
+  /** The violation whose entries were last brought into view. */
+  private shownViolation = ''
   private dpr = 1
   private w = 0
   private h = 0
@@ -131,7 +133,9 @@ export class TimelineView {
     const lab = this.lab
     const version = lab.feed.logVersion + lab.feed.structVersion * 1e-6
     const sl = this.scroller.scrollLeft
-    const key = `${lab.theme}|${lab.projector}|${lab.selected}|${lab.record?.seq ?? ''}|${this.boxW}|${this.scroller.clientWidth}x${this.scroller.clientHeight}`
+    const inv = lab.checks.involved
+    const invKey = inv ? `${inv.time}:${inv.nodes.join()}:${inv.index ?? ''}` : ''
+    const key = `${lab.theme}|${lab.projector}|${lab.selected}|${lab.record?.seq ?? ''}|${this.boxW}|${this.scroller.clientWidth}x${this.scroller.clientHeight}|${invKey}`
     const logsOnly = !f.dirty && sl === this.lastScroll && key === this.lastKey
     if (logsOnly && version === this.lastVersion) return false
     // Logs change at nearly every step: redraw them at most REDRAW_HZ times a second (the eye cannot follow
@@ -150,6 +154,21 @@ export class TimelineView {
     if (!this.zoomed) this.boxW = viewW - this.labelW >= 7 * DEFAULT_BOX ? DEFAULT_BOX : 100
     const contentW = Math.max(viewW, this.labelW + cols * this.boxW)
     if (this.content.style.width !== `${contentW}px`) this.content.style.width = `${contentW}px`
+    // A new violation: bring its index into view (off the tail if need be).
+    if (invKey !== this.shownViolation) {
+      this.shownViolation = invKey
+      if (inv && inv.index !== null) {
+        const colX = (inv.index - first) * this.boxW
+        const room = viewW - this.labelW
+        const tail = Math.max(0, contentW - viewW)
+        if (colX < tail || colX + this.boxW > tail + room) {
+          this.setFollowing(false)
+          const target = Math.min(tail, Math.max(0, colX + this.boxW / 2 - room / 2))
+          this.programmatic = target
+          this.scroller.scrollLeft = target
+        }
+      }
+    }
     if (this.following) {
       const target = Math.max(0, contentW - viewW)
       if (Math.abs(this.scroller.scrollLeft - target) > 1) {
@@ -338,6 +357,7 @@ export class TimelineView {
       ctx.textAlign = 'left'
       ctx.fillText(fit(ctx, text, LABEL_W - 24), 18, HEADER_H / 2)
     }
+    this.drawViolation(ctx, pal, x, firstCol, lastCol)
     // The label column's edge.
     ctx.fillStyle = pal.edge
     ctx.fillRect(LABEL_W - 1, HEADER_H, 1, rows.length * rowH)
@@ -346,6 +366,50 @@ export class TimelineView {
       this.lastAria = aria
       this.canvas.setAttribute('aria-label', aria)
     }
+  }
+
+  /**
+   * The entries of the first violation: a red band down its index and a thick red outline on each involved node's
+   * entry there (dashed where the node lacks it or holds another entry there). The canvas's `data-violation` lists what was outlined, for tests.
+   */
+  private drawViolation(ctx: CanvasRenderingContext2D, pal: Palette, x: (i: number) => number, firstCol: number, lastCol: number): void {
+    const inv = this.lab.checks.involved
+    const marked: string[] = []
+    if (inv && inv.index !== null && inv.index >= firstCol && inv.index <= lastCol) {
+      const i = inv.index
+      const bw = this.boxW
+      const left = x(i)
+      const rowsH = this.rows.length * this.rowH
+      ctx.save()
+      ctx.beginPath()
+      ctx.rect(this.labelW, 0, this.w - this.labelW, this.headerH + rowsH)
+      ctx.clip()
+      ctx.fillStyle = pal.danger
+      ctx.globalAlpha = 0.12
+      ctx.fillRect(left, this.headerH, bw, rowsH)
+      ctx.globalAlpha = 1
+      // The index number, in a red box.
+      ctx.strokeStyle = pal.danger
+      ctx.lineWidth = 2
+      ctx.strokeRect(left + 2, 2, bw - 4, this.headerH - 4)
+      this.rows.forEach((row, k) => {
+        if (!inv.nodes.includes(row.id)) return
+        const top = this.headerH + k * this.rowH
+        const c = cellAt(row, i, null)
+        // Holds the entry the violation is about (its term), another entry at that index, or none.
+        const has = c.kind === 'entry' && c.entry !== undefined && (inv.term === null || c.entry.term === inv.term)
+        const what = has ? 'entry' : c.kind === 'entry' ? 'differs' : 'missing'
+        ctx.strokeStyle = pal.danger
+        ctx.lineWidth = 4
+        if (!has) ctx.setLineDash([6, 4])
+        ctx.strokeRect(left + 1, top + 1, bw - 2, this.rowH - 3)
+        ctx.setLineDash([])
+        marked.push(`${row.id}@${i}:${what}`)
+      })
+      ctx.restore()
+    }
+    const text = marked.join(' ')
+    if (this.canvas.dataset.violation !== text) this.canvas.dataset.violation = text
   }
 
   private box(

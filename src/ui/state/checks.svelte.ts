@@ -10,7 +10,8 @@
  */
 import type { ClusterRuntime } from '../../browser/runtime.ts'
 import type { ClusterEvent, Scheduler } from '../../browser/scheduler.ts'
-import type { Violation } from '../../check/safety.ts'
+import type { SafetyStats, Violation } from '../../check/safety.ts'
+import type { MessageType, NodeId } from '../../raft/types.ts'
 import type { LiveChecker, LiveCounts } from '../check/live.ts'
 
 /** What the checkers cost: wall milliseconds spent in them over virtual milliseconds of the run. */
@@ -27,11 +28,52 @@ export interface CheckCost {
 
 type Live = typeof import('../check/live.ts')
 
+/** A message delivered in the step that broke a property. */
+export interface StepMessage {
+  id: number
+  type: MessageType
+  from: NodeId
+  to: NodeId
+  term: number
+  reject: boolean
+}
+
+/**
+ * What the screen highlights for the first violation: its nodes, the log index (entries at it on the timelines), and
+ * the messages those nodes received in the step that broke it (the event the checker stopped on).
+ */
+export interface Involved {
+  nodes: NodeId[]
+  index: number | null
+  term: number | null
+  /** Virtual time of the event after which the checker found it. */
+  time: number
+  messages: StepMessage[]
+  /** True when the cluster was paused there (pausing on a violation was on). */
+  paused: boolean
+}
+
+/** The checkers' state for the invariants panel (a copy: read it when the view is published). */
+export interface InvariantsState {
+  /** The checker code has arrived and checks this cluster. */
+  running: boolean
+  safety: SafetyStats | null
+  counts: LiveCounts
+  limits: { window: number; maxStates: number } | null
+  violation: Violation | null
+}
+
+const NO_COUNTS: LiveCounts = { observations: 0, steps: 0, linChecks: 0, inconclusive: 0, ops: 0, keys: 0 }
+
 export class Checks {
   /** The first violation of the running cluster, or null. */
   violation = $state.raw<Violation | null>(null)
   /** Why the checkers are not running (their code could not be loaded), or null. */
   failed = $state.raw<string | null>(null)
+  /** What the first violation involves (for the graph, the timelines and the panel), or null. */
+  involved = $state.raw<Involved | null>(null)
+  /** The breakpoint "on any violation": halt the cluster on the first violation (on by default). */
+  pauseOnViolation = $state(true)
   readonly #runtime: ClusterRuntime
   #live: Live | null = null
   #queue: ClusterEvent[] = []
@@ -41,6 +83,8 @@ export class Checks {
   #linMs = 0
   #start = 0
   #from = 0
+  /** Messages delivered since the last end of a step (a step may span several instants), with their time. */
+  #stepMsgs: { at: number; m: StepMessage }[] = []
 
   constructor(runtime: ClusterRuntime, load: () => Promise<Live> = () => import('../check/live.ts')) {
     this.#runtime = runtime
@@ -64,6 +108,11 @@ export class Checks {
   }
 
   handle(e: ClusterEvent): void {
+    if (e.type === 'delivered') {
+      const m = e.msg
+      if (!this.violation && this.failed === null) this.#stepMsgs.push({ at: e.at, m: { id: e.id, type: m.type, from: m.from, to: m.to, term: m.term, reject: m.reject === true } })
+      return
+    }
     if (e.type !== 'observation' && e.type !== 'client') return
     if (!this.#live) {
       if (this.failed === null) this.#queue.push(e)
@@ -74,6 +123,7 @@ export class Checks {
       this.#sched = sched
       this.#runner = new this.#live.LiveChecker(sched ? { seed: sched.spec.seed } : {})
       this.violation = null
+      this.involved = null
       this.#ms = 0
       this.#linMs = 0
       this.#start = performance.now()
@@ -85,8 +135,25 @@ export class Checks {
     this.#ms += dt
     if (e.type === 'client') this.#linMs += dt
     if (v) {
-      this.#runtime.driver?.halt()
+      const paused = this.pauseOnViolation
+      if (paused) this.#runtime.driver?.halt()
+      const at = v.time ?? e.at
+      const messages = this.#stepMsgs.filter((s) => s.at === at && v.nodes.includes(s.m.to)).map((s) => s.m)
+      this.involved = { nodes: v.nodes.slice(), index: v.index ?? null, term: v.term ?? null, time: at, messages, paused }
       this.violation = v
+    }
+    if (e.type === 'observation' && e.obs === null) this.#stepMsgs.length = 0
+  }
+
+  /** The checkers' counts and limits now, for the invariants panel. */
+  state(): InvariantsState {
+    const r = this.#runner
+    return {
+      running: r !== null,
+      safety: r ? r.safety.stats() : null,
+      counts: { ...(r?.counts ?? NO_COUNTS) },
+      limits: r ? r.limits : null,
+      violation: this.violation,
     }
   }
 
@@ -98,7 +165,7 @@ export class Checks {
       linMs: this.#linMs,
       virtualMs: now - this.#from,
       wallMs: this.#runner ? performance.now() - this.#start : 0,
-      counts: { ...(this.#runner?.counts ?? { observations: 0, steps: 0, linChecks: 0, inconclusive: 0 }) },
+      counts: { ...(this.#runner?.counts ?? NO_COUNTS) },
     }
   }
 }

@@ -69,6 +69,7 @@ export function runShortcut(lab: Lab, id: ShortcutId): void {
     case 'settings':
     case 'events':
     case 'metrics':
+    case 'safety':
       return lab.setTab(id)
     case 'panel':
       return lab.togglePanel()

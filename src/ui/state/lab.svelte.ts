@@ -11,6 +11,7 @@
  *   prefs       tab, side panel, theme, language, projector mode, open dialogs (preferences.svelte.ts)
  *   notices     banners and the action in progress (notices.svelte.ts)
  *   checks      the live checkers and the violation they stopped the cluster on (checks.svelte.ts)
+ *   breakpoints pause on a node becoming candidate or leader, or on an index committing (breakpoints.svelte.ts)
  *
  * The Lab only wires them together and forwards; it holds no state and no logic of its own. New code may use the
  * parts directly (`lab.selection.selected`).
@@ -24,6 +25,7 @@ import type { RaftParams, StorageMode } from '../../node/protocol.ts'
 import type { ThemeName } from '../theme.ts'
 import type { Launch, Setup } from '../url.ts'
 import { Actions } from './actions.ts'
+import { Breakpoints } from './breakpoints.svelte.ts'
 import { Checks } from './checks.svelte.ts'
 import { Clients } from './clients.ts'
 import { Clock } from './clock.svelte.ts'
@@ -61,10 +63,13 @@ export class Lab {
   readonly session: Session
   /** The live safety and linearizability checkers (they stop the cluster on a violation). */
   readonly checks: Checks
+  /** Breakpoints on the cluster's events (they pause the run). */
+  readonly breakpoints: Breakpoints
 
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
     this.checks = new Checks(runtime)
+    this.breakpoints = new Breakpoints(runtime)
     const notices = (this.notices = new Notices(() => {
       scene.publish()
       scene.wake(true)
@@ -90,6 +95,7 @@ export class Lab {
     const { scene, session } = this
     const disposers = [
       this.checks.attach(),
+      this.breakpoints.attach(),
       rt.onEvent((e) => {
         scene.feed.handle(e)
         if (!scene.loop.running) scene.loop.wake()

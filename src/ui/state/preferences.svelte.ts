@@ -8,7 +8,7 @@ import type { ThemeName } from '../theme.ts'
 import type { Notices } from './notices.svelte.ts'
 import { Projector } from './projector.svelte.ts'
 
-export type Tab = 'inspector' | 'client' | 'settings' | 'events' | 'metrics'
+export type Tab = 'inspector' | 'client' | 'settings' | 'events' | 'metrics' | 'safety'
 
 const THEME_KEY = 'raftlab.theme'
 

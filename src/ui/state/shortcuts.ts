@@ -40,6 +40,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   S('settings', 'view', 'O', 'o'),
   S('events', 'view', 'V', 'v'),
   S('metrics', 'view', 'M', 'm'),
+  S('safety', 'view', 'U', 'u'),
   S('panel', 'view', 'G', 'g'),
   S('theme', 'view', 'D', 'd'),
   S('projector', 'view', 'Shift+P', 'P'),

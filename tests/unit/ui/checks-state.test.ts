@@ -3,7 +3,7 @@ import { Checks } from '../../../src/ui/state/checks.svelte.ts'
 import * as live from '../../../src/ui/check/live.ts'
 import type { ClusterRuntime } from '../../../src/browser/runtime.ts'
 import type { ClusterEvent } from '../../../src/browser/scheduler.ts'
-import type { Entry } from '../../../src/raft/types.ts'
+import type { Entry, Message } from '../../../src/raft/types.ts'
 
 /** A runtime with one scheduler and a driver that records halts; events are pushed by hand. */
 function fakeRuntime() {
@@ -62,5 +62,52 @@ describe('Checks (the page side of the live checkers)', () => {
     expect(checks.failed).toBe('offline')
     emit(apply('n1', { index: 2, term: 1, kind: 'command', data: 'a' }))
     expect(checks.cost().counts.observations).toBe(0)
+  })
+
+  it('names what the violation involves: its nodes, index, term, and the messages they received in that step', async () => {
+    const { rt, runtime, emit } = fakeRuntime()
+    const checks = new Checks(runtime, async () => live)
+    checks.attach()
+    await Promise.resolve()
+    await Promise.resolve()
+    const msg = (from: string, to: string, at: number, id: number): ClusterEvent => ({
+      type: 'delivered',
+      at,
+      id,
+      msg: { type: 'MsgAppResp', from, to, term: 1, reject: true } as Message,
+    })
+    emit(msg('n3', 'n2', 9, 1)) // an earlier step
+    emit(apply('n1', { index: 1, term: 1, kind: 'command', data: 'a' }))
+    emit(msg('n1', 'n2', 10, 2))
+    emit(msg('n2', 'n3', 10, 3)) // not to a node of the violation
+    emit(apply('n2', { index: 1, term: 1, kind: 'command', data: 'b' }))
+    expect(checks.involved).toEqual({
+      nodes: ['n1', 'n2'],
+      index: 1,
+      term: 1,
+      time: 10,
+      messages: [{ id: 2, type: 'MsgAppResp', from: 'n1', to: 'n2', term: 1, reject: true }],
+      paused: true,
+    })
+    expect(rt.driver.halts).toBe(1)
+    const st = checks.state()
+    expect(st.running).toBe(true)
+    expect(st.violation?.property).toBe('StateMachineSafety')
+    expect(st.safety?.applies).toBe(2)
+    expect(st.limits).toEqual({ window: 50, maxStates: 100_000 })
+  })
+
+  it('with pausing on a violation off, it finds the violation and leaves the cluster running', async () => {
+    const { rt, runtime, emit } = fakeRuntime()
+    const checks = new Checks(runtime, async () => live)
+    checks.pauseOnViolation = false
+    checks.attach()
+    await Promise.resolve()
+    await Promise.resolve()
+    emit(apply('n1', { index: 1, term: 1, kind: 'command', data: 'a' }))
+    emit(apply('n2', { index: 1, term: 1, kind: 'command', data: 'b' }))
+    expect(checks.violation?.property).toBe('StateMachineSafety')
+    expect(checks.involved?.paused).toBe(false)
+    expect(rt.driver.halts).toBe(0)
   })
 })

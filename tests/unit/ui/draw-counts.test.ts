@@ -60,6 +60,7 @@ function fakeLab() {
     selected: null,
     record: null,
     view: { learners: [] },
+    checks: { involved: null },
     loop: { draws },
     runtime: { sched: { log: () => ({ from: 1, entries: log, snapshot: { index: 0, term: 0 } }) } },
     nodeIds: () => ['n1', 'n2'],
