@@ -5,8 +5,8 @@
  *
  * - A role breakpoint reads the checkers' role observations: the node's role or term changed after a batch, so a
  *   node that campaigns again in a new term hits "becomes candidate" again.
- * - A commit breakpoint reads the nodes' summaries: it hits the first time any node's commit index reaches the index
- *   (the leader's, normally). A node's first summary after it starts is what its disk held: it raises what is known
+ * - A commit breakpoint reads the nodes' summaries and applied entries: it hits the first time any node's commit or
+ *   applied index reaches the index (the leader's, normally). A node's first summary after it starts is what its disk held: it raises what is known
  *   to be committed without hitting anything, so a recovered cluster does not hit indexes committed before the reload.
  *
  * Pausing on a violation is not here: the checkers do it (src/ui/state/checks.svelte.ts).
@@ -55,12 +55,13 @@ export class BreakMatcher {
           if (c > this.#max) this.#max = c
           return null
         }
-        if (c <= this.#max) return null
-        const prev = this.#max
-        this.#max = c
-        for (const b of bps) if (b.kind === 'commit' && b.index > prev && b.index <= c) return { id: b.id, kind: 'commit', index: b.index, node: e.node, commit: c, at: e.at }
-        return null
+        return this.#reach(e.node, c, e.at, bps)
       }
+      case 'nodeEvent':
+        // An index applied is committed; nodes report it in the instant they apply it (a summary comes once per
+        // scheduling window, so the applied events give the exact time).
+        if (e.event.type !== 'applied' || this.#fresh.has(e.node)) return null
+        return this.#reach(e.node, e.event.to, e.at, bps)
       case 'observation': {
         const o = e.obs
         if (o === null || o.type !== 'role' || (o.role !== 'candidate' && o.role !== 'leader')) return null
@@ -74,5 +75,14 @@ export class BreakMatcher {
       default:
         return null
     }
+  }
+
+  /** A node reports commit index `c` at `at`: the first commit breakpoint it passes hits. */
+  #reach(node: NodeId, c: number, at: number, bps: readonly Breakpoint[]): BreakHit | null {
+    if (c <= this.#max) return null
+    const prev = this.#max
+    this.#max = c
+    for (const b of bps) if (b.kind === 'commit' && b.index > prev && b.index <= c) return { id: b.id, kind: 'commit', index: b.index, node, commit: c, at }
+    return null
   }
 }
