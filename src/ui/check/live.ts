@@ -4,8 +4,8 @@
  * checker (src/check/linearizability.ts) fed by the client history. Plain data and no DOM, so that it can run in a
  * test, on the main thread or in a worker, and be plugged into any loop that emits the same events.
  *
- * Linearizability is checked per key (keys are independent registers), each time an operation on that key that
- * observes the register (get, delete, cas) is answered ok, over a bounded window of that key's history
+ * Linearizability is checked per key (keys are independent registers), at the end of each step in which an operation
+ * on that key that observes the register (get, delete, cas) was answered ok, over a bounded window of that key's history
  * (`ClientHistory`: older writes are carried as "may have happened", older reads dropped, so the window never
  * accuses a correct history; a lossy or inconclusive window is not a violation). Only an answer can make a history
  * fail, and not the answer of a set: a blind write can always take effect just before it returns, whatever came
@@ -47,6 +47,8 @@ export class LiveChecker {
   readonly #opts: Required<Omit<LiveOptions, 'seed'>>
   readonly #seed: number | undefined
   readonly #keys = new Map<string, ClientHistory>()
+  /** Keys with an answer to check at the end of the step, and the last such answer (named by a violation). */
+  readonly #dirty = new Map<string, { op: Extract<ClusterEvent, { type: 'client' }>['op']; at: number }>()
 
   constructor(opts: LiveOptions = {}) {
     this.#seed = opts.seed
@@ -68,6 +70,7 @@ export class LiveChecker {
       if (e.obs === null) {
         this.counts.steps++
         s.afterEvent()
+        if (s.violations.length === 0 && this.#dirty.size > 0) return this.#checkDirty()
       } else {
         this.counts.observations++
         s.observe(e.obs)
@@ -90,13 +93,25 @@ export class LiveChecker {
     if (op.status !== 'pending') this.counts.ops++
     if (op.status !== 'ok' || op.op === 'set') return null
     this.counts.linChecks++
-    const v = h.check(this.#opts.maxStates)
-    if (v.kind === 'inconclusive' || v.kind === 'error') this.counts.inconclusive++
-    if (v.kind !== 'fail') return null
-    const violation: Violation = { property: 'Linearizability', message: v.explanation, nodes: op.node ? [op.node] : [], time: e.at }
-    if (op.index !== undefined) violation.index = op.index
-    if (this.#seed !== undefined) violation.seed = this.#seed
-    this.violation = violation
-    return violation
+    // Checked once per key at the end of the step, however many answers the step brought (hundreds of clients
+    // answered in one instant would otherwise search the same window hundreds of times).
+    this.#dirty.set(op.key, { op, at: e.at })
+    return null
+  }
+
+  #checkDirty(): Violation | null {
+    for (const [key, { op, at }] of this.#dirty) {
+      const v = this.#keys.get(key)!.check(this.#opts.maxStates)
+      if (v.kind === 'inconclusive' || v.kind === 'error') this.counts.inconclusive++
+      if (v.kind !== 'fail') continue
+      this.#dirty.clear()
+      const violation: Violation = { property: 'Linearizability', message: v.explanation, nodes: op.node ? [op.node] : [], time: at }
+      if (op.index !== undefined) violation.index = op.index
+      if (this.#seed !== undefined) violation.seed = this.#seed
+      this.violation = violation
+      return violation
+    }
+    this.#dirty.clear()
+    return null
   }
 }

@@ -78,7 +78,9 @@ describe('LiveChecker fed by hand', () => {
     expect(c.handle({ type: 'client', at: 10, op: { ...w, status: 'ok', complete: 10, result: { ok: true, value: '1' }, node: 'n1', index: 2 } })).toBeNull()
     const r = op(2, { op: 'get', read: 'readIndex', invoke: 20 })
     c.handle({ type: 'client', at: 20, op: r })
-    const v = c.handle({ type: 'client', at: 30, op: { ...r, status: 'ok', complete: 30, result: { ok: true, value: null }, node: 'n2', index: 1 } })
+    // Answers are checked at the end of the step that brought them (one search per key per step).
+    expect(c.handle({ type: 'client', at: 30, op: { ...r, status: 'ok', complete: 30, result: { ok: true, value: null }, node: 'n2', index: 1 } })).toBeNull()
+    const v = c.handle({ type: 'observation', at: 30, obs: null })
     expect(v).toMatchObject({ property: 'Linearizability', nodes: ['n2'], index: 1 })
     expect(v?.message).toMatch(/#2/)
   })
@@ -91,6 +93,7 @@ describe('LiveChecker fed by hand', () => {
     const r = op(2, { op: 'get', read: 'readIndex', invoke: 20 })
     c.handle({ type: 'client', at: 20, op: r })
     expect(c.handle({ type: 'client', at: 30, op: { ...r, status: 'ok', complete: 30, result: { ok: true, value: '1' }, node: 'n2', index: 2 } })).toBeNull()
+    expect(c.handle({ type: 'observation', at: 30, obs: null })).toBeNull()
     // The set's answer is not checked (a blind write can never be the answer that breaks linearizability).
     expect(c.counts.linChecks).toBe(1)
   })
