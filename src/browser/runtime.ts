@@ -1,7 +1,7 @@
 import type { NodeId } from '../raft/types.ts'
 import { defaultNetworkConfig, type NetworkConfig } from '../world/network.ts'
 import { openClusterDb } from '../storage/cluster-db.ts'
-import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/idb.ts'
+import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/catalog.ts'
 import type { ClusterDb, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { Driver } from './driver.ts'
