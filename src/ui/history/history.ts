@@ -160,11 +160,14 @@ export class ClientHistory {
 
   /** The window the checker reads: carried writes first, then the completed operations. */
   checkInput(): { history: HistoryOp[]; lossy: boolean; from: number } {
-    const history: HistoryOp[] = []
-    for (const list of this.carried.values()) for (const c of list) history.push(c.op)
-    for (const h of this.window) history.push(h)
+    // One entry per operation: what it completed with (window) over a carried summary of it, over it in flight. An
+    // operation can be seen twice when the lane starts from the cluster's history while the same answers stream in.
+    const byId = new Map<number, HistoryOp>()
+    for (const h of this.window) byId.set(h.id, h)
+    for (const list of this.carried.values()) for (const c of list) if (!byId.has(c.op.id)) byId.set(c.op.id, c.op)
     // Writes still in flight may already have taken effect (a read may see them before their answer comes).
-    for (const h of this.inFlight.values()) if (writes(h)) history.push(h)
+    for (const h of this.inFlight.values()) if (writes(h) && !byId.has(h.id)) byId.set(h.id, h)
+    const history = [...byId.values()]
     const from = this.window.length > 0 ? Math.min(...this.window.map((h) => h.invoke)) : 0
     return { history, lossy: this.lossy, from }
   }
