@@ -7,7 +7,7 @@ test.describe('log timelines', () => {
     await openLab(page, 't-rows', '&v=1&n=3&snap=30&speed=1')
     await waitLeader(page)
     await js(page, `lab.setLoad(true)`)
-    for (let i = 0; i < 30; i++) await fastForward(page, 100)
+    for (let i = 0; i < 60; i++) await fastForward(page, 100)
     await js(page, `lab.setLoad(false)`)
     await fastForward(page, 500)
     const rows = page.getByTestId('timeline-rows').locator('li')
