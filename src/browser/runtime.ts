@@ -7,6 +7,7 @@ import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { Driver } from './driver.ts'
 import { MembershipPlan, type MembershipView, type PlanPhase } from '../cluster/membership.ts'
 import { Scheduler, type ClusterEvent, type ClusterSpec, type PortFactory } from './scheduler.ts'
+import { RecordingScheduler } from './record.ts'
 
 /** Version of the settings object kept in the cluster database. */
 export const SETTINGS_VERSION = 1
@@ -107,6 +108,8 @@ export const HISTORY_WINDOW = 2000
  */
 export class ClusterRuntime {
   sched: Scheduler | null = null
+  /** The running cluster was recovered from its disks (its record cannot be replayed from the start). */
+  recovered = false
   driver: Driver | null = null
   settings: StoredSettings | null = null
   status: RuntimeStatus = { phase: 'idle' }
@@ -243,12 +246,14 @@ export class ClusterRuntime {
     settings.spec.name = this.name
     settings.boots = (settings.boots ?? 0) + 1
     const session = settings.boots > 1 || recovered ? String(settings.boots) : ''
-    const sched = new Scheduler(
+    // Records every action for time travel (src/browser/record.ts); a recovered cluster's record starts at recovery.
+    const sched = new RecordingScheduler(
       settings.spec,
       this.opts.factory,
       { joined: settings.joined, retired: settings.retired, session },
       { keepFinished: this.opts.keepFinished ?? HISTORY_WINDOW },
     )
+    this.recovered = recovered
     this.sched = sched
     sched.on((e) => {
       for (const f of this.listeners) f(e)
@@ -340,6 +345,7 @@ export class ClusterRuntime {
     const s = this.need()
     await s.crash(id)
     await deleteNodeDisk(this.name, id, this.opts.storage)
+    if (s instanceof RecordingScheduler) await s.noteWipe(id)
     await s.restart(id)
   }
 
@@ -349,10 +355,13 @@ export class ClusterRuntime {
     return this.save()
   }
 
-  setNetwork(cfg: NetworkConfig): Promise<void> {
+  /** Change the network between two steps (an action at one virtual instant, so a replay repeats it exactly). */
+  async setNetwork(cfg: NetworkConfig): Promise<void> {
     const s = this.need()
-    s.network.setConfig(cfg)
-    s.spec.network = s.network.config
+    await s.act(() => {
+      s.network.setConfig(cfg)
+      s.spec.network = s.network.config
+    })
     return this.save()
   }
 

@@ -2,6 +2,7 @@
 import type { ClusterRuntime } from '../../browser/runtime.ts'
 import type { Scheduler } from '../../browser/scheduler.ts'
 import { LoadGenerator, type LoadStats } from '../../cluster/workload.ts'
+import { RecordingScheduler } from '../../browser/record.ts'
 import type { KvOp } from '../../kv/command.ts'
 import { strings } from '../strings.ts'
 import type { Notices } from './notices.svelte.ts'
@@ -36,11 +37,13 @@ export class Clients {
     if (!sched) return
     if (!this.#load || this.#loadSched !== sched) {
       this.#load?.dispose()
-      this.#load = new LoadGenerator(sched, { clients: 4, prefix: 'load' })
+      // A recording cluster owns its generator (src/browser/record.ts) so that a replay switches the same one.
+      this.#load = sched instanceof RecordingScheduler ? sched.load : new LoadGenerator(sched, { clients: 4, prefix: 'load' })
       this.#loadSched = sched
     }
     this.#loadOn = on
-    if (on) this.#load.start()
+    if (sched instanceof RecordingScheduler) void sched.setLoad(on)
+    else if (on) this.#load.start()
     else this.#load.stop()
     this.#scene.feed.note(strings.you.load(on), [], 'client')
     this.#scene.publish()
