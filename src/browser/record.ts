@@ -95,6 +95,8 @@ export class RecordingScheduler extends Scheduler {
   #every: number
   #load: LoadGenerator | null = null
   #listeners = new Set<(a: Action) => void>()
+  /** When set, every action and step is refused with this sentence (a rebuilt past shown on screen). */
+  frozen: string | null = null
 
   constructor(
     spec: ClusterSpec,
@@ -114,6 +116,7 @@ export class RecordingScheduler extends Scheduler {
     const net = this.network
     const set = net.setConfig.bind(net)
     net.setConfig = (config: NetworkConfig) => {
+      if (this.frozen !== null && this.#stepping === 0) throw new Error(this.frozen)
       set(config)
       this.#note({ t: this.now, k: 'net', config: cloneNetworkConfig(net.config) })
     }
@@ -149,6 +152,7 @@ export class RecordingScheduler extends Scheduler {
 
   #note(a: Action): void {
     if (this.#stepping > 0) return
+    if (this.frozen !== null) throw new Error(this.frozen)
     a.h = this.trace.hex()
     this.#actions.push(a)
     for (const f of this.#listeners) f(a)
@@ -176,6 +180,7 @@ export class RecordingScheduler extends Scheduler {
   // ------------------------------------------------------------------ the loop's action methods, recorded
 
   protected override stepOnce(): boolean | Promise<boolean> {
+    if (this.frozen !== null) throw new Error(this.frozen)
     this.#stepping++
     let r: boolean | Promise<boolean>
     try {
@@ -391,6 +396,17 @@ export class Replay {
    * true, stop early (the replay stays usable; call advance again).
    */
   async advance(t: number, opts: { inclusive?: boolean; shouldStop?: () => boolean; sliceMs?: number; yieldTo?: () => Promise<void> } = {}): Promise<boolean> {
+    const s = this.sched
+    const frozen = s.frozen
+    s.frozen = null
+    try {
+      return await this.#advance(t, opts)
+    } finally {
+      s.frozen = frozen
+    }
+  }
+
+  async #advance(t: number, opts: { inclusive?: boolean; shouldStop?: () => boolean; sliceMs?: number; yieldTo?: () => Promise<void> }): Promise<boolean> {
     const s = this.sched
     if (!this.#started) {
       await s.start()

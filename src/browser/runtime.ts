@@ -1,8 +1,8 @@
 import type { NodeId } from '../raft/types.ts'
 import { defaultNetworkConfig, type NetworkConfig } from '../world/network.ts'
 import { openClusterDb } from '../storage/cluster-db.ts'
-import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/idb.ts'
-import type { ClusterDb, StorageOptions } from '../storage/types.ts'
+import { deleteNodeDisk, listClusters, listNodeDisks, openNodeDisk } from '../storage/idb.ts'
+import type { ClusterDb, NodeDisk, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { Driver } from './driver.ts'
 import { MembershipPlan, type MembershipView, type PlanPhase } from '../cluster/membership.ts'
@@ -254,8 +254,19 @@ export class ClusterRuntime {
       { keepFinished: this.opts.keepFinished ?? HISTORY_WINDOW },
     )
     this.recovered = recovered
+    this.wire(sched)
+    await this.save()
+    await sched.start()
+    const prior = this.status.message
+    this.setStatus({ phase: 'running', recovered, storage: settings.spec.storage, message: prior, notice: prior === undefined ? undefined : this.status.notice, ...(choice ? { choice } : {}) })
+    for (const f of this.progressListeners) f()
+  }
+
+  /** Make `sched` the page's cluster: its events go to the listeners, and a new driver paces it (paused). */
+  private wire(sched: Scheduler): void {
     this.sched = sched
     sched.on((e) => {
+      if (this.sched !== sched) return
       for (const f of this.listeners) f(e)
       if (e.type === 'nodeState' && e.state === 'crashed' && e.code === 'quota') void this.quotaFallback(e.node)
     })
@@ -265,10 +276,58 @@ export class ClusterRuntime {
     }
     driver.onError = (e) => this.setStatus({ phase: 'error', message: `The simulation stopped: ${errText(e)}`, notice: { kind: 'stopped', detail: errText(e) } })
     this.driver = driver
+  }
+
+  /**
+   * Time travel's "continue from here": `sched`, rebuilt in this thread on the memory disks `disks`, becomes the
+   * page's cluster. The old one (`old`) stops; every node's IndexedDB disk is replaced by its memory disk's contents
+   * (durable storage), then `goLive` switches the rebuilt cluster's ports to workers and each running node restarts
+   * from its IndexedDB disk, so a reload recovers the forked run. Volatile nodes keep running in this thread.
+   */
+  async adoptFork(sched: RecordingScheduler, disks: Map<string, NodeDisk>, old: Scheduler, goLive: (factory: PortFactory) => void): Promise<void> {
+    this.driver?.pause()
+    this.sched = null
+    await old.shutdown()
+    const ids = sched.nodeIds()
+    const durable = sched.spec.storage === 'durable'
+    if (this.settings) await this.wipeDisks(this.settings)
+    if (durable) {
+      for (const id of ids) {
+        const mem = disks.get(`${sched.spec.name}/${id}`)
+        if (!mem || sched.nodeState(id) === 'removed') continue
+        const st = await mem.load()
+        if (st.empty) continue
+        const disk = await openNodeDisk(this.name, id, this.opts.storage)
+        try {
+          await disk.persist({ hardState: st.hardState, entries: st.entries, ...(st.snapshot ? { snapshot: st.snapshot } : {}) })
+        } finally {
+          disk.close()
+        }
+      }
+    }
+    goLive(this.opts.factory)
+    if (durable) {
+      for (const id of ids) {
+        const st = sched.nodeState(id)
+        if (st !== 'up' && st !== 'paused') continue
+        await sched.crash(id)
+        await sched.restart(id)
+        if (st === 'paused') await sched.pause(id)
+      }
+    }
+    const first = new Set(sched.spec.nodes)
+    const retired = ids.filter((id) => sched.nodeState(id) === 'removed')
+    this.settings = {
+      version: SETTINGS_VERSION,
+      spec: sched.spec,
+      joined: ids.filter((id) => !first.has(id) && !retired.includes(id)),
+      retired,
+      boots: this.settings?.boots ?? 1,
+    }
+    this.recovered = false
+    this.wire(sched)
     await this.save()
-    await sched.start()
-    const prior = this.status.message
-    this.setStatus({ phase: 'running', recovered, storage: settings.spec.storage, message: prior, notice: prior === undefined ? undefined : this.status.notice, ...(choice ? { choice } : {}) })
+    this.setStatus({ phase: 'running', storage: sched.spec.storage })
     for (const f of this.progressListeners) f()
   }
 

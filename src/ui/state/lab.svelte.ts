@@ -38,6 +38,7 @@ import type { EventRecord } from './records.ts'
 import { Scene } from './scene.svelte.ts'
 import { Selection } from './selection.svelte.ts'
 import { Session, type Choice } from './session.svelte.ts'
+import { TimeTravel } from './timetravel.svelte.ts'
 import type { ShortcutId } from './shortcuts.ts'
 import type { View } from './view.ts'
 
@@ -61,6 +62,8 @@ export class Lab {
   readonly session: Session
   /** The live safety and linearizability checkers (they stop the cluster on a violation). */
   readonly checks: Checks
+  /** The scrubber: the run rebuilt at an earlier time, forks, export and import (timetravel.svelte.ts). */
+  readonly timetravel: TimeTravel
 
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
@@ -82,6 +85,7 @@ export class Lab {
     this.actions = new Actions(runtime, scene, notices, selection)
     this.network = new NetworkActions(runtime, scene, notices, selection)
     this.session = new Session(runtime, launch, { scene, notices, clients, selection, prefs })
+    this.timetravel = new TimeTravel(runtime, scene, notices)
   }
 
   /** Subscribe to the runtime and the page; returns the cleanup. Called once, by the root component. */
@@ -90,6 +94,7 @@ export class Lab {
     const { scene, session } = this
     const disposers = [
       this.checks.attach(),
+      this.timetravel.attach(),
       rt.onEvent((e) => {
         scene.feed.handle(e)
         if (!scene.loop.running) scene.loop.wake()
