@@ -372,6 +372,8 @@ export class Replay {
   readonly disks = new Map<string, NodeDisk>()
   /** Index of the next action to apply. */
   next = 0
+  /** An advance is in progress. */
+  busy = false
   #cp = 0
   #started = false
 
@@ -397,12 +399,15 @@ export class Replay {
    */
   async advance(t: number, opts: { inclusive?: boolean; shouldStop?: () => boolean; sliceMs?: number; yieldTo?: () => Promise<void> } = {}): Promise<boolean> {
     const s = this.sched
+    if (this.busy) throw new Error('this replay is already running')
     const frozen = s.frozen
     s.frozen = null
+    this.busy = true
     try {
       return await this.#advance(t, opts)
     } finally {
       s.frozen = frozen
+      this.busy = false
     }
   }
 

@@ -21,7 +21,9 @@ import type { Scene } from './scene.svelte.ts'
 /** Virtual ms of events before the chosen time that the past's event log and graph are fed (tokens, callouts). */
 const FEED_WINDOW_MS = 3000
 /** Rebuilt clusters kept parked at earlier times, so that going back does not replay from the start. */
-const PARKED = 6
+const PARKED = 10
+/** Parked rebuilds made in the background while the past is shown, spread evenly over the run. */
+const LADDER = 8
 /** Marks kept at most (the oldest go first). */
 const MAX_MARKS = 3000
 
@@ -47,6 +49,8 @@ interface Cursor {
   driver: Driver
   /** Stops feeding the past's feed. */
   off: () => void
+  /** The time a background rebuild is heading for (see #ladder). */
+  ladder?: number
 }
 
 export class TimeTravel {
@@ -183,18 +187,20 @@ export class TimeTravel {
   }
 
   /** Show the run at virtual time `t` (ms). Repeated calls while a rebuild runs just move its target. */
-  async goTo(t: number): Promise<void> {
-    if (this.unavailable()) {
-      this.#notices.addBanner('info', this.unavailable()!)
-      return
+  async goTo(t: number, quiet = false): Promise<string | null> {
+    const why = this.unavailable()
+    if (why) {
+      this.#notices.addBanner('info', why)
+      return why
     }
-    if (!this.#enter()) return
+    if (!this.#enter()) return strings.timetravel.noRecord
     const rec = this.#rec!
     t = Math.max(0, Math.min(rec.end, Math.round(t)))
     this.#target = t
     this.pending = t
-    if (this.#running) return
+    if (this.#running) return null
     this.#running = true
+    let failed: string | null = null
     try {
       while (this.#target !== null) {
         const target: number = this.#target
@@ -207,7 +213,8 @@ export class TimeTravel {
         }
       }
     } catch (e) {
-      this.#notices.fail(strings.timetravel.title, e)
+      failed = e instanceof Error ? e.message : String(e)
+      if (!quiet) this.#notices.fail(strings.timetravel.title, e)
       this.#target = null
     } finally {
       this.#running = false
@@ -215,10 +222,47 @@ export class TimeTravel {
       this.#scene.publish()
       this.#scene.wake(true)
     }
+    if (failed === null) void this.#ladder()
+    return failed
+  }
+
+  #laddering = false
+
+  /**
+   * While the past is shown and nothing else is rebuilt, build parked clusters at evenly spaced times (in slices, so
+   * the page stays responsive), so that a later jump back starts near its target instead of at the start.
+   */
+  async #ladder(): Promise<void> {
+    if (this.#laddering || !this.#rec) return
+    this.#laddering = true
+    try {
+      const rec = this.#rec
+      const step = Math.max(2000, rec.end / LADDER)
+      for (let k = 1; k * step < rec.end; k++) {
+        if (this.#rec !== rec || this.viewing === null) return
+        const at = Math.round(k * step)
+        const all = [...this.#parked, ...(this.#cursor ? [this.#cursor] : [])]
+        if (all.some((c) => Math.abs(c.replay.now - at) < step / 2 && c.replay.now <= at)) continue
+        const partial = this.#parked.find((c) => c.ladder === at)
+        const c = partial ?? this.#newCursor()
+        c.ladder = at
+        if (!partial) this.#park(c)
+        const done = await c.replay.advance(at, {
+          sliceMs: 100,
+          yieldTo: () => new Promise((r) => setTimeout(r, 4)),
+          shouldStop: () => this.#running || this.#rec !== rec || this.viewing === null,
+        })
+        if (!done) return
+      }
+    } catch {
+      // A background rebuild that fails only means a slower jump later; the rebuild the user asks for says why.
+    } finally {
+      this.#laddering = false
+    }
   }
 
   /** One event forward (the next instant in which something happens) or back (the last event shown before now). */
-  async stepEvent(dir: 1 | -1): Promise<void> {
+  async stepEvent(dir: 1 | -1): Promise<string | null> {
     const now = this.viewing ?? this.end
     if (dir > 0) {
       const next = this.#cursor?.replay.sched.nextTime() ?? Infinity
@@ -271,7 +315,7 @@ export class TimeTravel {
     let c = this.#cursor
     if (!c || c.replay.now > t) {
       if (c) this.#park(c)
-      const best = this.#parked.filter((p) => p.replay.now <= t).sort((a, b) => b.replay.now - a.replay.now)[0]
+      const best = this.#parked.filter((p) => !p.replay.busy && p.replay.now <= t).sort((a, b) => b.replay.now - a.replay.now)[0]
       if (best) this.#parked = this.#parked.filter((p) => p !== best)
       c = best ?? this.#newCursor()
       this.#cursor = c
@@ -350,16 +394,16 @@ export class TimeTravel {
   }
 
   /** Show an imported run (or a shared moment) at `t`, paused; the live cluster is untouched until a fork. */
-  async openRecord(rec: RunRecord, t = rec.end): Promise<void> {
+  async openRecord(rec: RunRecord, t = rec.end): Promise<string | null> {
     if (this.#live) this.backToLive()
     const rt = this.#runtime
-    if (!(rt.sched instanceof RecordingScheduler)) return
+    if (!(rt.sched instanceof RecordingScheduler)) return strings.timetravel.noCluster
     this.#enter()
     this.#rec = rec
     this.foreign = true
     this.end = rec.end
     this.#dropAll()
-    await this.goTo(t)
+    return this.goTo(t, true)
   }
 
   /**
@@ -453,16 +497,13 @@ export class TimeTravel {
 
   async #openChecked(rec: RunRecord, t: number): Promise<boolean> {
     rec.spec.name = this.#runtime.clusterName
-    // Rebuild it once before showing it: a run that cannot be rebuilt changes nothing.
-    try {
-      const probe = new Replay(rec)
-      await probe.advance(Math.min(t, rec.end))
-      await probe.sched.shutdown()
-    } catch (e) {
-      this.#notices.addBanner('error', strings.timetravel.importErrors.replay(e instanceof Error ? e.message : String(e)))
+    // A run that cannot be rebuilt changes nothing: the screen goes back to the live cluster, paused as it was.
+    const err = await this.openRecord(rec, t)
+    if (err !== null) {
+      this.backToLive()
+      this.#notices.addBanner('error', strings.timetravel.importErrors.replay(err))
       return false
     }
-    await this.openRecord(rec, t)
     this.#notices.addBanner('info', strings.timetravel.imported)
     return true
   }
