@@ -306,6 +306,8 @@ export class ClusterRuntime {
       }
     }
     goLive(this.opts.factory)
+    // Its events reach the page (the checkers see the restarts) from here on.
+    this.wire(sched)
     if (durable) {
       for (const id of ids) {
         const st = sched.nodeState(id)
@@ -325,7 +327,6 @@ export class ClusterRuntime {
       boots: this.settings?.boots ?? 1,
     }
     this.recovered = false
-    this.wire(sched)
     await this.save()
     this.setStatus({ phase: 'running', storage: sched.spec.storage })
     for (const f of this.progressListeners) f()

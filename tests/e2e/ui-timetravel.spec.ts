@@ -120,17 +120,21 @@ test('continue from here: the forked run equals the original up to the fork, and
     const s = runtime.sched as unknown as { record(): RunRecord; now: number; nodeState(id: string): string }
     const states = ['n1', 'n2', 'n3'].map((id) => s.nodeState(id))
     await runtime.driver!.fastForward(600)
-    return { rec: s.record(), now: s.now, states }
+    return { rec: s.record(), now: s.now, states, violation: window.__raftlab.ui!.lab.checks.violation, hash: runtime.sched!.trace.hex() }
   })
   // The forked record is the original's up to T, then the restarts into workers.
   const upTo = (r: RunRecord) => r.actions.filter((a) => a.t <= T && !(a.t === T && (a.k === 'crash' || a.k === 'boot'))).map((a) => JSON.stringify(a))
+  expect(forked.violation).toBe(null)
   expect(upTo(forked.rec)).toEqual(upTo(rec))
   expect(upTo(rec).length).toBeGreaterThanOrEqual(3)
   expect(forked.now).toBe(T + 600)
-  // Rebuilt from the forked record in Node, the run passes the original's hash at T.
+  // The fork's first action (its restarts into workers, at T) was taken on the original's trace at T.
+  const first = forked.rec.actions.findIndex((a) => a.t === T && a.k === 'crash')
+  expect(forked.rec.actions[first].h).toBe(hashAt[T])
+  // Rebuilt from the forked record in Node, the run passes the original's hash at T and ends on the forked run's hash.
   const r = new Replay(forked.rec)
-  await r.advance(T)
-  expect(r.sched.trace.hex()).toBe(hashAt[T])
+  await r.advance(forked.rec.end)
+  expect(r.sched.trace.hex()).toBe(forked.hash)
   // The nodes' IndexedDB disks hold the forked state: a reload recovers at least what was committed at T.
   await page.reload()
   await waitReady(page)

@@ -74,6 +74,15 @@ export class Clients {
     this.#scene.wake(true)
   }
 
+  /** Follow a cluster that replaced the running one with its own generator (time travel's fork): its switch state. */
+  follow(sched: Scheduler, load: LoadGenerator): void {
+    if (this.#load !== load) this.#load?.dispose()
+    this.#load = load
+    this.#loadSched = sched
+    this.#loadOn = load.running
+    this.#scene.publish()
+  }
+
   /** Stop and forget the load (the cluster is replaced, or the page closes). */
   dispose(): void {
     this.#load?.dispose()

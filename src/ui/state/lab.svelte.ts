@@ -85,7 +85,7 @@ export class Lab {
     this.actions = new Actions(runtime, scene, notices, selection)
     this.network = new NetworkActions(runtime, scene, notices, selection)
     this.session = new Session(runtime, launch, { scene, notices, clients, selection, prefs })
-    this.timetravel = new TimeTravel(runtime, scene, notices)
+    this.timetravel = new TimeTravel(runtime, scene, notices, { check: (e) => this.checks.handle(e), forked: (s) => clients.follow(s, s.load) })
   }
 
   /** Subscribe to the runtime and the page; returns the cleanup. Called once, by the root component. */

@@ -84,10 +84,19 @@ export class TimeTravel {
   #lastCommitMark = -Infinity
   #commit = 0
 
-  constructor(runtime: ClusterRuntime, scene: Scene, notices: Notices) {
+  readonly #check: (e: ClusterEvent) => void
+  readonly #forked: (sched: RecordingScheduler) => void
+
+  /**
+   * `hooks.check`: the live checkers' handler (a fork feeds them the rebuilt run from its start); `hooks.forked`:
+   * told the cluster that continues after a fork (the load switch follows its generator).
+   */
+  constructor(runtime: ClusterRuntime, scene: Scene, notices: Notices, hooks: { check?: (e: ClusterEvent) => void; forked?: (sched: RecordingScheduler) => void } = {}) {
     this.#runtime = runtime
     this.#scene = scene
     this.#notices = notices
+    this.#check = hooks.check ?? (() => undefined)
+    this.#forked = hooks.forked ?? (() => undefined)
   }
 
   /** Follow the live cluster's events for the scrubber's marks; returns the cleanup. */
@@ -411,39 +420,57 @@ export class TimeTravel {
    * nodes' IndexedDB disks and its nodes restarted in workers from them; the old run's future is discarded.
    */
   async continueHere(confirmed = false): Promise<void> {
-    const c = this.#cursor
     const live = this.#live
-    if (!c || !live || this.viewing === null || this.pending !== null) return
-    if (!confirmed && typeof confirm === 'function' && !confirm(strings.timetravel.confirmFork((this.viewing / 1000).toFixed(1)))) return
-    await this.#notices.act(strings.timetravel.fork, async () => {
-      const rt = this.#runtime
-      const sched = c.replay.sched
-      c.off()
-      sched.frozen = null
-      await rt.adoptFork(sched, c.replay.disks, live.sched, (factory) => (c.ports.live = factory))
-      this.#parked = this.#parked.filter((p) => p !== c)
-      this.#cursor = null
-      this.#dropAll()
-      void live.sched.shutdown()
-      this.#live = null
-      this.#rec = null
-      this.foreign = false
-      this.viewing = null
-      this.end = sched.now
-      // Marks after the fork point belonged to the discarded future.
-      const cut = sched.now
-      const keep = this.marks.filter((m) => m.t <= cut)
-      this.marks.length = 0
-      this.marks.push(...keep)
-      while (this.bands.length > 0 && this.bands[this.bands.length - 1].t > cut) this.bands.pop()
-      this.#maxTerm = this.bands.length > 0 ? this.bands[this.bands.length - 1].term : 0
-      this.marksVersion++
-      this.#scene.useFeed(c.feed)
-      this.#scene.syncNodes(sched)
-      this.#scene.loop.snap(sched.now)
+    const T = this.viewing
+    if (!this.#cursor || !live || T === null || this.pending !== null || this.#running) return
+    if (!confirmed && typeof confirm === 'function' && !confirm(strings.timetravel.confirmFork((T / 1000).toFixed(1)))) return
+    this.#running = true
+    this.pending = T
+    try {
+      await this.#notices.act(strings.timetravel.fork, async () => {
+        const rt = this.#runtime
+        // The run is rebuilt once more from its start with the live checkers watching, so that they know its whole
+        // past (a checker started at the fork would see entries applied after ones it never saw).
+        this.#dropAll()
+        const c = this.#newCursor()
+        c.feedFrom = T - FEED_WINDOW_MS
+        const sched = c.replay.sched
+        rt.sched = sched
+        rt.driver = c.driver
+        const offCheck = sched.on((e) => {
+          if (e.type === 'observation' || e.type === 'client') this.#check(e)
+        })
+        try {
+          await c.replay.advance(T, { sliceMs: 250, yieldTo: () => new Promise((r) => setTimeout(r, 0)) })
+        } finally {
+          offCheck()
+        }
+        c.off()
+        sched.frozen = null
+        await rt.adoptFork(sched, c.replay.disks, live.sched, (factory) => (c.ports.live = factory))
+        this.#forked(sched)
+        this.#live = null
+        this.#rec = null
+        this.foreign = false
+        this.viewing = null
+        this.end = sched.now
+        // Marks after the fork point belonged to the discarded future.
+        const keep = this.marks.filter((m) => m.t <= T)
+        this.marks.length = 0
+        this.marks.push(...keep)
+        while (this.bands.length > 0 && this.bands[this.bands.length - 1].t > T) this.bands.pop()
+        this.#maxTerm = this.bands.length > 0 ? this.bands[this.bands.length - 1].term : 0
+        this.marksVersion++
+        this.#scene.useFeed(c.feed)
+        this.#scene.syncNodes(sched)
+        this.#scene.loop.snap(sched.now)
+      })
+    } finally {
+      this.#running = false
+      this.pending = null
       this.#scene.publish()
       this.#scene.wake(true)
-    })
+    }
   }
 
   // ------------------------------------------------------------------ files and links
