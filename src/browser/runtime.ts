@@ -120,6 +120,8 @@ export class ClusterRuntime {
   private readonly opts: RuntimeOptions
   private name: string
   private listeners = new Set<(e: ClusterEvent) => void>()
+  /** Clusters a fork replaced: their last events (a step that was in flight) no longer reach the page. */
+  private replaced = new WeakSet<Scheduler>()
   private statusListeners = new Set<(s: RuntimeStatus) => void>()
   private progressListeners = new Set<() => void>()
 
@@ -266,7 +268,7 @@ export class ClusterRuntime {
   private wire(sched: Scheduler): void {
     this.sched = sched
     sched.on((e) => {
-      if (this.sched !== sched) return
+      if (this.replaced.has(sched)) return
       for (const f of this.listeners) f(e)
       if (e.type === 'nodeState' && e.state === 'crashed' && e.code === 'quota') void this.quotaFallback(e.node)
     })
@@ -286,6 +288,7 @@ export class ClusterRuntime {
    */
   async adoptFork(sched: RecordingScheduler, disks: Map<string, NodeDisk>, old: Scheduler, goLive: (factory: PortFactory) => void): Promise<void> {
     this.driver?.pause()
+    this.replaced.add(old)
     this.sched = null
     await old.shutdown()
     const ids = sched.nodeIds()

@@ -231,9 +231,9 @@ export class Lab {
   // session
   keepStored(): void { this.session.keepStored() }
   openBeside(): void { this.session.openBeside() }
-  openLinkCluster(): Promise<void> { return this.session.openLinkCluster() }
-  takeOver(): Promise<void> { return this.session.takeOver() }
-  newCluster(setup: Setup): Promise<void> { return this.session.newCluster(setup) }
+  openLinkCluster(): Promise<void> { this.timetravel.leave(); return this.session.openLinkCluster() }
+  takeOver(): Promise<void> { this.timetravel.leave(); return this.session.takeOver() }
+  newCluster(setup: Setup): Promise<void> { this.timetravel.leave(); return this.session.newCluster(setup) }
   currentSetup(): Setup | null { return this.session.currentSetup() }
   share(): Promise<void> { return this.session.share() }
 

@@ -396,6 +396,12 @@ export class TimeTravel {
     this.#scene.wake(true)
   }
 
+  /** The cluster is about to be replaced: back to live, and forget the marks. */
+  leave(): void {
+    this.backToLive()
+    this.resetMarks()
+  }
+
   #dropAll(): void {
     for (const c of [...this.#parked, ...(this.#cursor ? [this.#cursor] : [])]) void c.replay.sched.shutdown()
     this.#parked = []
