@@ -2,11 +2,12 @@ import type { NodeId } from '../raft/types.ts'
 import { defaultNetworkConfig, type NetworkConfig } from '../world/network.ts'
 import { openClusterDb } from '../storage/cluster-db.ts'
 import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/catalog.ts'
-import type { ClusterDb, StorageOptions } from '../storage/types.ts'
+import type { ClusterDb, NodeDisk, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { Driver } from './driver.ts'
 import { MembershipPlan, type MembershipView, type PlanPhase } from '../cluster/membership.ts'
 import { Scheduler, type ClusterEvent, type ClusterSpec, type PortFactory } from './scheduler.ts'
+import { RecordingScheduler } from './record.ts'
 
 /** Version of the settings object kept in the cluster database. */
 export const SETTINGS_VERSION = 1
@@ -107,6 +108,8 @@ export const HISTORY_WINDOW = 2000
  */
 export class ClusterRuntime {
   sched: Scheduler | null = null
+  /** The running cluster was recovered from its disks (its record cannot be replayed from the start). */
+  recovered = false
   driver: Driver | null = null
   settings: StoredSettings | null = null
   status: RuntimeStatus = { phase: 'idle' }
@@ -117,6 +120,8 @@ export class ClusterRuntime {
   private readonly opts: RuntimeOptions
   private name: string
   private listeners = new Set<(e: ClusterEvent) => void>()
+  /** Clusters a fork replaced: their last events (a step that was in flight) no longer reach the page. */
+  private replaced = new WeakSet<Scheduler>()
   private statusListeners = new Set<(s: RuntimeStatus) => void>()
   private progressListeners = new Set<() => void>()
 
@@ -243,14 +248,27 @@ export class ClusterRuntime {
     settings.spec.name = this.name
     settings.boots = (settings.boots ?? 0) + 1
     const session = settings.boots > 1 || recovered ? String(settings.boots) : ''
-    const sched = new Scheduler(
+    // Records every action for time travel (src/browser/record.ts); a recovered cluster's record starts at recovery.
+    const sched = new RecordingScheduler(
       settings.spec,
       this.opts.factory,
       { joined: settings.joined, retired: settings.retired, session },
       { keepFinished: this.opts.keepFinished ?? HISTORY_WINDOW },
     )
+    this.recovered = recovered
+    this.wire(sched)
+    await this.save()
+    await sched.start()
+    const prior = this.status.message
+    this.setStatus({ phase: 'running', recovered, storage: settings.spec.storage, message: prior, notice: prior === undefined ? undefined : this.status.notice, ...(choice ? { choice } : {}) })
+    for (const f of this.progressListeners) f()
+  }
+
+  /** Make `sched` the page's cluster: its events go to the listeners, and a new driver paces it (paused). */
+  private wire(sched: Scheduler): void {
     this.sched = sched
     sched.on((e) => {
+      if (this.replaced.has(sched)) return
       for (const f of this.listeners) f(e)
       if (e.type === 'nodeState' && e.state === 'crashed' && e.code === 'quota') void this.quotaFallback(e.node)
     })
@@ -260,10 +278,62 @@ export class ClusterRuntime {
     }
     driver.onError = (e) => this.setStatus({ phase: 'error', message: `The simulation stopped: ${errText(e)}`, notice: { kind: 'stopped', detail: errText(e) } })
     this.driver = driver
+  }
+
+  /**
+   * Time travel's "continue from here": `sched`, rebuilt in this thread on the memory disks `disks`, becomes the
+   * page's cluster. The old one (`old`) stops; every node's IndexedDB disk is replaced by its memory disk's contents
+   * (durable storage), then `goLive` switches the rebuilt cluster's ports to workers and each running node restarts
+   * from its IndexedDB disk, so a reload recovers the forked run. Volatile nodes keep running in this thread.
+   */
+  async adoptFork(sched: RecordingScheduler, disks: Map<string, NodeDisk>, old: Scheduler, goLive: (factory: PortFactory) => void): Promise<void> {
+    this.driver?.pause()
+    this.replaced.add(old)
+    this.sched = null
+    await old.shutdown()
+    const ids = sched.nodeIds()
+    const durable = sched.spec.storage === 'durable'
+    if (this.settings) await this.wipeDisks(this.settings)
+    if (durable) {
+      // The disk's code is the workers'; the page loads it only for a fork.
+      const { openNodeDisk } = await import('../storage/idb.ts')
+      for (const id of ids) {
+        const mem = disks.get(`${sched.spec.name}/${id}`)
+        if (!mem || sched.nodeState(id) === 'removed') continue
+        const st = await mem.load()
+        if (st.empty) continue
+        const disk = await openNodeDisk(this.name, id, this.opts.storage)
+        try {
+          await disk.persist({ hardState: st.hardState, entries: st.entries, ...(st.snapshot ? { snapshot: st.snapshot } : {}) })
+        } finally {
+          disk.close()
+        }
+      }
+    }
+    goLive(this.opts.factory)
+    // Its events reach the page (the checkers see the restarts) from here on.
+    this.wire(sched)
+    if (durable) {
+      for (const id of ids) {
+        const st = sched.nodeState(id)
+        if (st !== 'up' && st !== 'paused') continue
+        await sched.crash(id)
+        await sched.restart(id)
+        if (st === 'paused') await sched.pause(id)
+      }
+    }
+    const first = new Set(sched.spec.nodes)
+    const retired = ids.filter((id) => sched.nodeState(id) === 'removed')
+    this.settings = {
+      version: SETTINGS_VERSION,
+      spec: sched.spec,
+      joined: ids.filter((id) => !first.has(id) && !retired.includes(id)),
+      retired,
+      boots: this.settings?.boots ?? 1,
+    }
+    this.recovered = false
     await this.save()
-    await sched.start()
-    const prior = this.status.message
-    this.setStatus({ phase: 'running', recovered, storage: settings.spec.storage, message: prior, notice: prior === undefined ? undefined : this.status.notice, ...(choice ? { choice } : {}) })
+    this.setStatus({ phase: 'running', storage: sched.spec.storage })
     for (const f of this.progressListeners) f()
   }
 
@@ -340,6 +410,7 @@ export class ClusterRuntime {
     const s = this.need()
     await s.crash(id)
     await deleteNodeDisk(this.name, id, this.opts.storage)
+    if (s instanceof RecordingScheduler) await s.noteWipe(id)
     await s.restart(id)
   }
 
@@ -349,10 +420,13 @@ export class ClusterRuntime {
     return this.save()
   }
 
-  setNetwork(cfg: NetworkConfig): Promise<void> {
+  /** Change the network between two steps (an action at one virtual instant, so a replay repeats it exactly). */
+  async setNetwork(cfg: NetworkConfig): Promise<void> {
     const s = this.need()
-    s.network.setConfig(cfg)
-    s.spec.network = s.network.config
+    await s.act(() => {
+      s.network.setConfig(cfg)
+      s.spec.network = s.network.config
+    })
     return this.save()
   }
 

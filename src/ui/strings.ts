@@ -829,6 +829,42 @@ export const en = {
     clear: 'Clear',
     clearTip: 'Clear this sentence (the breakpoint stays set)',
   },
+  /** Time travel: the scrubber under the timelines, export and import of a run, a link to a moment. */
+  timetravel: {
+    title: 'Time travel',
+    slider: 'Time',
+    live: 'Live',
+    viewing: (t: string) => `Viewing the past: t = ${t} s`,
+    rebuilding: (t: string) => `Rebuilding the cluster at t = ${t} s…`,
+    rebuilt: (ms: number) => `rebuilt in ${ms} ms`,
+    backToLive: 'Back to live',
+    fork: 'Continue from here',
+    confirmFork: (t: string) =>
+      `Continue the run from t = ${t} s? The cluster is rebuilt as it was then and runs on from there. Everything after that moment is deleted, including what the nodes' disks hold now.`,
+    valueText: (t: string, end: string) => `${t} s of ${end} s`,
+    keys: 'Arrows: 0.1 s; Page Up/Down: 1 s; Home/End: start/end; comma and period: one event back or forward.',
+    span: (end: string) => `The whole run: 0 to ${end} s. Bands are terms; marks are elections, crashes, network changes, commits and violations.`,
+    marks: { election: 'election', crash: 'crash', partition: 'network change', commit: 'commits', violation: 'violation' },
+    noCluster: 'There is no cluster to travel in yet.',
+    noRecord: 'This cluster is not recorded, so its past cannot be rebuilt.',
+    recovered: 'Time travel starts with a new cluster: this one was recovered from its disks after a reload, and what happened before that is not recorded.',
+    frozen: 'You are viewing the past: go back to live, or continue from here, to act on the cluster.',
+    imported: 'An imported run is shown. Your own cluster is paused and untouched: go back to live to see it, or continue from here to replace it with this run.',
+    exportRun: 'Export run',
+    importRun: 'Import run',
+    shareMoment: 'Share this moment',
+    copied: 'A link to this moment is copied: it opens this run paused at this time.',
+    linkText: 'Link to this moment:',
+    importErrors: {
+      tooBig: (mb: string) => `This file is ${mb} MB; a run file may be at most 20 MB. Nothing was changed.`,
+      json: 'This file is not complete JSON (it may be cut off). Nothing was changed.',
+      version: (v: string) => `This run file has version ${v}; this Raft Lab reads version 1. Nothing was changed.`,
+      field: (what: string) => `This run file is not valid: ${what}. Nothing was changed.`,
+      unknownNode: (i: number, id: string) => `This run file is not valid: action ${i} names node ${id}, which the run never created. Nothing was changed.`,
+      link: 'The link to a moment could not be read (it may be cut off). The cluster is shown as it is.',
+      replay: (why: string) => `The run could not be rebuilt: ${why}. Nothing was changed.`,
+    },
+  },
 }
 
 /** The shape of `en` with every text widened to `string` (a sentence that returns one of two literals included). */

@@ -2,6 +2,7 @@
 import type { ClusterRuntime } from '../../browser/runtime.ts'
 import type { Scheduler } from '../../browser/scheduler.ts'
 import { LoadGenerator, type LoadStats } from '../../cluster/workload.ts'
+import { RecordingScheduler } from '../../browser/record.ts'
 import type { KvOp } from '../../kv/command.ts'
 import { strings } from '../strings.ts'
 import type { Notices } from './notices.svelte.ts'
@@ -36,11 +37,13 @@ export class Clients {
     if (!sched) return
     if (!this.#load || this.#loadSched !== sched) {
       this.#load?.dispose()
-      this.#load = new LoadGenerator(sched, { clients: 4, prefix: 'load' })
+      // A recording cluster owns its generator (src/browser/record.ts) so that a replay switches the same one.
+      this.#load = sched instanceof RecordingScheduler ? sched.load : new LoadGenerator(sched, { clients: 4, prefix: 'load' })
       this.#loadSched = sched
     }
     this.#loadOn = on
-    if (on) this.#load.start()
+    if (sched instanceof RecordingScheduler) void sched.setLoad(on)
+    else if (on) this.#load.start()
     else this.#load.stop()
     this.#scene.feed.note(strings.you.load(on), [], 'client')
     this.#scene.publish()
@@ -69,6 +72,15 @@ export class Clients {
     const cmd = op === 'set' ? { op, key, value: value ?? '' } : op === 'cas' ? { op, key, value: value ?? '', expected: expected ?? null } : { op, key }
     sched.submit(client, cmd, 'readIndex').catch((e: unknown) => this.#notices.fail(strings.kv.submit, e))
     this.#scene.wake(true)
+  }
+
+  /** Follow a cluster that replaced the running one with its own generator (time travel's fork): its switch state. */
+  follow(sched: Scheduler, load: LoadGenerator): void {
+    if (this.#load !== load) this.#load?.dispose()
+    this.#load = load
+    this.#loadSched = sched
+    this.#loadOn = load.running
+    this.#scene.publish()
   }
 
   /** Stop and forget the load (the cluster is replaced, or the page closes). */

@@ -40,6 +40,7 @@ import type { EventRecord } from './records.ts'
 import { Scene } from './scene.svelte.ts'
 import { Selection } from './selection.svelte.ts'
 import { Session, type Choice } from './session.svelte.ts'
+import { TimeTravel } from './timetravel.svelte.ts'
 import type { ShortcutId } from './shortcuts.ts'
 import type { View } from './view.ts'
 
@@ -65,6 +66,8 @@ export class Lab {
   readonly checks: Checks
   /** Breakpoints on the cluster's events (they pause the run). */
   readonly breakpoints: Breakpoints
+  /** The scrubber: the run rebuilt at an earlier time, forks, export and import (timetravel.svelte.ts). */
+  readonly timetravel: TimeTravel
 
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
@@ -87,6 +90,7 @@ export class Lab {
     this.actions = new Actions(runtime, scene, notices, selection)
     this.network = new NetworkActions(runtime, scene, notices, selection)
     this.session = new Session(runtime, launch, { scene, notices, clients, selection, prefs })
+    this.timetravel = new TimeTravel(runtime, scene, notices, { check: (e) => this.checks.handle(e), forked: (s) => clients.follow(s, s.load) })
   }
 
   /** Subscribe to the runtime and the page; returns the cleanup. Called once, by the root component. */
@@ -96,6 +100,7 @@ export class Lab {
     const disposers = [
       this.checks.attach(),
       this.breakpoints.attach(),
+      this.timetravel.attach(),
       rt.onEvent((e) => {
         scene.feed.handle(e)
         if (!scene.loop.running) scene.loop.wake()
@@ -232,9 +237,9 @@ export class Lab {
   // session
   keepStored(): void { this.session.keepStored() }
   openBeside(): void { this.session.openBeside() }
-  openLinkCluster(): Promise<void> { return this.session.openLinkCluster() }
-  takeOver(): Promise<void> { return this.session.takeOver() }
-  newCluster(setup: Setup): Promise<void> { return this.session.newCluster(setup) }
+  openLinkCluster(): Promise<void> { this.timetravel.leave(); return this.session.openLinkCluster() }
+  takeOver(): Promise<void> { this.timetravel.leave(); return this.session.takeOver() }
+  newCluster(setup: Setup): Promise<void> { this.timetravel.leave(); return this.session.newCluster(setup) }
   currentSetup(): Setup | null { return this.session.currentSetup() }
   share(): Promise<void> { return this.session.share() }
 

@@ -27,7 +27,8 @@ export interface SceneSource {
 }
 
 export class Scene {
-  readonly feed: Feed
+  /** What the screen draws from; time travel points it at a rebuilt past cluster's feed for a while (useFeed). */
+  feed: Feed
   readonly loop: FrameLoop
   view = $state.raw<View>(emptyView())
   /** Each node's key/value contents, fetched while a panel that shows them is open. */
@@ -45,16 +46,7 @@ export class Scene {
   constructor(runtime: ClusterRuntime, source: SceneSource) {
     this.#runtime = runtime
     this.#source = source
-    this.feed = new Feed({
-      travel: (from, to) => {
-        const p = runtime.sched?.network.params(from, to)
-        return p ? p.latency + p.jitter / 2 : 10
-      },
-      volatile: () => runtime.sched?.spec.storage === 'volatile',
-      now: () => runtime.sched?.now ?? 0,
-    })
-    this.feed.calloutText = (o) =>
-      o.k === 'leaderAlive' ? strings.graph.calloutLeaderAlive(o.leader) : o.k === 'leaderFound' ? strings.graph.calloutLeaderFound(o.leader) : strings.graph.calloutPreVoteLost
+    this.feed = this.newFeed()
     this.loop = new FrameLoop({
       clock: () => ({ now: runtime.sched?.now ?? 0, mode: runtime.driver?.mode ?? 'paused', speed: runtime.driver?.speed ?? 1 }),
       reducedMotion: () => source.reducedMotion(),
@@ -71,6 +63,32 @@ export class Scene {
         }
       },
     })
+  }
+
+  /** A feed that reads the cluster the runtime points at (the live one, or a rebuilt past one). */
+  newFeed(): Feed {
+    const runtime = this.#runtime
+    const feed = new Feed({
+      travel: (from, to) => {
+        const p = runtime.sched?.network.params(from, to)
+        return p ? p.latency + p.jitter / 2 : 10
+      },
+      volatile: () => runtime.sched?.spec.storage === 'volatile',
+      now: () => runtime.sched?.now ?? 0,
+    })
+    feed.calloutText = (o) =>
+      o.k === 'leaderAlive' ? strings.graph.calloutLeaderAlive(o.leader) : o.k === 'leaderFound' ? strings.graph.calloutLeaderFound(o.leader) : strings.graph.calloutPreVoteLost
+    return feed
+  }
+
+  /** Draw from `feed` from now on; its versions move past the old feed's so that every renderer redraws. */
+  useFeed(feed: Feed): void {
+    if (feed === this.feed) return
+    const old = this.feed
+    feed.logVersion = Math.max(feed.logVersion, old.logVersion) + 1
+    feed.structVersion = Math.max(feed.structVersion, old.structVersion) + 1
+    feed.version = Math.max(feed.version, old.version) + 1
+    this.feed = feed
   }
 
   /** Draw while the tab is visible, stop while it is hidden; returns the cleanup. */
