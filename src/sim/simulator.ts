@@ -92,43 +92,72 @@ export interface SimulatorExtras {
   nodeFactory?: NodeFactory
   /** Options of every node host (tests break a host rule with them). */
   host?: Omit<HostOptions, 'nodeFactory' | 'views'>
+  /** Makes the cluster loop (default: `withSimControls(ClusterLoop)`); its ports are the simulator's own. */
+  loop?: (spec: ClusterSpec, factory: PortFactory) => SimLoop
 }
 
-/** The shared cluster loop with the simulator's in-process nodes; it opens the loop's protected controls. */
-class SimLoop extends ClusterLoop {
-  onRemoval: (id: NodeId) => void = (id) => this.killNode(id, 'removed')
+/** What the simulator needs of its cluster loop beyond the loop's public API (see `withSimControls`). */
+export interface SimLoopControls {
+  onRemoval: (id: NodeId) => void
   /** Removed but lingering: no longer members. */
-  readonly leaving = new Set<NodeId>()
+  readonly leaving: Set<NodeId>
+  /** Processes the next instant synchronously. */
+  run(): boolean
+  kill(id: NodeId, state?: 'crashed' | 'removed'): void
+  boot(id: NodeId): void
+  startSync(): void
+  join(id: NodeId): void
+  shellOf(id: NodeId): NodeShell | undefined
+}
 
-  run(): boolean {
-    const r = this.stepOnce()
-    if (typeof r !== 'boolean') throw new Error('sim: a port answered asynchronously')
-    return r
-  }
-  kill(id: NodeId, state: 'crashed' | 'removed' = 'crashed'): void {
-    this.killNode(id, state)
-  }
-  boot(id: NodeId): void {
-    if (this.bootNode(id) !== undefined) throw new Error('sim: a node started asynchronously')
-  }
-  start(): void {
-    if (this.startAll() !== undefined) throw new Error('sim: nodes started asynchronously')
-  }
-  join(id: NodeId): void {
-    this.addSlot(id)
-    this.boot(id)
-  }
-  shellOf(id: NodeId): NodeShell | undefined {
-    return this.slots.get(id)?.port?.shell
-  }
-  override memberIds(): NodeId[] {
-    const all = super.memberIds()
-    return this.leaving.size === 0 ? all : all.filter((id) => !this.leaving.has(id))
-  }
-  protected override onRemovalCommitted(id: NodeId): void {
-    this.onRemoval(id)
+/** A cluster loop the simulator can drive: the shared loop with its controls opened. */
+export type SimLoop = ClusterLoop & SimLoopControls
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's constructor takes any[] (TypeScript's rule)
+type LoopClass = new (...args: any[]) => ClusterLoop
+
+/**
+ * Opens a cluster loop class's protected controls to the simulator. The simulator runs `withSimControls(ClusterLoop)`;
+ * the browser's narrated scenarios run the same simulator over `withSimControls(Scheduler)` (src/browser/lesson.ts),
+ * so the page can draw and pace it, and the run is the one `npm test` checks.
+ */
+export function withSimControls<B extends LoopClass>(Base: B) {
+  return class extends Base implements SimLoopControls {
+    onRemoval: (id: NodeId) => void = (id) => this.killNode(id, 'removed')
+    readonly leaving = new Set<NodeId>()
+
+    run(): boolean {
+      const r = this.stepOnce()
+      if (typeof r !== 'boolean') throw new Error('sim: a port answered asynchronously')
+      return r
+    }
+    kill(id: NodeId, state: 'crashed' | 'removed' = 'crashed'): void {
+      this.killNode(id, state)
+    }
+    boot(id: NodeId): void {
+      if (this.bootNode(id) !== undefined) throw new Error('sim: a node started asynchronously')
+    }
+    startSync(): void {
+      if (this.startAll() !== undefined) throw new Error('sim: nodes started asynchronously')
+    }
+    join(id: NodeId): void {
+      this.addSlot(id)
+      this.boot(id)
+    }
+    shellOf(id: NodeId): NodeShell | undefined {
+      return this.slots.get(id)?.port?.shell
+    }
+    override memberIds(): NodeId[] {
+      const all = super.memberIds()
+      return this.leaving.size === 0 ? all : all.filter((id) => !this.leaving.has(id))
+    }
+    protected override onRemovalCommitted(id: NodeId): void {
+      this.onRemoval(id)
+    }
   }
 }
+
+const PlainSimLoop = withSimControls(ClusterLoop)
 
 /**
  * A deterministic discrete-event simulation of a Raft cluster: the shared cluster loop (src/cluster/loop.ts) and
@@ -198,7 +227,7 @@ export class Simulator {
       diskMaxMs: o.diskMaxMs,
     }
     for (const id of peers) this.#peers.set(id, peers)
-    const loop = new SimLoop(spec, this.#portFactory())
+    const loop = extras.loop ? extras.loop(spec, this.#portFactory()) : new PlainSimLoop(spec, this.#portFactory())
     this.#loop = loop
     this.network = loop.network
     loop.onRemoval = (id) => this.#removed(id)
@@ -217,7 +246,7 @@ export class Simulator {
     const roundMs = 2 * (d.latency + d.jitter) + 2 * o.diskMaxMs + 1
     this.figure8 = new Figure8Script(this.#figure8Host(), this.#figure8Rng.fork('script'), electionMs, roundMs)
     this.workload = new Workload(loop, { clients: o.clients, keys: o.keys, thinkMs: o.thinkMs, readMode: o.readMode })
-    loop.start()
+    loop.startSync()
     this.#faultsOn = o.crashRate > 0 || o.restartRate > 0 || o.partitionRate > 0 || o.healRate > 0
     if (this.#faultsOn) this.#every(o.faultEveryMs, o.faultEveryMs, 'fault', () => this.#fault())
     // Half a period after the faults, so that the two never share a millisecond.
