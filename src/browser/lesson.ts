@@ -76,7 +76,11 @@ export class LessonScheduler extends SimScheduler {
   /** One instant no later than `t` and the span's end; false when there is none. */
   #within(t: number): boolean {
     const s = this.#span
-    if (!s) return false
+    if (!s) {
+      // Nothing to let pass (the lesson waits at a narration point): a driver that plays stops.
+      this.onSpanEnd()
+      return false
+    }
     if (this.nextTime() > Math.min(t, s.until)) {
       if (t >= s.until) this.#finish()
       return false
@@ -132,6 +136,7 @@ export function openLesson(script: Script, unsafe: readonly UnsafeSwitch[] = [])
       cluster = new SimScenarioCluster(
         { ...spec, unsafe: all },
         {
+          views: true,
           loop: (loopSpec, factory) => {
             sched = new LessonScheduler(loopSpec, factory)
             driver = new Driver(sched)

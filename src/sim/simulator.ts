@@ -92,6 +92,8 @@ export interface SimulatorExtras {
   nodeFactory?: NodeFactory
   /** Options of every node host (tests break a host rule with them). */
   host?: Omit<HostOptions, 'nodeFactory' | 'views'>
+  /** The hosts report their log and status for a UI (as the browser's do); the run is the same either way. */
+  views?: boolean
   /** Makes the cluster loop (default: `withSimControls(ClusterLoop)`); its ports are the simulator's own. */
   loop?: (spec: ClusterSpec, factory: PortFactory) => SimLoop
 }
@@ -196,7 +198,7 @@ export class Simulator {
     this.options = resolveOptions(input)
     const o = this.options
     this.#factory = extras.nodeFactory
-    this.#hostOptions = { ...extras.host, nodeFactory: extras.nodeFactory, views: false }
+    this.#hostOptions = { ...extras.host, nodeFactory: extras.nodeFactory, views: extras.views ?? false }
     const root = new Prng(o.seed).fork('sim')
     this.#faultRng = root.fork('faults')
     this.#lingerRng = root.fork('linger')

@@ -30,8 +30,10 @@ import { Clock } from './clock.svelte.ts'
 import type { Feed, Token } from './feed.ts'
 import type { FrameLoop, Renderer } from './frames.ts'
 import { onKey, runShortcut } from './keys.ts'
+import { strings } from '../strings.ts'
 import { NetworkActions } from './netactions.ts'
 import { Notices, type Banner } from './notices.svelte.ts'
+import { LessonState } from './lesson.svelte.ts'
 import { Preferences, type Tab } from './preferences.svelte.ts'
 import type { Projector } from './projector.svelte.ts'
 import type { EventRecord } from './records.ts'
@@ -61,6 +63,8 @@ export class Lab {
   readonly session: Session
   /** The live safety and linearizability checkers (they stop the cluster on a violation). */
   readonly checks: Checks
+  /** A narrated scenario, while one plays (lesson.svelte.ts). */
+  readonly lesson: LessonState
 
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
@@ -82,6 +86,9 @@ export class Lab {
     this.actions = new Actions(runtime, scene, notices, selection)
     this.network = new NetworkActions(runtime, scene, notices, selection)
     this.session = new Session(runtime, launch, { scene, notices, clients, selection, prefs })
+    const lesson = (this.lesson = new LessonState(runtime, { scene, notices, clients, selection, checks: this.checks }))
+    notices.guard = () => (runtime.inLesson ? strings.scenario.blocked : null)
+    if (launch.scenario) void lesson.open(launch.scenario, true)
   }
 
   /** Subscribe to the runtime and the page; returns the cleanup. Called once, by the root component. */
