@@ -179,6 +179,7 @@ export class LessonState {
       const { scene, checks } = this.#p
       scene.feed.reset()
       checks.violation = null
+      checks.historyOff = true
       this.#runtime.enterLesson(sched, driver)
       sched.onSpanEnd = () => driver.pause()
       driver.setSpeed(speed)
@@ -196,10 +197,10 @@ export class LessonState {
     const card = this.card
     if (!card || card.k === 'starting' || card.k === 'end' || card.k === 'error') return
     if (card.k === 'playing') {
-      // Skip ahead: the rest of the way to the next point as fast as the cluster runs.
+      // Skip ahead: the rest of the way to the next point as fast as the cluster runs (also after the live checkers
+      // halted the clock on a violation the script's own checkers do not stop at).
       this.#hurry = true
-      const d = this.#runtime.driver
-      if (d && d.mode !== 'paused') d.max()
+      this.#runtime.driver?.max()
       return
     }
     if (this.#busy) return
@@ -238,6 +239,7 @@ export class LessonState {
     selection.clear()
     scene.feed.reset()
     checks.violation = null
+    checks.historyOff = false
     this.#forgetLink()
     if (this.#runtime.leaveLesson()) {
       const sched = this.#runtime.sched
