@@ -298,7 +298,9 @@ export class LessonState {
     this.transcript.push(`> ${r.block.source}`, ...r.output)
     this.recent = [...this.recent, { command: r.block.source, lines: r.output }].slice(-8)
     const nodes = [...new Set(r.block.source.match(/\bn\d{1,2}\b/g) ?? [])] as NodeId[]
-    this.#p.scene.feed.note(strings.scenario.note(r.output.length > 0 ? `${r.block.source} → ${r.output.join('; ')}` : r.block.source), nodes)
+    // A short output goes with its command into the event log; a long one (logs, status) is on the card.
+    const short = r.output.length > 0 && r.output.length <= 3
+    this.#p.scene.feed.note(strings.scenario.note(short ? `${r.block.source} → ${r.output.join('; ')}` : r.block.source), nodes)
     this.#p.scene.wake(true)
   }
 
