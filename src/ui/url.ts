@@ -23,7 +23,7 @@ import { defaultLinkParams, defaultNetworkConfig, linkKey, type LinkParams, type
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
 import { strings } from './strings.ts'
 import { currentLocale, type Locale } from './locale.ts'
-import { isUnsafeName, unsafeOf, unsafeOn, type UnsafeName } from './check/unsafe.ts'
+import { isUnsafeName, unsafeOf, unsafeOn } from './check/unsafe.ts'
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,39}$/
 
@@ -355,67 +355,26 @@ export interface Launch {
   error?: string
   /** A sentence for a banner about the page itself (e.g. its language could not be loaded). */
   notice?: string
-  /** A narrated scenario to play (`?scenario=`); the user's cluster is then opened only when it ends. */
-  scenario?: ScenarioLink
+  /**
+   * The page's address when it names a narrated scenario (`?scenario=`): the scenarios' chunk reads the link
+   * (src/ui/scenario/link.ts), and the user's cluster is opened only when the scenario ends or cannot play.
+   */
+  scenario?: string
 }
 
-/**
- * `?scenario=figure8`, with the deliberate bugs (`unsafe=`) and the speed (`speed=`) to play it with. Every other
- * setup parameter is ignored (the script sets up its cluster) and named in `ignored`. Whether the scenario exists
- * is known once the scenario library has loaded.
- */
-export interface ScenarioLink {
-  name: string
-  unsafe: UnsafeName[]
-  speed: number | null
-  ignored: string[]
-}
-
-const SCENARIO_RE = /^[a-z0-9][a-z0-9-]{0,39}$/
-
-/** The scenario a link asks for: null when none, an error sentence when the link is broken. */
-export function readScenarioLink(href: string): { link: ScenarioLink } | { error: string } | null {
-  let url: URL
+function hasScenario(href: string): boolean {
   try {
-    url = new URL(href)
+    return new URL(href).searchParams.has('scenario')
   } catch {
-    return null
-  }
-  const name = url.searchParams.get('scenario')
-  if (name === null) return null
-  if (url.searchParams.getAll('scenario').length > 1) return { error: strings.url.repeated('scenario') }
-  // Only a name of the scenarios' own shape is repeated back; anything else is not shown.
-  if (!SCENARIO_RE.test(name)) return { error: strings.scenario.unknown('?') }
-  const only = new URL(url.origin + url.pathname)
-  for (const k of ['unsafe', 'speed']) for (const v of url.searchParams.getAll(k)) only.searchParams.append(k, v)
-  const r = parseSetup(only.toString())
-  if (r.error !== undefined) return { error: r.error }
-  const ignored = SETUP_KEYS.filter((k) => k !== 'unsafe' && k !== 'speed' && url.searchParams.has(k))
-  return {
-    link: {
-      name,
-      unsafe: unsafeOn(r.setup?.params.unsafe),
-      speed: url.searchParams.has('speed') && r.setup ? r.setup.speed : null,
-      ignored,
-    },
+    return false
   }
 }
 
-/** The address of a scenario (keeps `cluster`, `lang` and `autoplay`; drops every setup parameter). */
-export function scenarioHref(href: string, link: Pick<ScenarioLink, 'name' | 'unsafe'> | null): string {
-  const u = new URL(href)
-  for (const k of SETUP_KEYS) u.searchParams.delete(k)
-  u.searchParams.delete('scenario')
-  if (link) {
-    u.searchParams.set('scenario', link.name)
-    if (link.unsafe.length > 0) u.searchParams.set('unsafe', link.unsafe.join('.'))
-  }
-  return u.toString()
-}
+/** The setup parameters of a link (a scenario's link ignores them). */
+export const SETUP_PARAMS: readonly string[] = SETUP_KEYS
 
 export function readLaunch(href: string): Launch {
-  const sc = readScenarioLink(href)
-  if (sc !== null) return 'error' in sc ? { setup: null, error: sc.error } : { setup: null, scenario: sc.link }
+  if (hasScenario(href)) return { setup: null, scenario: href }
   const r = parseSetup(href)
   return r.error !== undefined ? { setup: null, error: r.error } : { setup: r.setup }
 }

@@ -64,7 +64,7 @@ async function playToEnd(page: Page): Promise<{ transcript: string[]; hash: stri
   expect(await card(page)).toBe('end')
   return page.evaluate(() => {
     const h = (window as unknown as { __raftlab: Handle }).__raftlab
-    return { transcript: h.ui.lab.lesson.transcript.slice(), hash: h.runtime.sched!.trace.hex() }
+    return { transcript: h.ui.lab.scenarios.lesson!.transcript.slice(), hash: h.runtime.sched!.trace.hex() }
   })
 }
 

@@ -5,8 +5,9 @@
 import { SCENARIO_NAMES, loadScenario } from '../../scenario/library.ts'
 import type { Script } from '../../scenario/script.ts'
 
-export { openLesson, type Lesson, type LessonScheduler } from '../../browser/lesson.ts'
+export { LessonState, LESSON_SPEED, type Card, type LessonInfo, type LessonParts } from './lesson.svelte.ts'
 export { SCENARIO_NAMES, loadScenario }
+export { readScenarioLink, scenarioHref, type ScenarioLink } from './link.ts'
 
 export interface CatalogEntry {
   name: string

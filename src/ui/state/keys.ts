@@ -10,7 +10,7 @@ export function onKey(lab: Lab, e: KeyboardEvent): boolean {
     return false
   }
   // A scenario's narration takes Space, Enter, → and PageDown (outside dialogs).
-  if (!lab.helpOpen && !lab.newClusterOpen && !lab.choice && !lab.lesson.menuOpen && lab.lesson.onKey(e)) return true
+  if (!lab.helpOpen && !lab.newClusterOpen && !lab.choice && !lab.scenarios.menuOpen && lab.scenarios.onKey(e)) return true
   const s = shortcutFor(e)
   if (!s) return false
   if (s.id !== 'escape' && s.id !== 'help' && (lab.helpOpen || lab.newClusterOpen || lab.choice)) return false

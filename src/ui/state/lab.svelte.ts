@@ -33,7 +33,7 @@ import { onKey, runShortcut } from './keys.ts'
 import { strings } from '../strings.ts'
 import { NetworkActions } from './netactions.ts'
 import { Notices, type Banner } from './notices.svelte.ts'
-import { LessonState } from './lesson.svelte.ts'
+import { Scenarios } from './scenarios.svelte.ts'
 import { Preferences, type Tab } from './preferences.svelte.ts'
 import type { Projector } from './projector.svelte.ts'
 import type { EventRecord } from './records.ts'
@@ -63,8 +63,8 @@ export class Lab {
   readonly session: Session
   /** The live safety and linearizability checkers (they stop the cluster on a violation). */
   readonly checks: Checks
-  /** A narrated scenario, while one plays (lesson.svelte.ts). */
-  readonly lesson: LessonState
+  /** Narrated scenarios: the menu, and the lesson while one plays (scenarios.svelte.ts). */
+  readonly scenarios: Scenarios
 
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
@@ -86,9 +86,9 @@ export class Lab {
     this.actions = new Actions(runtime, scene, notices, selection)
     this.network = new NetworkActions(runtime, scene, notices, selection)
     this.session = new Session(runtime, launch, { scene, notices, clients, selection, prefs })
-    const lesson = (this.lesson = new LessonState(runtime, { scene, notices, clients, selection, checks: this.checks }))
+    const scenarios = (this.scenarios = new Scenarios(runtime, { scene, notices, clients, selection, checks: this.checks }))
     notices.guard = () => (runtime.inLesson ? strings.scenario.blocked : null)
-    if (launch.scenario) void lesson.open(launch.scenario, true)
+    if (launch.scenario) void scenarios.openLink(launch.scenario)
   }
 
   /** Subscribe to the runtime and the page; returns the cleanup. Called once, by the root component. */

@@ -1,13 +1,14 @@
 import { describe, it, expect } from 'vitest'
-import { readLaunch, readScenarioLink, scenarioHref } from '../../../src/ui/url.ts'
+import { readLaunch } from '../../../src/ui/url.ts'
+import { readScenarioLink, scenarioHref } from '../../../src/ui/scenario/link.ts'
 
 const base = 'https://example.org/raft-lab/'
 
 describe('scenario links', () => {
   it('a scenario link carries its name, the bugs to switch on and the speed, and opens no setup of the user’s cluster', () => {
-    const l = readLaunch(`${base}?scenario=figure8&unsafe=commitOldTermEntries&speed=0.5`)
-    expect(l.setup).toBeNull()
-    expect(l.scenario).toEqual({ name: 'figure8', unsafe: ['commitOldTermEntries'], speed: 0.5, ignored: [] })
+    const href = `${base}?scenario=figure8&unsafe=commitOldTermEntries&speed=0.5`
+    expect(readLaunch(href)).toEqual({ setup: null, scenario: href })
+    expect(readScenarioLink(href)).toEqual({ link: { name: 'figure8', unsafe: ['commitOldTermEntries'], speed: 0.5, ignored: [] } })
   })
 
   it('names the setup parameters it ignores (the script sets up its own cluster)', () => {
@@ -20,7 +21,7 @@ describe('scenario links', () => {
     const r = readScenarioLink(`${base}?scenario=%3Cb%3Ex%3C%2Fb%3E`)
     expect(r).toHaveProperty('error')
     expect((r as { error: string }).error).not.toContain('<')
-    expect(readLaunch(`${base}?scenario=a&scenario=b`).error).toBeDefined()
+    expect(readScenarioLink(`${base}?scenario=a&scenario=b`)).toHaveProperty('error')
   })
 
   it('the address of a scenario keeps the cluster name and language and drops the setup', () => {

@@ -10,15 +10,17 @@ import type { Driver } from '../../browser/driver.ts'
 import type { BlockResult, PendingBlock } from '../../scenario/run.ts'
 import { bootRuntime } from '../boot.ts'
 import { strings } from '../strings.ts'
-import { scenarioHref, type ScenarioLink } from '../url.ts'
-import type { Checks } from './checks.svelte.ts'
-import type { Clients } from './clients.ts'
-import type { Notices } from './notices.svelte.ts'
-import type { Scene } from './scene.svelte.ts'
-import type { Selection } from './selection.svelte.ts'
+import { scenarioHref, type ScenarioLink } from './link.ts'
+import type { Checks } from '../state/checks.svelte.ts'
+import type { Clients } from '../state/clients.ts'
+import type { Notices } from '../state/notices.svelte.ts'
+import type { Scene } from '../state/scene.svelte.ts'
+import type { Selection } from '../state/selection.svelte.ts'
 
-type Lessons = typeof import('../scenario/lessons.ts')
-type LessonRun = ReturnType<Lessons['openLesson']>
+import { SCENARIO_NAMES, loadScenario } from '../../scenario/library.ts'
+import { openLesson } from '../../browser/lesson.ts'
+
+type LessonRun = ReturnType<typeof openLesson>
 
 /** What the narration card shows. */
 export type Card =
@@ -67,15 +69,11 @@ export class LessonState {
   point = $state(0)
   /** What the script did since the last pause (newest last). */
   recent = $state.raw<Done[]>([])
-  menuOpen = $state(false)
-  catalog = $state.raw<ReturnType<Lessons['catalog']> | null>(null)
-  catalogError = $state<string | null>(null)
   /** Every line the scenario's commands printed so far, in order (tests compare runs with it). */
   transcript: string[] = []
 
   readonly #runtime: ClusterRuntime
   readonly #p: LessonParts
-  #mod: Lessons | null = null
   #run: LessonRun | null = null
   #link: ScenarioLink | null = null
   /** Bumped by restart and exit: a playing loop of an older generation stops. */
@@ -95,40 +93,13 @@ export class LessonState {
     return this.info !== null || this.card !== null
   }
 
-  async #load(): Promise<Lessons> {
-    if (!this.#mod) this.#mod = await import('../scenario/lessons.ts')
-    return this.#mod
-  }
-
-  /** The Scenarios menu: open it and load the list. */
-  async openMenu(): Promise<void> {
-    this.menuOpen = true
-    if (this.catalog) return
-    try {
-      this.catalog = (await this.#load()).catalog()
-      this.catalogError = null
-    } catch (e) {
-      this.catalogError = strings.scenario.loadFailed(e instanceof Error ? e.message : String(e))
-    }
-  }
-
   /**
    * Play a scenario. `atBoot`: the page was opened with its link, and the user's cluster has not been opened: an
    * unknown scenario opens it then, untouched.
    */
   async open(link: ScenarioLink, atBoot = false): Promise<void> {
     const { notices } = this.#p
-    this.menuOpen = false
-    let mod: Lessons
-    try {
-      mod = await this.#load()
-    } catch (e) {
-      notices.addBanner('error', strings.scenario.loadFailed(e instanceof Error ? e.message : String(e)))
-      if (atBoot) this.#forgetLink()
-      if (atBoot) void bootRuntime(this.#runtime)
-      return
-    }
-    if (!mod.SCENARIO_NAMES.includes(link.name)) {
+    if (!SCENARIO_NAMES.includes(link.name)) {
       notices.addBanner('error', strings.scenario.unknown(link.name))
       if (atBoot) {
         this.#forgetLink()
@@ -138,7 +109,7 @@ export class LessonState {
     }
     let script
     try {
-      script = mod.loadScenario(link.name)
+      script = loadScenario(link.name)
     } catch (e) {
       notices.addBanner('error', strings.scenario.scriptError(e instanceof Error ? e.message : String(e)))
       if (atBoot) {
@@ -172,7 +143,7 @@ export class LessonState {
     this.transcript = []
     this.card = { k: 'starting' }
     if (typeof history !== 'undefined') history.replaceState(history.state, '', scenarioHref(location.href, link))
-    const run = mod.openLesson(script, link.unsafe)
+    const run = openLesson(script, link.unsafe)
     this.#run = run
     const speed = link.speed ?? this.#speed()
     run.onCluster = (sched, driver) => {
@@ -233,7 +204,6 @@ export class LessonState {
     this.info = null
     this.card = null
     this.recent = []
-    this.menuOpen = false
     this.#runtime.driver?.pause()
     const { scene, checks, selection } = this.#p
     selection.clear()
