@@ -1,6 +1,6 @@
 import type { Role } from '../raft/types.ts'
 import type { Violation } from '../check/safety.ts'
-import type { KvWrite, UnsafeSwitch } from './script.ts'
+import type { ClientWrite, KvWrite, UnsafeSwitch } from './script.ts'
 
 /**
  * What a scenario script needs of a cluster. The runner (run.ts) speaks only to this interface, so the test
@@ -18,6 +18,11 @@ export interface ScenarioCluster {
   propose(id: string, command: KvWrite): Appended
   /** A client asks the node to read `key` (it follows redirects); the answer comes as an `answer` event. */
   read(id: string, key: string): string
+  /**
+   * A client asks the node to write (it follows redirects, re-sends, gives up after the request timeout); the
+   * answer comes as a `written` event. Returns the client's name.
+   */
+  write(id: string, command: ClientWrite): string
   crash(id: string): void
   restart(id: string): void
   partition(groups: string[][]): void
@@ -62,7 +67,10 @@ export interface ScenarioCluster {
   nodes(): NodeView[]
   /** Faults in force on the network, each as a script would write it ("partition n1 n2 | n3"). */
   faults(): string[]
-  /** Every violation the safety checkers found so far. */
+  /**
+   * Every violation found so far: the safety checkers', then the linearizability of the script clients' history
+   * (`read` and `write`, with `propose` as writes that may or may not take effect).
+   */
   violations(): readonly Violation[]
   /** What happened since the last call, in order. */
   takeEvents(): ScenarioEvent[]
@@ -125,4 +133,9 @@ export type ScenarioEvent =
   | { type: 'removed'; node: string }
   | { type: 'snapshot'; node: string; index: number; term: number }
   | { type: 'answer'; client: string; key: string; ok: boolean; value: string | null }
+  /**
+   * A client's write was answered: `ok` acknowledged (applied), `fail` certainly not applied, `unknown` no answer
+   * before the request timeout (it may or may not take effect). `command`: `set x=1`, `delete x`.
+   */
+  | { type: 'written'; client: string; command: string; outcome: 'ok' | 'fail' | 'unknown' }
   | { type: 'violation'; violation: Violation }

@@ -1,6 +1,6 @@
 import type { Violation } from '../check/safety.ts'
 import type { Appended, NodeView, ScenarioCluster, ScenarioEvent, TimeSpan } from './cluster.ts'
-import type { Block, ClusterSpec, Command, Script } from './script.ts'
+import type { Block, ClientWrite, ClusterSpec, Command, Script } from './script.ts'
 import { SimScenarioCluster } from './sim-cluster.ts'
 
 /**
@@ -132,6 +132,9 @@ export class ScriptPlayer {
         break
       case 'read':
         out.push(`client ${c.read(cmd.node, cmd.key)} asks ${cmd.node} for ${cmd.key}`)
+        break
+      case 'write':
+        out.push(`client ${c.write(cmd.node, cmd.command)} asks ${cmd.node} to ${writeText(cmd.command)}`)
         break
       case 'crash':
         if (!isUp(c, cmd.node)) out.push(`${cmd.node} is already down`)
@@ -270,6 +273,7 @@ function describeSpec(s: ClusterSpec): string {
   if (s.maxInflight !== 16) parts.push(`${plural(s.maxInflight, 'append')} in flight`)
   if (s.snapshotEvery > 0) parts.push(`snapshot every ${plural(s.snapshotEvery, 'entry', 'entries')}`)
   if (s.reads === 'readindex') parts.push('reads by ReadIndex')
+  if (s.storage === 'volatile') parts.push('volatile storage (a crash loses the disk)')
   if (s.unsafe.length > 0) parts.push(`unsafe ${s.unsafe.join(', ')} (deliberate bug)`)
   return parts.join('; ')
 }
@@ -322,6 +326,15 @@ export function formatEvents(events: readonly ScenarioEvent[]): string[] {
       case 'answer':
         out.push(`client ${e.client}: ${e.ok ? `${e.key} = ${e.value ?? '(no value)'}` : `no answer for ${e.key}`}`)
         break
+      case 'written':
+        out.push(
+          e.outcome === 'ok'
+            ? `client ${e.client}: ${e.command} acknowledged`
+            : e.outcome === 'fail'
+              ? `client ${e.client}: ${e.command} refused`
+              : `client ${e.client}: no answer for ${e.command}`,
+        )
+        break
       case 'violation':
         out.push(formatViolationLine(e.violation))
         break
@@ -341,10 +354,9 @@ function commitLine(entries: { index: number; term: number; text: string }[]): s
 
 /** A violation without its time and seed (those belong to the run, not to the scenario). */
 export function formatViolationLine(v: Violation): string {
-  const where = [v.index !== undefined ? `index ${v.index}` : '', v.term !== undefined ? `term ${v.term}` : '', v.nodes.length > 0 ? `(${v.nodes.join(', ')})` : '']
-    .filter((s) => s !== '')
-    .join(' ')
-  return `VIOLATION ${v.property}${where !== '' ? ` at ${where}` : ''}: ${v.message}`
+  const at = [v.index !== undefined ? `index ${v.index}` : '', v.term !== undefined ? `term ${v.term}` : ''].filter((s) => s !== '').join(' ')
+  const nodes = v.nodes.length > 0 ? ` (${v.nodes.join(', ')})` : ''
+  return `VIOLATION ${v.property}${at !== '' ? ` at ${at}` : ''}${nodes}: ${v.message}`
 }
 
 function formatStatus(c: ScenarioCluster): string[] {
@@ -374,6 +386,11 @@ export function formatLogs(nodes: readonly NodeView[]): string[] {
     const down = v.state === 'down' ? ' (down, on disk)' : ''
     return `${v.id}${down}: ${parts.length > 0 ? parts.join(' | ') : 'empty'}; commit ${v.commit}`
   })
+}
+
+/** `set x=1`, `delete x`: a client's write as a script writes it. */
+export function writeText(w: ClientWrite): string {
+  return w.op === 'set' ? `set ${w.key}=${w.value}` : `delete ${w.key}`
 }
 
 function appended(r: Appended): string {

@@ -27,6 +27,9 @@ export const UNSAFE_SWITCHES = Object.keys(SWITCHES) as UnsafeSwitch[]
 /** How client reads (`read`) are served: through the log, or by a ReadIndex round at the leader. */
 export type ReadPath = 'log' | 'readindex'
 
+/** Where a node keeps its log and vote: on a disk that survives a crash, or in memory that a crash loses. */
+export type Storage = 'durable' | 'volatile'
+
 /** What `cluster` sets up. Everything else is the calm scenario default (no random faults, no loss). */
 export interface ClusterSpec {
   nodes: number
@@ -46,10 +49,15 @@ export interface ClusterSpec {
   /** A node compacts its log every this many applied entries (0: only on `compact`). */
   snapshotEvery: number
   reads: ReadPath
+  /** 'volatile': a crash loses the node's disk, and it restarts empty. */
+  storage: Storage
 }
 
 /** A command as a client of the key/value store writes it: `set x=1`, `delete x`, `get x`. */
 export type KvWrite = { op: 'set'; key: string; value: string } | { op: 'delete'; key: string } | { op: 'get'; key: string }
+
+/** What a client may write through the client protocol (`write`): `set x=1` or `delete x`. */
+export type ClientWrite = Exclude<KvWrite, { op: 'get' }>
 
 export type Command =
   | { kind: 'cluster'; spec: ClusterSpec }
@@ -59,6 +67,8 @@ export type Command =
   | { kind: 'campaign'; node: string }
   | { kind: 'propose'; node: string; command: KvWrite }
   | { kind: 'read'; node: string; key: string }
+  /** A client asks the node to write (it follows redirects); the answer comes later. */
+  | { kind: 'write'; node: string; command: ClientWrite }
   | { kind: 'crash'; node: string }
   | { kind: 'restart'; node: string }
   | { kind: 'partition'; groups: string[][] }
@@ -134,6 +144,7 @@ const COMMANDS = [
   'campaign',
   'propose',
   'read',
+  'write',
   'crash',
   'restart',
   'partition',
@@ -166,6 +177,7 @@ export const DEFAULT_SPEC: ClusterSpec = {
   maxInflight: 16,
   snapshotEvery: 0,
   reads: 'log',
+  storage: 'durable',
 }
 
 const MAX_NODES = 9
@@ -317,6 +329,13 @@ function parseCommand(text: string, line: number, nodes: Set<string>, sawCluster
     case 'read':
       exactly(2, 'read n1 x')
       return { kind: 'read', node: node(args[0]), key: parseKey(args[1], line, fail) }
+    case 'write': {
+      if (args.length < 2) fail(line, 'write is written "write n1 set x=1" (or "write n1 delete x").')
+      const id = node(args[0])
+      if (args[1] === 'get') fail(line, `a client reads with "read ${id} ${args[2] ?? 'x'}", not with write.`)
+      const command = parseKv(args.slice(1), line, fail, 'write')
+      return { kind: 'write', node: id, command: command as ClientWrite }
+    }
     case 'partition': {
       const groups = rest.split('|').map((g) => g.trim().split(/\s+/).filter((s) => s !== ''))
       if (groups.length < 2 || groups.some((g) => g.length === 0)) {
@@ -432,13 +451,17 @@ function parseSpec(args: string[], line: number, fail: Fail): ClusterSpec {
         if (value !== 'log' && value !== 'readindex') fail(line, `reads must be log or readindex, got "${value}".`)
         spec.reads = value as ReadPath
         break
+      case 'storage':
+        if (value !== 'durable' && value !== 'volatile') fail(line, `storage must be durable or volatile, got "${value}".`)
+        spec.storage = value as Storage
+        break
       case 'unsafe':
         spec.unsafe = value === 'none' ? [] : value.split(',').map((s) => parseSwitch(s, line, fail))
         break
       default:
         fail(
           line,
-          `cluster has no setting "${key}"; it knows nodes, seed, prevote, checkquorum, electiontick, heartbeattick, tickms, maxentries, maxinflight, snapshotevery, reads, unsafe.`,
+          `cluster has no setting "${key}"; it knows nodes, seed, prevote, checkquorum, electiontick, heartbeattick, tickms, maxentries, maxinflight, snapshotevery, reads, storage, unsafe.`,
         )
     }
   }
@@ -456,9 +479,10 @@ function parseKey(s: string, line: number, fail: Fail): string {
   return s
 }
 
-function parseKv(args: string[], line: number, fail: Fail): KvWrite {
+function parseKv(args: string[], line: number, fail: Fail, word: 'propose' | 'write' = 'propose'): KvWrite {
   const [op, arg, ...more] = args
-  if (more.length > 0 || arg === undefined) fail(line, 'propose takes one command: "set x=1", "delete x" or "get x".')
+  const ops = word === 'propose' ? '"set x=1", "delete x" or "get x"' : '"set x=1" or "delete x"'
+  if (more.length > 0 || arg === undefined) fail(line, `${word} takes one command: ${ops}.`)
   if (op === 'set') {
     const eq = arg.indexOf('=')
     if (eq <= 0) fail(line, `set is written "set x=1", got "set ${arg}".`)
@@ -466,8 +490,8 @@ function parseKv(args: string[], line: number, fail: Fail): KvWrite {
     if (value === '' || value.length > 64) fail(line, 'a value is 1 to 64 characters.')
     return { op: 'set', key: parseKey(arg.slice(0, eq), line, fail), value }
   }
-  if (op === 'delete' || op === 'get') return { op, key: parseKey(arg, line, fail) }
-  return fail(line, `propose knows set, delete and get, got "${op}".`)
+  if (op === 'delete' || (op === 'get' && word === 'propose')) return { op, key: parseKey(arg, line, fail) }
+  return fail(line, word === 'propose' ? `propose knows set, delete and get, got "${op}".` : `write knows set and delete, got "${op}".`)
 }
 
 /** "300ms", "2s", "1.5s" or a bare number of milliseconds. */

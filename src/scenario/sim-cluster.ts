@@ -8,7 +8,8 @@ import { SimCheckers } from '../sim/checkers.ts'
 import { scenarioOptions } from '../sim/options.ts'
 import { defaultNetworkConfig } from '../world/network.ts'
 import type { Appended, EntryView, NodeView, ScenarioCluster, ScenarioEvent, TimeSpan } from './cluster.ts'
-import type { ClusterSpec, KvWrite, UnsafeSwitch } from './script.ts'
+import type { ClientWrite, ClusterSpec, KvWrite, UnsafeSwitch } from './script.ts'
+import { ScriptHistory } from './lin-report.ts'
 
 /** The client name of the commands a script proposes (one session, numbered 1, 2, 3...). */
 const SCRIPT_CLIENT = 'script'
@@ -61,7 +62,13 @@ export class SimScenarioCluster implements ScenarioCluster {
   #reported = 0
   #seq = 0
   #readers = 0
-  readonly #reads: { name: string; op: HistoryOp }[] = []
+  #writers = 0
+  /** Client requests not answered yet (a write carries its command as the script writes it). */
+  readonly #reads: { name: string; op: HistoryOp; write?: string }[] = []
+  /** The script clients' history, checked for linearizability. */
+  readonly #history = new ScriptHistory()
+  /** Client requests that ended, answered or not (one that timed out keeps no completion time). */
+  readonly #ended = new Set<number>()
   #faults: string[] = []
   /** Command data as the checker quotes it in a violation -> the command as a script writes it, quoted. */
   readonly #dataNames = new Map<string, string>()
@@ -84,6 +91,7 @@ export class SimScenarioCluster implements ScenarioCluster {
         maxInflightMsgs: spec.maxInflight,
         snapshotEvery: spec.snapshotEvery,
         readMode: spec.reads === 'readindex' ? 'readIndex' : 'log',
+        storage: spec.storage,
         network: defaultNetworkConfig({ latency: 2, jitter: 3 }),
       }),
       extras,
@@ -117,6 +125,10 @@ export class SimScenarioCluster implements ScenarioCluster {
       afterEvent: () => this.#afterEvent(),
     })
     this.sim.setFilter((m) => this.#keep(m))
+    this.sim.clients.onFinish((op) => {
+      this.#ended.add(op.id)
+      this.#history.answered(op.id, op.node)
+    })
   }
 
   get now(): number {
@@ -136,14 +148,29 @@ export class SimScenarioCluster implements ScenarioCluster {
     const why = this.#unusable(id)
     if (why !== null) return { ok: false, reason: why }
     const data = encodeCommand({ ...command, client: SCRIPT_CLIENT, seq: ++this.#seq })
-    this.#dataNames.set(checkerQuote(data), JSON.stringify(entryText({ index: 0, term: 0, kind: 'command', data })))
-    return this.#append(id, `propose ${id}`, () => this.sim.propose(id, data))
+    this.#nameData(data)
+    const r = this.#append(id, `propose ${id}`, () => this.sim.propose(id, data))
+    if (r.ok) this.#history.proposed(command, id, r.index, this.sim.now)
+    return r
   }
 
   read(id: string, key: string): string {
     const name = `r${++this.#readers}`
     const op = this.#call(`read ${id} ${key}`, () => this.sim.request({ op: 'get', key }, name, id))
     this.#reads.push({ name, op })
+    this.#history.client(op, name)
+    // Each script client makes one request, so its entry (a read through the log) has sequence number 1.
+    this.#nameData(encodeCommand({ op: 'get', key, client: name, seq: 1 }))
+    return name
+  }
+
+  write(id: string, command: ClientWrite): string {
+    const name = `w${++this.#writers}`
+    const op = this.#call(`write ${id} ${command.op} ${command.key}`, () => this.sim.request(command, name, id))
+    const text = command.op === 'set' ? `set ${command.key}=${command.value}` : `delete ${command.key}`
+    this.#reads.push({ name, op, write: text })
+    this.#history.client(op, name)
+    this.#nameData(encodeCommand({ ...command, client: name, seq: 1 }))
     return name
   }
 
@@ -222,14 +249,14 @@ export class SimScenarioCluster implements ScenarioCluster {
   }
 
   runSpan(ms: number): TimeSpan<'done' | 'violation'> {
-    const seen = this.checkers.violations().length
-    const broke = (): boolean => this.checkers.violations().length > seen
+    const seen = this.#violationCount()
+    const broke = (): boolean => this.#violationCount() > seen
     return { until: this.sim.now + ms, stop: broke, end: (stopped) => (stopped ? 'violation' : 'done') }
   }
 
   stabilizeSpan(maxMs: number): TimeSpan<'settled' | 'violation' | 'timeout'> {
-    const seen = this.checkers.violations().length
-    const broke = (): boolean => this.checkers.violations().length > seen
+    const seen = this.#violationCount()
+    const broke = (): boolean => this.#violationCount() > seen
     return { until: this.sim.now + maxMs, stop: () => broke() || this.#quiet(), end: (stopped) => (!stopped ? 'timeout' : broke() ? 'violation' : 'settled') }
   }
 
@@ -294,7 +321,12 @@ export class SimScenarioCluster implements ScenarioCluster {
   }
 
   violations(): readonly Violation[] {
-    return this.checkers.violations().map((v) => this.#readable(v))
+    const lin = this.#history.violation
+    return [...this.checkers.violations().map((v) => this.#readable(v)), ...(lin !== null ? [lin] : [])]
+  }
+
+  #violationCount(): number {
+    return this.checkers.violations().length + (this.#history.violation !== null ? 1 : 0)
   }
 
   takeEvents(): ScenarioEvent[] {
@@ -309,6 +341,11 @@ export class SimScenarioCluster implements ScenarioCluster {
     let message = v.message
     for (const [quoted, name] of this.#dataNames) if (message.includes(quoted)) message = message.split(quoted).join(name)
     return message === v.message ? v : { ...v, message }
+  }
+
+  /** Lets a violation's message name the command of this entry data as a script writes it. */
+  #nameData(data: string): void {
+    this.#dataNames.set(checkerQuote(data), JSON.stringify(entryText({ index: 0, term: 0, kind: 'command', data })))
   }
 
   #role(node: string, role: Role, term: number): void {
@@ -371,11 +408,15 @@ export class SimScenarioCluster implements ScenarioCluster {
     while (this.#reported < v.length) this.#events.push({ type: 'violation', violation: this.#readable(v[this.#reported++]) })
     for (let i = 0; i < this.#reads.length; i++) {
       const { name, op } = this.#reads[i]
-      if (op.complete === null) continue
+      if (!this.#ended.has(op.id)) continue
       const r = op.result
-      this.#events.push({ type: 'answer', client: name, key: op.key, ok: op.outcome === 'ok' && r?.ok === true, value: r?.value ?? null })
+      const write = this.#reads[i].write
+      if (write !== undefined) this.#events.push({ type: 'written', client: name, command: write, outcome: op.outcome })
+      else this.#events.push({ type: 'answer', client: name, key: op.key, ok: op.outcome === 'ok' && r?.ok === true, value: r?.value ?? null })
       this.#reads.splice(i--, 1)
     }
+    const lin = this.#history.check(this.sim.now)
+    if (lin !== null) this.#events.push({ type: 'violation', violation: lin })
   }
 
   #unusable(id: string): string | null {

@@ -144,6 +144,7 @@ export function validateOptions(o: SimOptions): void {
   if (!(o.retryMs >= 1 && o.requestTimeoutMs >= o.retryMs)) {
     fail(`need 1 <= retryMs <= requestTimeoutMs, got ${o.retryMs}, ${o.requestTimeoutMs}`)
   }
+  if (o.storage !== undefined && o.storage !== 'durable' && o.storage !== 'volatile') fail(`storage must be durable or volatile, got ${String(o.storage)}`)
   if (!(o.readMode === 'log' || o.readMode === 'readIndex' || o.readMode === 'mixed')) fail(`readMode must be log, readIndex or mixed, got ${String(o.readMode)}`)
 }
 
@@ -189,6 +190,7 @@ export function formatOptions(o: SimOptions): string {
     `figure8=${o.figure8Rate}`,
     `unsafe=${unsafe.length > 0 ? unsafe.join(',') : 'none'}`,
   ]
+  if (o.storage === 'volatile') parts.push('storage=volatile')
   if (Object.keys(n.links).length > 0) parts.push(`links=${JSON.stringify(n.links)}`)
   if (n.partition.length > 0) parts.push(`partition=${JSON.stringify(n.partition)}`)
   if (n.cuts.length > 0) parts.push(`cuts=${n.cuts.join(',')}`)

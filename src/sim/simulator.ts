@@ -7,6 +7,7 @@ import type { DiskWrite, HostOptions, Loaded, NodeFactory, RaftNode } from '../n
 import type { HostInit, RaftParams } from '../node/protocol.ts'
 import { ClusterLoop, type ClusterSpec, type CommittedConf, type PortFactory, type Started } from '../cluster/loop.ts'
 import type { Network } from '../world/network.ts'
+import type { ClientProtocol } from '../cluster/clients.ts'
 import { Figure8Script, type Figure8Host } from './figure8.ts'
 import { Operator, type OperatorHost } from './operator.ts'
 import { formatOptions, resolveOptions, type SimOptionsInput } from './options.ts'
@@ -18,10 +19,14 @@ export type { CommittedConf } from '../cluster/loop.ts'
 
 /** A simulated node's disk: exactly what it has persisted (in memory; it survives the node's crashes). */
 class SimDisk implements ShellDisk, Disk {
-  readonly kind = 'durable' as const
+  readonly kind: 'durable' | 'volatile'
   hardState: HardState = { term: 0, vote: null, commit: 0 }
   entries: Entry[] = []
   snapshot: Snapshot | undefined = undefined
+
+  constructor(kind: 'durable' | 'volatile' = 'durable') {
+    this.kind = kind
+  }
 
   persist(w: DiskWrite): void {
     if (w.snapshot !== undefined) {
@@ -221,7 +226,7 @@ export class Simulator {
       },
       tickMs: o.tickMs,
       network: o.network,
-      storage: 'durable',
+      storage: o.storage ?? 'durable',
       snapshotEvery: o.snapshotEvery,
       clientTimeoutMs: o.requestTimeoutMs,
       clientRetryMs: o.retryMs,
@@ -268,7 +273,7 @@ export class Simulator {
   #portFactory(): PortFactory {
     return (init: HostInit): Started => {
       let disk = this.#disks.get(init.id)
-      if (disk === undefined) this.#disks.set(init.id, (disk = new SimDisk()))
+      if (disk === undefined) this.#disks.set(init.id, (disk = new SimDisk(init.storage)))
       const loaded = disk.load()
       for (const ob of this.#observers) ob.onRestart?.(init.id, disk)
       if (this.#slowReplication) init.params = { ...init.params, maxEntriesPerMsg: 1, maxInflightMsgs: 1 }
@@ -540,7 +545,10 @@ export class Simulator {
     if (sh !== undefined) this.#lastShell.set(id, sh)
   }
 
-  /** Stops a node: it loses its memory and any write not yet on disk. No-op when it is down. */
+  /**
+   * Stops a node: it loses its memory and any write not yet on disk (with volatile storage, its whole disk). No-op
+   * when it is down.
+   */
   crash(id: NodeId): void {
     if (!this.isUp(id)) {
       this.node(id)
@@ -548,6 +556,7 @@ export class Simulator {
     }
     this.#remember(id)
     this.#loop.kill(id)
+    if (this.options.storage === 'volatile') this.#disks.set(id, new SimDisk('volatile'))
   }
 
   /** Starts a crashed node again from its disk. No-op when it is up or removed. */
@@ -698,6 +707,11 @@ export class Simulator {
    */
   request(spec: RequestSpec, client?: string, target?: NodeId): HistoryOp {
     return this.workload.request(spec, client, target)
+  }
+
+  /** The clients' protocol (who answered a request, at which index: `onFinish`). */
+  get clients(): ClientProtocol {
+    return this.#loop.clients
   }
 
   // ---------------------------------------------------------------- faults

@@ -8,6 +8,7 @@ import type {
 } from '../raft/types.ts'
 import type { LogView, Observation } from '../check/safety.ts'
 import type { NetworkConfig } from '../world/network.ts'
+import type { StorageMode } from '../node/protocol.ts'
 
 export type { NodeFactory, RaftNode } from '../node/host.ts'
 
@@ -91,6 +92,11 @@ export interface SimOptions {
    * none is under way; random crashes, restarts and partitions pause while it runs.
    */
   figure8Rate: number
+  /**
+   * 'volatile': a node's disk is memory only, so a crash loses it and the node restarts empty (as the browser's
+   * volatile storage does). Unset: 'durable'.
+   */
+  storage?: StorageMode
 }
 
 /** Counters of a run. */

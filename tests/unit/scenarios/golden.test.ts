@@ -30,6 +30,25 @@ describe('golden scenario scripts', () => {
     expect(commands('figure8-unsafe')).toEqual(commands('figure8'))
   })
 
+  it('stale-read plays the schedule of stale-read-readindex, command for command, with the unsafe switch on', () => {
+    const commands = (name: string): string[] =>
+      parseScript(readFileSync(join(DIR, `${name}.txt`), 'utf8'), name)
+        .blocks.filter((b) => b.command.kind !== 'say' && b.command.kind !== 'ask')
+        .map((b) => b.source.replace(/ unsafe=\S+/, ''))
+    const unsafe = parseScript(readFileSync(join(DIR, 'stale-read.txt'), 'utf8'), 'stale-read').blocks[0].command
+    expect(unsafe).toMatchObject({ kind: 'cluster', spec: { unsafe: ['leaseReadsWithoutCheck'], reads: 'readindex' } })
+    expect(commands('stale-read')).toEqual(commands('stale-read-readindex'))
+  })
+
+  it('every script ends with an explanation that names the paper or thesis section', () => {
+    for (const file of FILES) {
+      const { blocks } = parseScript(readFileSync(join(DIR, file), 'utf8'), file.replace(/\.txt$/, ''))
+      const last = blocks[blocks.length - 1]
+      expect(last.command.kind, `${file}:${last.line}`).toBe('say')
+      expect(last.source, `${file}:${last.line}`).toMatch(/^say Raft (paper|thesis) (\d|Figure \d)/)
+    }
+  })
+
   it('every question is answered: the block after an ask prints something', () => {
     for (const file of FILES) {
       const { blocks } = parseScript(readFileSync(join(DIR, file), 'utf8'), file.replace(/\.txt$/, ''))

@@ -99,3 +99,101 @@ describe('scenario cluster over the simulator', () => {
     expect(c.faults()).toEqual(['cut n1 -> n3 after entry 2'])
   })
 })
+
+/** Plays a script made of a header and the given command lines (outputs left empty) and returns each output. */
+function play(...commands: string[]): { source: string; output: string[] }[] {
+  const text = ['# title: T', '# summary: S', '# paper: P', '', ...commands.flatMap((c) => [c, '----', ''])].join('\n')
+  return runScript(parseScript(text, 'inline')).map((r) => ({ source: r.block.source, output: r.output }))
+}
+
+const lines = (rs: { output: string[] }[]): string[] => rs.flatMap((r) => r.output)
+
+/** A leader cut off with n2, a newer write on the majority side, then a read at the old leader. */
+function staleSchedule(cluster: string): string[] {
+  return [
+    cluster,
+    'campaign n1',
+    'stabilize',
+    'write n1 set x=1',
+    'stabilize',
+    'partition n1 n2 | n3 n4 n5',
+    'run 500ms',
+    'write n3 set x=2',
+    'stabilize',
+    'read n1 x',
+    'run 300ms',
+    'heal',
+    'stabilize',
+    'check',
+  ]
+}
+
+describe('linearizability of the script clients', () => {
+  it('reports nothing for a linearizable history, proposals included', () => {
+    const rs = play(
+      'cluster nodes=3 seed=1',
+      'campaign n1',
+      'stabilize',
+      'propose n1 set x=1',
+      'read n2 x',
+      'stabilize',
+      'write n1 set x=2',
+      'stabilize',
+      'read n3 x',
+      'stabilize',
+      'write n2 delete x',
+      'stabilize',
+      'check',
+    )
+    const all = lines(rs)
+    expect(all).toContain('client r1: x = 1')
+    expect(all).toContain('client w1: set x=2 acknowledged')
+    expect(all).toContain('client r2: x = 2')
+    expect(all).toContain('client w2: delete x acknowledged')
+    expect(all.filter((l) => l.startsWith('VIOLATION'))).toEqual([])
+    expect(rs[rs.length - 1].output).toEqual(['no violations'])
+  })
+
+  it('reports a stale read as a violation, stops at it, and lists it in check', () => {
+    const rs = play(...staleSchedule('cluster nodes=5 seed=3 reads=readindex unsafe=leaseReadsWithoutCheck'))
+    const read = rs.find((r) => r.source === 'run 300ms')
+    const v =
+      'VIOLATION Linearizability (n1): client r1 (get) saw "1" in "x", but client w2 (set "2") had written "2" before it began, and client w1, which wrote "1", had finished before client w2 began.'
+    expect(read?.output).toEqual(['client r1: x = 1', v, 'stopped at the violation'])
+    expect(rs[rs.length - 1].output).toEqual([v])
+  })
+
+  it('the same schedule with ReadIndex answers the read with the newer value', () => {
+    const rs = play(...staleSchedule('cluster nodes=5 seed=3 reads=readindex'))
+    expect(rs.find((r) => r.source === 'run 300ms')?.output).toEqual([])
+    expect(lines(rs)).toContain('client r1: x = 2')
+    expect(rs[rs.length - 1].output).toEqual(['no violations'])
+  })
+})
+
+describe('client writes', () => {
+  it('a write that no majority can commit ends with no answer once the request times out', () => {
+    const rs = play('cluster nodes=3 seed=1', 'campaign n1', 'stabilize', 'crash n2', 'crash n3', 'write n1 set x=1', 'run 1s', 'run 1s', 'check')
+    expect(rs.find((r) => r.source === 'write n1 set x=1')?.output).toEqual(['client w1 asks n1 to set x=1'])
+    expect(rs[6].output).toEqual([])
+    expect(rs[7].output).toEqual(['client w1: no answer for set x=1'])
+    expect(rs[8].output).toEqual(['no violations'])
+  })
+})
+
+describe('volatile storage', () => {
+  const schedule = (storage: string): string[] =>
+    lines(play(`cluster nodes=3 seed=2 storage=${storage}`, 'campaign n1', 'stabilize', 'write n1 set x=1', 'stabilize', 'crash n2', 'status', 'restart n2'))
+
+  it('a crash loses the disk: the node is empty while down and restarts empty', () => {
+    const out = schedule('volatile')
+    expect(out).toContain('n2 down: on disk term 0, voted nobody, last 0 (term 0), commit 0')
+    expect(out).toContain('n2: up with an empty disk')
+  })
+
+  it('a durable disk keeps the log and the vote', () => {
+    const out = schedule('durable')
+    expect(out).toContain('n2 down: on disk term 1, voted n1, last 2 (term 1), commit 1')
+    expect(out).toContain('n2: up from its disk: term 1, voted n1, log to 2, commit 1')
+  })
+})

@@ -67,6 +67,25 @@ describe('scenario script parser', () => {
     expect(error([...HEADER, 'cluster nodes=3 colour=blue', '----', ''].join('\n')).sentence).toMatch(/^cluster has no setting "colour"/)
   })
 
+  it('reads a client write and the storage key', () => {
+    const s = parseScript(script('write n1 set x=1', 'write n2 delete y').replace('cluster nodes=3 seed=1', 'cluster nodes=3 seed=1 storage=volatile'), 'ok')
+    expect(s.blocks[0].command).toMatchObject({ kind: 'cluster', spec: { storage: 'volatile' } })
+    expect(s.blocks[1].command).toEqual({ kind: 'write', node: 'n1', command: { op: 'set', key: 'x', value: '1' } })
+    expect(s.blocks[2].command).toEqual({ kind: 'write', node: 'n2', command: { op: 'delete', key: 'y' } })
+    expect(parseScript(script('run 10ms'), 'ok').blocks[0].command).toMatchObject({ spec: { storage: 'durable' } })
+  })
+
+  it('refuses a bad write or storage with the line and a sentence', () => {
+    expect(error(script('stabilize', 'write n1 get x'))).toMatchObject({ line: 11, sentence: 'a client reads with "read n1 x", not with write.' })
+    expect(error(script('write n1 put x=1'))).toMatchObject({ line: 8, sentence: 'write knows set and delete, got "put".' })
+    expect(error(script('write n1 set x'))).toMatchObject({ line: 8, sentence: 'set is written "set x=1", got "set x".' })
+    expect(error(script('write n1'))).toMatchObject({ line: 8, sentence: 'write is written "write n1 set x=1" (or "write n1 delete x").' })
+    expect(error(script('write n1 set x=1 y=2'))).toMatchObject({ line: 8, sentence: 'write takes one command: "set x=1" or "delete x".' })
+    expect(error(script('write n7 set x=1')).sentence).toMatch(/^unknown node "n7"/)
+    const text = [...HEADER, 'cluster nodes=3 storage=flash', '----', ''].join('\n')
+    expect(error(text)).toMatchObject({ line: 5, sentence: 'storage must be durable or volatile, got "flash".' })
+  })
+
   it('wants a line ---- after every command', () => {
     const text = [...HEADER, 'cluster nodes=3', '----', '', 'stabilize', 'status', '----', ''].join('\n')
     expect(error(text)).toMatchObject({ line: 8, sentence: 'the command "stabilize" must be followed by a line ----, then the output it prints.' })
@@ -88,6 +107,6 @@ describe('scenario script parser', () => {
   })
 
   it('says which scenarios exist when asked for an unknown one', () => {
-    expect(() => loadScenario('figure9')).toThrow(/unknown scenario "figure9"; the scenarios are election, figure8/)
+    expect(() => loadScenario('figure9')).toThrow(/unknown scenario "figure9"; the scenarios are election, figure7, figure8/)
   })
 })

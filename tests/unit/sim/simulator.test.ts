@@ -110,6 +110,29 @@ describe('Simulator', () => {
     expect(sim.leader()).not.toBeNull()
   })
 
+  it('with volatile storage a crash loses the disk: the node restarts empty, and the safety checker does not call that a Durability violation', () => {
+    const run = (storage: 'durable' | 'volatile'): { disk: number; raw: number; describe: string; violations: number } => {
+      const sim = new Simulator(scenarioOptions(3, { nodes: 3, storage }))
+      const checkers = new SimCheckers(sim)
+      const leader = leaderOf(sim)
+      sim.propose(leader, 'x')
+      sim.runFor(300)
+      const f = sim.nodeIds().find((id) => id !== leader)!
+      sim.crash(f)
+      const disk = sim.node(f).disk.entries.length
+      sim.restart(f)
+      sim.runUntil(sim.now)
+      return { disk, raw: sim.node(f).raw.lastIndex(), describe: sim.describe(), violations: checkers.violations().length }
+    }
+    const durable = run('durable')
+    expect(durable.disk).toBeGreaterThanOrEqual(2)
+    expect(durable.raw).toBe(durable.disk)
+    expect(durable.describe).not.toContain('storage=')
+    const volatile = run('volatile')
+    expect(volatile).toMatchObject({ disk: 0, raw: 0, violations: 0 })
+    expect(volatile.describe).toContain(' storage=volatile')
+  })
+
   it('runs scheduled calls at their time, as events', () => {
     const sim = new Simulator(scenarioOptions(7))
     const seen: number[] = []
