@@ -189,3 +189,14 @@ test('a scenario from the menu runs beside the user’s cluster, and Exit brings
   expect(new URLSearchParams(after.url).has('scenario')).toBe(false)
   expect(errors).toEqual([])
 })
+
+test('in Chinese the scenario card speaks Chinese (the script’s own sentences stay as written)', async ({ page }) => {
+  const errors = watchErrors(page)
+  await page.goto('./?cluster=e2e-scenarios&autoplay=0&speed=100&lang=zh&scenario=election')
+  await expect(page.getByTestId('scenario-card')).toHaveAttribute('data-card', 'say', { timeout: 30_000 })
+  await expect(page.getByTestId('scenario-next')).toHaveText('下一步')
+  await expect(page.getByTestId('scenario-exit')).toHaveText('退出场景')
+  await expect(page.getByTestId('scenario-saved')).toContainText('不会保存')
+  await expect(page.getByTestId('scenario-progress')).toHaveText(/^第 1 \/ \d+ 个要点$/)
+  expect(errors).toEqual([])
+})
