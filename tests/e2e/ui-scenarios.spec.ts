@@ -68,6 +68,22 @@ async function playToEnd(page: Page): Promise<{ transcript: string[]; hash: stri
   })
 }
 
+/** Take every next step at once, from inside the page (what the Next button calls); returns as playToEnd. */
+async function runToEnd(page: Page): Promise<{ transcript: string[]; hash: string }> {
+  await expect(page.getByTestId('scenario-card')).toBeVisible({ timeout: 30_000 })
+  return page.evaluate(async () => {
+    const h = (window as unknown as { __raftlab: Handle }).__raftlab
+    const lesson = () => h.ui.lab.scenarios.lesson!
+    for (let i = 0; i < 100_000; i++) {
+      const k = lesson().card?.k
+      if (k === 'end' || k === 'error') break
+      lesson().next()
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    return { transcript: lesson().transcript.slice(), hash: h.runtime.sched!.trace.hex() }
+  })
+}
+
 test('every scenario opens from its link, plays to its end, and is the run of the test runner in Node', async ({ page }) => {
   test.setTimeout(120_000)
   const errors = watchErrors(page)
@@ -75,7 +91,8 @@ test('every scenario opens from its link, plays to its end, and is the run of th
     await page.goto(`./?cluster=e2e-scenarios&autoplay=0&speed=100&scenario=${name}`)
     const header = parseScript(readFileSync(join(DIR, `${name}.txt`), 'utf8'), name).header
     await expect(page.getByTestId('scenario-title')).toHaveText(header.title)
-    const got = await playToEnd(page)
+    const got = await runToEnd(page)
+    expect(await card(page)).toBe('end')
     await expect(page.getByTestId('scenario-paper')).toHaveText(`Read: ${header.paper}`)
     const want = nodeRun(name)
     expect(got.transcript, name).toEqual(want.transcript)
@@ -198,5 +215,24 @@ test('in Chinese the scenario card speaks Chinese (the script’s own sentences 
   await expect(page.getByTestId('scenario-exit')).toHaveText('退出场景')
   await expect(page.getByTestId('scenario-saved')).toContainText('不会保存')
   await expect(page.getByTestId('scenario-progress')).toHaveText(/^第 1 \/ \d+ 个要点$/)
+  expect(errors).toEqual([])
+})
+
+test('Exit from a scenario opened by its link opens the cluster stored in this browser, and a reload no longer plays it', async ({ page }) => {
+  const errors = watchErrors(page)
+  await page.goto('./?cluster=e2e-scenario-exit&autoplay=0&speed=100&scenario=election')
+  await expect(page.getByTestId('scenario-card')).toHaveAttribute('data-card', 'say', { timeout: 30_000 })
+  await page.getByTestId('scenario-exit').click()
+  await expect(page.getByTestId('scenario-card')).toHaveCount(0)
+  await expect(page.getByTestId('banners')).toHaveAttribute('data-phase', 'running', { timeout: 30_000 })
+  const s = await page.evaluate(() => {
+    const h = (window as unknown as { __raftlab: Handle }).__raftlab
+    return { lesson: h.runtime.inLesson, storage: h.runtime.sched!.spec.storage, name: h.runtime.sched!.spec.name, url: location.search }
+  })
+  expect(s).toMatchObject({ lesson: false, storage: 'durable', name: 'e2e-scenario-exit' })
+  expect(new URLSearchParams(s.url).has('scenario')).toBe(false)
+  await page.reload()
+  await expect(page.getByTestId('banners')).toHaveAttribute('data-phase', 'running', { timeout: 30_000 })
+  await expect(page.getByTestId('scenario-card')).toHaveCount(0)
   expect(errors).toEqual([])
 })
