@@ -1,5 +1,5 @@
 /**
- * Narrated scenarios (src/ui/state/lesson.svelte.ts): each script of src/scenario/scripts opens from its link and
+ * Narrated scenarios (src/ui/state/scenarios.svelte.ts, src/ui/scenario/lesson.svelte.ts): each script of src/scenario/scripts opens from its link and
  * plays to its end, with the same run as the test runner's in Node (the same printed lines, the same trace hash);
  * a question, then its answer; the Figure 8 schedule with the bug switched on from the link ends on the live
  * checker's violation; an unknown name leaves the user's cluster as it was; Exit brings it back untouched.
