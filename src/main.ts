@@ -38,7 +38,8 @@ const launch = readLaunch(location.href)
 if (langError) launch.notice = langError
 const app = mount(LabApp, { target, props: { runtime, launch } })
 // Open (recover or create) the cluster after the first render, so the banner can show every step.
-void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName), ask: true } : {})
+// A scenario's link plays the scenario first; the stored cluster is opened when it ends (src/ui/state/scenarios.svelte.ts, src/ui/scenario/lesson.svelte.ts).
+if (!launch.scenario) void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName), ask: true } : {})
 
 // Offline after the first visit; a new version waits for the user's "Reload to update" (src/ui/update/).
 mount(UpdatePrompt, { target: document.body })

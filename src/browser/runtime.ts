@@ -4,7 +4,7 @@ import { openClusterDb } from '../storage/cluster-db.ts'
 import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/catalog.ts'
 import type { ClusterDb, NodeDisk, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
-import { Driver } from './driver.ts'
+import { Driver, type DriverMode } from './driver.ts'
 import { MembershipPlan, type MembershipView, type PlanPhase } from '../cluster/membership.ts'
 import { Scheduler, type ClusterEvent, type ClusterSpec, type PortFactory } from './scheduler.ts'
 import { RecordingScheduler } from './record.ts'
@@ -124,6 +124,8 @@ export class ClusterRuntime {
   private replaced = new WeakSet<Scheduler>()
   private statusListeners = new Set<(s: RuntimeStatus) => void>()
   private progressListeners = new Set<() => void>()
+  /** While a lesson runs instead: the user's own cluster as it was (sched null: not opened on this page yet). */
+  private own: { sched: Scheduler | null; driver: Driver | null; status: RuntimeStatus; mode: DriverMode } | null = null
 
   constructor(name: string, opts: RuntimeOptions) {
     this.name = name
@@ -268,7 +270,7 @@ export class ClusterRuntime {
   private wire(sched: Scheduler): void {
     this.sched = sched
     sched.on((e) => {
-      if (this.replaced.has(sched)) return
+      if (this.sched !== sched || this.replaced.has(sched)) return
       for (const f of this.listeners) f(e)
       if (e.type === 'nodeState' && e.state === 'crashed' && e.code === 'quota') void this.quotaFallback(e.node)
     })
@@ -352,6 +354,7 @@ export class ClusterRuntime {
 
   /** Delete every node's database and the settings, then start `spec` afresh. */
   async newCluster(spec: ClusterSpec): Promise<void> {
+    if (this.own) throw new Error('a scenario is playing: exit it to start a new cluster')
     this.driver?.pause()
     await this.sched?.shutdown()
     if (this.settings) await this.wipeDisks(this.settings)
@@ -379,7 +382,8 @@ export class ClusterRuntime {
 
   /** Store the settings (membership, parameters, storage mode) so that a reload recovers the same cluster. */
   async save(): Promise<void> {
-    if (!this.db || !this.settings) return
+    // A lesson's cluster is never saved (and must not overwrite the user's settings).
+    if (!this.db || !this.settings || this.own) return
     const s = this.settings
     try {
       await this.db.save(
@@ -390,10 +394,62 @@ export class ClusterRuntime {
     }
   }
 
+  // ---------------------------------------------------------------- lessons
+
+  /** A narrated scenario's cluster runs instead of the user's (see src/browser/lesson.ts). */
+  get inLesson(): boolean {
+    return this.own !== null
+  }
+
+  /**
+   * Run a lesson's cluster (in memory, never saved) in place of the user's: the user's stays as it is, paused,
+   * with its disks and settings untouched, until `leaveLesson`. A second lesson replaces the first.
+   */
+  enterLesson(sched: Scheduler, driver: Driver): void {
+    if (!this.own) this.own = { sched: this.sched, driver: this.driver, status: this.status, mode: this.driver?.mode ?? 'paused' }
+    else void this.sched?.shutdown()
+    this.driver?.pause()
+    this.sched = sched
+    this.driver = driver
+    sched.on((e) => {
+      if (this.sched !== sched) return
+      for (const f of this.listeners) f(e)
+    })
+    driver.onProgress = () => {
+      for (const f of this.progressListeners) f()
+    }
+    driver.onError = (e) => this.setStatus({ phase: 'error', message: `The simulation stopped: ${errText(e)}`, notice: { kind: 'stopped', detail: errText(e) } })
+    this.setStatus({ phase: 'running', storage: 'volatile' })
+  }
+
+  /**
+   * Back to the user's cluster, as it was (its clock as it was: playing or paused). Returns false when it was never
+   * opened on this page: the caller opens it then (bootRuntime).
+   */
+  leaveLesson(): boolean {
+    const own = this.own
+    if (!own) return true
+    this.own = null
+    this.driver?.pause()
+    void this.sched?.shutdown()
+    this.sched = own.sched
+    this.driver = own.driver
+    if (!own.sched) {
+      this.setStatus({ phase: 'idle' })
+      return false
+    }
+    this.setStatus(own.status)
+    if (own.mode === 'running') own.driver?.play()
+    else if (own.mode === 'max') own.driver?.max()
+    for (const f of this.progressListeners) f()
+    return true
+  }
+
   // ---------------------------------------------------------------- actions
 
   private need(): Scheduler {
     if (!this.sched) throw new Error('the cluster is not running')
+    if (this.own) throw new Error('a scenario is playing: exit it to change the cluster')
     return this.sched
   }
 

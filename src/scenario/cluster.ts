@@ -52,6 +52,14 @@ export interface ScenarioCluster {
    * like `run`.
    */
   stabilize(maxMs: number): 'settled' | 'violation' | 'timeout'
+  /**
+   * `run` and `stabilize` split for a caller that lets the time pass itself (the UI animates it): the span to
+   * run, and how it ended. `run(ms)` is `pass(runSpan(ms))`.
+   */
+  runSpan(ms: number): TimeSpan<'done' | 'violation'>
+  stabilizeSpan(maxMs: number): TimeSpan<'settled' | 'violation' | 'timeout'>
+  /** Lets the span's time pass now (synchronously) and returns how it ended. */
+  pass<R>(span: TimeSpan<R>): R
   /** Why the cluster is not settled (see stabilize), or null. */
   unsettled(): string | null
   /** Messages sent and not yet delivered or lost. */
@@ -66,6 +74,18 @@ export interface ScenarioCluster {
   violations(): readonly Violation[]
   /** What happened since the last call, in order. */
   takeEvents(): ScenarioEvent[]
+}
+
+/**
+ * Virtual time to let pass: every instant up to `until`, stopping right after the first instant at which `stop()`
+ * holds (it is asked once before the first instant too); when it did not stop, the clock then moves to `until`.
+ * `end(stopped)` says how it ended. Whoever runs the instants (the test runner at once, the UI at the speed chosen)
+ * runs the same ones, so the run is the same.
+ */
+export interface TimeSpan<R> {
+  readonly until: number
+  stop(): boolean
+  end(stopped: boolean): R
 }
 
 /** The outcome of appending to the leader's log. */

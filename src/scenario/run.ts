@@ -1,5 +1,5 @@
 import type { Violation } from '../check/safety.ts'
-import type { Appended, NodeView, ScenarioCluster, ScenarioEvent } from './cluster.ts'
+import type { Appended, NodeView, ScenarioCluster, ScenarioEvent, TimeSpan } from './cluster.ts'
 import type { Block, ClientWrite, ClusterSpec, Command, Script } from './script.ts'
 import { SimScenarioCluster } from './sim-cluster.ts'
 
@@ -19,6 +19,17 @@ export type ClusterFactory = (spec: ClusterSpec) => ScenarioCluster
 export interface BlockResult {
   block: Block
   output: string[]
+}
+
+/**
+ * A block begun and not yet finished (`ScriptPlayer.begin`): its action has run; `span` is the virtual time it lets
+ * pass (null when none), which the caller runs (or `ScriptPlayer.next` at once) before `finish`.
+ */
+export interface PendingBlock {
+  block: Block
+  span: TimeSpan<unknown> | null
+  /** Completes the block once the span has run (`stopped`: its stop condition held); returns what it printed. */
+  finish(stopped: boolean): BlockResult
 }
 
 /** A block whose output differs from its golden output: where, and both outputs. */
@@ -57,33 +68,59 @@ export class ScriptPlayer {
 
   /** Runs the next block and returns what it printed; undefined at the end. */
   next(): BlockResult | undefined {
+    const p = this.begin()
+    if (p === undefined) return undefined
+    if (p.span === null) return p.finish(false)
+    const span = p.span
+    return p.finish((this.#cluster as ScenarioCluster).pass({ until: span.until, stop: () => span.stop(), end: (stopped) => stopped }))
+  }
+
+  /**
+   * The next block in two halves, for a caller that lets its time pass itself (the UI animates it): its action
+   * runs now; the caller runs `span` (if any), then calls `finish`. Undefined at the end.
+   */
+  begin(): PendingBlock | undefined {
     const block = this.script.blocks[this.#next]
     if (block === undefined) return undefined
     this.#next++
-    return { block, output: this.#exec(block.command) }
+    const { span, finish } = this.#exec(block.command)
+    return { block, span, finish: (stopped) => ({ block, output: finish(stopped) }) }
   }
 
-  #exec(cmd: Command): string[] {
-    if (cmd.kind === 'say' || cmd.kind === 'ask') return []
+  #exec(cmd: Command): { span: TimeSpan<unknown> | null; finish: (stopped: boolean) => string[] } {
+    const now = (lines: string[]) => ({ span: null, finish: () => lines })
+    if (cmd.kind === 'say' || cmd.kind === 'ask') return now([])
     if (cmd.kind === 'cluster') {
       this.#cluster = this.#factory(cmd.spec)
       this.#tickMs = cmd.spec.tickMs
-      return [describeSpec(cmd.spec), ...formatEvents(this.#cluster.takeEvents())]
+      return now([describeSpec(cmd.spec), ...formatEvents(this.#cluster.takeEvents())])
     }
     const c = this.#cluster as ScenarioCluster
     const out: string[] = []
     /** Said after the events. */
     const after: string[] = []
+    /** What the time the command lets pass led to, said once it has passed. */
+    let ended: ((stopped: boolean) => void) | null = null
+    let span: TimeSpan<unknown> | null = null
     switch (cmd.kind) {
       case 'tick':
-      case 'run':
-        if (c.run(cmd.kind === 'tick' ? cmd.ticks * this.#tickMs : cmd.ms) === 'violation') after.push(STOPPED)
+      case 'run': {
+        const s = c.runSpan(cmd.kind === 'tick' ? cmd.ticks * this.#tickMs : cmd.ms)
+        span = s
+        ended = (stopped) => {
+          if (s.end(stopped) === 'violation') after.push(STOPPED)
+        }
         break
+      }
       case 'stabilize': {
-        const r = c.stabilize(STABILIZE_MAX_MS)
-        if (r === 'violation') after.push(STOPPED)
-        if (r === 'timeout') {
-          after.push(`not settled after ${STABILIZE_MAX_MS / 1000} s: ${c.unsettled() ?? `${plural(c.inFlight(), 'message')} in flight`}`)
+        const s = c.stabilizeSpan(STABILIZE_MAX_MS)
+        span = s
+        ended = (stopped) => {
+          const r = s.end(stopped)
+          if (r === 'violation') after.push(STOPPED)
+          if (r === 'timeout') {
+            after.push(`not settled after ${STABILIZE_MAX_MS / 1000} s: ${c.unsettled() ?? `${plural(c.inFlight(), 'message')} in flight`}`)
+          }
         }
         break
       }
@@ -148,15 +185,19 @@ export class ScriptPlayer {
       case 'check':
         break
     }
-    out.push(...formatEvents(c.takeEvents()), ...after)
-    if (cmd.kind === 'status') out.push(...formatStatus(c))
-    if (cmd.kind === 'logs') out.push(...formatLogs(c.nodes()))
-    if (cmd.kind === 'check') {
-      const v = c.violations()
-      if (v.length === 0) out.push('no violations')
-      else out.push(...v.map(formatViolationLine))
+    const finish = (stopped: boolean): string[] => {
+      ended?.(stopped)
+      out.push(...formatEvents(c.takeEvents()), ...after)
+      if (cmd.kind === 'status') out.push(...formatStatus(c))
+      if (cmd.kind === 'logs') out.push(...formatLogs(c.nodes()))
+      if (cmd.kind === 'check') {
+        const v = c.violations()
+        if (v.length === 0) out.push('no violations')
+        else out.push(...v.map(formatViolationLine))
+      }
+      return out
     }
-    return out
+    return { span, finish }
   }
 }
 

@@ -3,11 +3,11 @@ import type { Entry, Message, Role, UnsafeSwitches } from '../raft/types.ts'
 import { decodeCommand, encodeCommand } from '../kv/command.ts'
 import type { HistoryOp } from '../kv/history.ts'
 import type { Violation } from '../check/safety.ts'
-import { Simulator } from '../sim/simulator.ts'
+import { Simulator, type SimulatorExtras } from '../sim/simulator.ts'
 import { SimCheckers } from '../sim/checkers.ts'
 import { scenarioOptions } from '../sim/options.ts'
 import { defaultNetworkConfig } from '../world/network.ts'
-import type { Appended, EntryView, NodeView, ScenarioCluster, ScenarioEvent } from './cluster.ts'
+import type { Appended, EntryView, NodeView, ScenarioCluster, ScenarioEvent, TimeSpan } from './cluster.ts'
 import type { ClientWrite, ClusterSpec, KvWrite, UnsafeSwitch } from './script.ts'
 import { ScriptHistory } from './lin-report.ts'
 
@@ -74,7 +74,8 @@ export class SimScenarioCluster implements ScenarioCluster {
   readonly #dataNames = new Map<string, string>()
   #lateCuts: LateCut[] = []
 
-  constructor(spec: ClusterSpec) {
+  /** `extras.loop`: the browser's narrated scenarios run this cluster over a loop the page draws (src/browser/lesson.ts). */
+  constructor(spec: ClusterSpec, extras: SimulatorExtras = {}) {
     const unsafe: UnsafeSwitches = {}
     for (const s of spec.unsafe) unsafe[s] = true
     this.sim = new Simulator(
@@ -93,6 +94,7 @@ export class SimScenarioCluster implements ScenarioCluster {
         storage: spec.storage,
         network: defaultNetworkConfig({ latency: 2, jitter: 3 }),
       }),
+      extras,
     )
     this.checkers = new SimCheckers(this.sim)
     for (const id of this.sim.nodeIds()) this.#known.set(id, { role: 'follower', term: 0 })
@@ -239,16 +241,27 @@ export class SimScenarioCluster implements ScenarioCluster {
   }
 
   run(ms: number): 'done' | 'violation' {
-    const seen = this.#violationCount()
-    const broke = (): boolean => this.#violationCount() > seen
-    return this.sim.runUntilTrue(broke, this.sim.now + ms, true) ? 'violation' : 'done'
+    return this.pass(this.runSpan(ms))
   }
 
   stabilize(maxMs: number): 'settled' | 'violation' | 'timeout' {
+    return this.pass(this.stabilizeSpan(maxMs))
+  }
+
+  runSpan(ms: number): TimeSpan<'done' | 'violation'> {
     const seen = this.#violationCount()
     const broke = (): boolean => this.#violationCount() > seen
-    if (!this.sim.runUntilTrue(() => broke() || this.#quiet(), this.sim.now + maxMs, true)) return 'timeout'
-    return broke() ? 'violation' : 'settled'
+    return { until: this.sim.now + ms, stop: broke, end: (stopped) => (stopped ? 'violation' : 'done') }
+  }
+
+  stabilizeSpan(maxMs: number): TimeSpan<'settled' | 'violation' | 'timeout'> {
+    const seen = this.#violationCount()
+    const broke = (): boolean => this.#violationCount() > seen
+    return { until: this.sim.now + maxMs, stop: () => broke() || this.#quiet(), end: (stopped) => (!stopped ? 'timeout' : broke() ? 'violation' : 'settled') }
+  }
+
+  pass<R>(span: TimeSpan<R>): R {
+    return span.end(this.sim.runUntilTrue(() => span.stop(), span.until, true))
   }
 
   /** Messages on the wire (a duplicated one counts once per copy). */

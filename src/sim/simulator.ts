@@ -99,50 +99,81 @@ export interface SimulatorExtras {
   host?: Omit<HostOptions, 'nodeFactory' | 'views'>
   /** Scheduling windows (ClusterLoop.windows; default on). Off, every step is one instant: the same run. */
   windows?: boolean
+  /** The hosts report their log and status for a UI (as the browser's do); the run is the same either way. */
+  views?: boolean
+  /** Makes the cluster loop (default: `withSimControls(ClusterLoop)`); its ports are the simulator's own. */
+  loop?: (spec: ClusterSpec, factory: PortFactory) => SimLoop
 }
 
-/** The shared cluster loop with the simulator's in-process nodes; it opens the loop's protected controls. */
-class SimLoop extends ClusterLoop {
-  onRemoval: (id: NodeId) => void = (id) => this.killNode(id, 'removed')
+/** What the simulator needs of its cluster loop beyond the loop's public API (see `withSimControls`). */
+export interface SimLoopControls {
+  onRemoval: (id: NodeId) => void
   /** Removed but lingering: no longer members. */
-  readonly leaving = new Set<NodeId>()
+  readonly leaving: Set<NodeId>
   /** True while something acts on the cluster after every step (the Figure 8 script): one instant per step then. */
-  reactive: () => boolean = () => false
+  reactive: () => boolean
+  /** Processes one scheduling window ending by `limit` (the next instant by default) synchronously. */
+  run(limit?: number): boolean
+  kill(id: NodeId, state?: 'crashed' | 'removed'): void
+  boot(id: NodeId): void
+  startSync(): void
+  join(id: NodeId): void
+  shellOf(id: NodeId): NodeShell | undefined
+}
 
-  override lookahead(): number {
-    return this.reactive() ? 1 : super.lookahead()
-  }
+/** A cluster loop the simulator can drive: the shared loop with its controls opened. */
+export type SimLoop = ClusterLoop & SimLoopControls
 
-  /** One scheduling window ending by `limit` (one instant when `limit` is the next event's time). */
-  run(limit = this.nextTime()): boolean {
-    const r = this.stepUntil(limit)
-    if (typeof r !== 'boolean') throw new Error('sim: a port answered asynchronously')
-    return r
-  }
-  kill(id: NodeId, state: 'crashed' | 'removed' = 'crashed'): void {
-    this.killNode(id, state)
-  }
-  boot(id: NodeId): void {
-    if (this.bootNode(id) !== undefined) throw new Error('sim: a node started asynchronously')
-  }
-  start(): void {
-    if (this.startAll() !== undefined) throw new Error('sim: nodes started asynchronously')
-  }
-  join(id: NodeId): void {
-    this.addSlot(id)
-    this.boot(id)
-  }
-  shellOf(id: NodeId): NodeShell | undefined {
-    return this.slots.get(id)?.port?.shell
-  }
-  override memberIds(): NodeId[] {
-    const all = super.memberIds()
-    return this.leaving.size === 0 ? all : all.filter((id) => !this.leaving.has(id))
-  }
-  protected override onRemovalCommitted(id: NodeId): void {
-    this.onRemoval(id)
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's constructor takes any[] (TypeScript's rule)
+type LoopClass = new (...args: any[]) => ClusterLoop
+
+/**
+ * Opens a cluster loop class's protected controls to the simulator. The simulator runs `withSimControls(ClusterLoop)`;
+ * the browser's narrated scenarios run the same simulator over `withSimControls(Scheduler)` (src/browser/lesson.ts),
+ * so the page can draw and pace it, and the run is the one `npm test` checks.
+ */
+export function withSimControls<B extends LoopClass>(Base: B) {
+  return class extends Base implements SimLoopControls {
+    onRemoval: (id: NodeId) => void = (id) => this.killNode(id, 'removed')
+    readonly leaving = new Set<NodeId>()
+    reactive: () => boolean = () => false
+
+    override lookahead(): number {
+      return this.reactive() ? 1 : super.lookahead()
+    }
+
+    run(limit = this.nextTime()): boolean {
+      const r = this.stepUntil(limit)
+      if (typeof r !== 'boolean') throw new Error('sim: a port answered asynchronously')
+      return r
+    }
+    kill(id: NodeId, state: 'crashed' | 'removed' = 'crashed'): void {
+      this.killNode(id, state)
+    }
+    boot(id: NodeId): void {
+      if (this.bootNode(id) !== undefined) throw new Error('sim: a node started asynchronously')
+    }
+    startSync(): void {
+      if (this.startAll() !== undefined) throw new Error('sim: nodes started asynchronously')
+    }
+    join(id: NodeId): void {
+      this.addSlot(id)
+      this.boot(id)
+    }
+    shellOf(id: NodeId): NodeShell | undefined {
+      return this.slots.get(id)?.port?.shell
+    }
+    override memberIds(): NodeId[] {
+      const all = super.memberIds()
+      return this.leaving.size === 0 ? all : all.filter((id) => !this.leaving.has(id))
+    }
+    protected override onRemovalCommitted(id: NodeId): void {
+      this.onRemoval(id)
+    }
   }
 }
+
+const PlainSimLoop = withSimControls(ClusterLoop)
 
 /**
  * A deterministic discrete-event simulation of a Raft cluster: the shared cluster loop (src/cluster/loop.ts) and
@@ -181,7 +212,7 @@ export class Simulator {
     this.options = resolveOptions(input)
     const o = this.options
     this.#factory = extras.nodeFactory
-    this.#hostOptions = { ...extras.host, nodeFactory: extras.nodeFactory, views: false }
+    this.#hostOptions = { ...extras.host, nodeFactory: extras.nodeFactory, views: extras.views ?? false }
     const root = new Prng(o.seed).fork('sim')
     this.#faultRng = root.fork('faults')
     this.#lingerRng = root.fork('linger')
@@ -212,7 +243,7 @@ export class Simulator {
       diskMaxMs: o.diskMaxMs,
     }
     for (const id of peers) this.#peers.set(id, peers)
-    const loop = new SimLoop(spec, this.#portFactory())
+    const loop = extras.loop ? extras.loop(spec, this.#portFactory()) : new PlainSimLoop(spec, this.#portFactory())
     if (extras.windows === false) loop.windows = false
     this.#loop = loop
     this.network = loop.network
@@ -234,7 +265,7 @@ export class Simulator {
     // The script acts after every step, on what it saw: a window would run nodes past its actions.
     loop.reactive = () => this.figure8.active
     this.workload = new Workload(loop, { clients: o.clients, keys: o.keys, thinkMs: o.thinkMs, readMode: o.readMode })
-    loop.start()
+    loop.startSync()
     this.#faultsOn = o.crashRate > 0 || o.restartRate > 0 || o.partitionRate > 0 || o.healRate > 0
     if (this.#faultsOn) this.#every(o.faultEveryMs, o.faultEveryMs, 'fault', () => this.#fault())
     // Half a period after the faults, so that the two never share a millisecond.

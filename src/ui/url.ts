@@ -355,9 +355,26 @@ export interface Launch {
   error?: string
   /** A sentence for a banner about the page itself (e.g. its language could not be loaded). */
   notice?: string
+  /**
+   * The page's address when it names a narrated scenario (`?scenario=`): the scenarios' chunk reads the link
+   * (src/ui/scenario/link.ts), and the user's cluster is opened only when the scenario ends or cannot play.
+   */
+  scenario?: string
 }
 
+function hasScenario(href: string): boolean {
+  try {
+    return new URL(href).searchParams.has('scenario')
+  } catch {
+    return false
+  }
+}
+
+/** The setup parameters of a link (a scenario's link ignores them). */
+export const SETUP_PARAMS: readonly string[] = SETUP_KEYS
+
 export function readLaunch(href: string): Launch {
+  if (hasScenario(href)) return { setup: null, scenario: href }
   const r = parseSetup(href)
   return r.error !== undefined ? { setup: null, error: r.error } : { setup: r.setup }
 }

@@ -74,6 +74,11 @@ export class Checks {
   involved = $state.raw<Involved | null>(null)
   /** The breakpoint "on any violation": halt the cluster on the first violation (on by default). */
   pauseOnViolation = $state(true)
+  /**
+   * The client history is not checked (a narrated scenario's script appends commands without clients, so its reads
+   * would see values no client wrote).
+   */
+  historyOff = false
   readonly #runtime: ClusterRuntime
   #live: Live | null = null
   #queue: ClusterEvent[] = []
@@ -114,6 +119,7 @@ export class Checks {
       return
     }
     if (e.type !== 'observation' && e.type !== 'client') return
+    if (e.type === 'client' && this.historyOff) return
     if (!this.#live) {
       if (this.failed === null) this.#queue.push(e)
       return

@@ -35,6 +35,8 @@ export class Clients {
   setLoad(on: boolean): void {
     const sched = this.#runtime.sched
     if (!sched) return
+    const refused = on ? this.#notices.guard() : null
+    if (refused !== null) return this.#notices.addBanner('error', refused)
     if (!this.#load || this.#loadSched !== sched) {
       this.#load?.dispose()
       // A recording cluster owns its generator (src/browser/record.ts) so that a replay switches the same one.
@@ -58,6 +60,8 @@ export class Clients {
   submit(op: KvOp, key: string, value?: string, expected?: string | null): void {
     const sched = this.#runtime.sched
     if (!sched) return
+    const refused = this.#notices.guard()
+    if (refused !== null) return this.#notices.addBanner('error', refused)
     if (!key) {
       this.#notices.addBanner('error', strings.kv.keyRequired)
       return

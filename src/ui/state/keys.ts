@@ -9,6 +9,8 @@ export function onKey(lab: Lab, e: KeyboardEvent): boolean {
     if (e.key === 'Escape') target.blur()
     return false
   }
+  // A scenario's narration takes Space, Enter, → and PageDown (outside dialogs).
+  if (!lab.helpOpen && !lab.newClusterOpen && !lab.choice && !lab.scenarios.menuOpen && lab.scenarios.onKey(e)) return true
   const s = shortcutFor(e)
   if (!s) return false
   if (s.id !== 'escape' && s.id !== 'help' && (lab.helpOpen || lab.newClusterOpen || lab.choice)) return false

@@ -32,8 +32,10 @@ import { Clock } from './clock.svelte.ts'
 import type { Feed, Token } from './feed.ts'
 import type { FrameLoop, Renderer } from './frames.ts'
 import { onKey, runShortcut } from './keys.ts'
+import { strings } from '../strings.ts'
 import { NetworkActions } from './netactions.ts'
 import { Notices, type Banner } from './notices.svelte.ts'
+import { Scenarios } from './scenarios.svelte.ts'
 import { Preferences, type Tab } from './preferences.svelte.ts'
 import type { Projector } from './projector.svelte.ts'
 import type { EventRecord } from './records.ts'
@@ -68,6 +70,8 @@ export class Lab {
   readonly breakpoints: Breakpoints
   /** The scrubber: the run rebuilt at an earlier time, forks, export and import (timetravel.svelte.ts). */
   readonly timetravel: TimeTravel
+  /** Narrated scenarios: the menu, and the lesson while one plays (scenarios.svelte.ts). */
+  readonly scenarios: Scenarios
 
   constructor(runtime: ClusterRuntime, launch: Launch) {
     this.runtime = runtime
@@ -91,6 +95,9 @@ export class Lab {
     this.network = new NetworkActions(runtime, scene, notices, selection)
     this.session = new Session(runtime, launch, { scene, notices, clients, selection, prefs })
     this.timetravel = new TimeTravel(runtime, scene, notices, { check: (e) => this.checks.handle(e), forked: (s) => clients.follow(s, s.load) })
+    const scenarios = (this.scenarios = new Scenarios(runtime, { scene, notices, clients, selection, checks: this.checks }))
+    notices.guard = () => (runtime.inLesson ? strings.scenario.blocked : null)
+    if (launch.scenario) void scenarios.openLink(launch.scenario)
   }
 
   /** Subscribe to the runtime and the page; returns the cleanup. Called once, by the root component. */

@@ -18,6 +18,9 @@ export class Notices {
   /** A share link the clipboard refused, shown for copying by hand. */
   shareText = $state<string | null>(null)
 
+  /** Why actions are refused now (a scenario plays), or null: `act` then only says so. */
+  guard: () => string | null = () => null
+
   #seq = 0
   readonly #settled: () => void
 
@@ -41,6 +44,11 @@ export class Notices {
 
   /** Run an action; its failure becomes a banner sentence. */
   async act(what: string, f: () => Promise<unknown>): Promise<void> {
+    const refused = this.guard()
+    if (refused !== null) {
+      this.addBanner('error', refused)
+      return
+    }
     try {
       await f()
     } catch (e) {
