@@ -5,7 +5,8 @@
  * rebuild). Prints wall ms per case and one BENCH line. Run: npx tsx bench/timetravel.ts [--minutes 3]
  */
 import { loadavg } from 'node:os'
-import { RecordingScheduler, Replay } from '../src/browser/record.ts'
+import { RecordingScheduler } from '../src/browser/record.ts'
+import { Replay } from '../src/browser/replay.ts'
 import { inprocFactory } from '../src/browser/inproc.ts'
 import { defaultSpec } from '../src/browser/runtime.ts'
 import * as net from '../src/ui/state/netedit.ts'

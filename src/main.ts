@@ -1,7 +1,7 @@
 import { mount } from 'svelte'
 import LabApp from './ui/LabApp.svelte'
 import { ClusterRuntime } from './browser/runtime.ts'
-import { workerFactory } from './browser/worker-host.ts'
+import type { PortFactory } from './browser/scheduler.ts'
 import { clusterNameFromUrl, readLaunch, setupToSpec } from './ui/url.ts'
 import { bootRuntime } from './ui/boot.ts'
 import { exposeRuntime } from './ui/test-api.ts'
@@ -13,8 +13,15 @@ import { strings } from './ui/strings.ts'
 const target = document.getElementById('app')
 if (!target) throw new Error('Raft Lab: #app element missing from index.html')
 
+// Each node in its own Web Worker (src/browser/worker-host.ts, loaded with the cluster's code after the first paint).
+let workers: PortFactory | null = null
+const factory: PortFactory = async (init) => {
+  workers ??= (await import('./browser/worker-host.ts')).workerFactory()
+  return workers(init)
+}
+
 const runtime = new ClusterRuntime(clusterNameFromUrl(location.href), {
-  factory: workerFactory(),
+  factory,
   locks: typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : null,
 })
 

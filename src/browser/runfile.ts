@@ -120,8 +120,8 @@ async function pipe(data: Uint8Array, stream: CompressionStream | DecompressionS
   return new Uint8Array(await new Response(body).arrayBuffer())
 }
 
-/** The URL parameter that carries a moment. */
-export const MOMENT_PARAM = 'moment'
+import { MOMENT_PARAM } from './recorded.ts'
+export { MOMENT_PARAM }
 
 /** A moment as a URL parameter value: the run up to `t` (deflated JSON, base64url) and the time. */
 export async function encodeMoment(rec: RunRecord, t: number): Promise<string> {

@@ -4,10 +4,24 @@ import { openClusterDb } from '../storage/cluster-db.ts'
 import { deleteNodeDisk, listClusters, listNodeDisks } from '../storage/catalog.ts'
 import type { ClusterDb, NodeDisk, StorageOptions } from '../storage/types.ts'
 import type { RaftParams, StorageMode } from '../node/protocol.ts'
-import { Driver, type DriverMode } from './driver.ts'
-import { MembershipPlan, type MembershipView, type PlanPhase } from '../cluster/membership.ts'
-import { Scheduler, type ClusterEvent, type ClusterSpec, type PortFactory } from './scheduler.ts'
-import { RecordingScheduler } from './record.ts'
+import type { Driver, DriverMode } from './driver.ts'
+import type { MembershipPlan, MembershipView, PlanPhase } from '../cluster/membership.ts'
+import type { Scheduler, ClusterEvent, ClusterSpec, PortFactory } from './scheduler.ts'
+import type { RecordingScheduler } from './record.ts'
+import { isRecording } from './recorded.ts'
+
+/**
+ * The cluster's code (the loop, the scheduler, the driver): loaded while the page paints, not before it (see
+ * README, first load). `open` waits for it.
+ */
+let core: { RecordingScheduler: typeof RecordingScheduler; Driver: typeof Driver } | null = null
+async function loadCore(): Promise<NonNullable<typeof core>> {
+  if (!core) {
+    const [r, d] = await Promise.all([import('./record.ts'), import('./driver.ts')])
+    core = { RecordingScheduler: r.RecordingScheduler, Driver: d.Driver }
+  }
+  return core
+}
 
 /** Version of the settings object kept in the cluster database. */
 export const SETTINGS_VERSION = 1
@@ -251,6 +265,7 @@ export class ClusterRuntime {
     settings.boots = (settings.boots ?? 0) + 1
     const session = settings.boots > 1 || recovered ? String(settings.boots) : ''
     // Records every action for time travel (src/browser/record.ts); a recovered cluster's record starts at recovery.
+    const { RecordingScheduler } = await loadCore()
     const sched = new RecordingScheduler(
       settings.spec,
       this.opts.factory,
@@ -274,7 +289,7 @@ export class ClusterRuntime {
       for (const f of this.listeners) f(e)
       if (e.type === 'nodeState' && e.state === 'crashed' && e.code === 'quota') void this.quotaFallback(e.node)
     })
-    const driver = new Driver(sched)
+    const driver = new core!.Driver(sched)
     driver.onProgress = () => {
       for (const f of this.progressListeners) f()
     }
@@ -466,7 +481,7 @@ export class ClusterRuntime {
     const s = this.need()
     await s.crash(id)
     await deleteNodeDisk(this.name, id, this.opts.storage)
-    if (s instanceof RecordingScheduler) await s.noteWipe(id)
+    if (isRecording(s)) await s.noteWipe(id)
     await s.restart(id)
   }
 
@@ -545,6 +560,7 @@ export class ClusterRuntime {
     await s.addNode(id)
     onStep(`${id} started empty; asking ${leader} to add it as a learner`, { k: 'started', node: id, leader })
     // Promoted only once fully caught up (lag 0): a voter far behind would slow every commit.
+    const { MembershipPlan } = await import('../cluster/membership.ts')
     const plan = new MembershipPlan('add', id, s.now, { lagOk: 0, catchUpMs: Infinity })
     const end = await this.carryOut(plan, (phase) => {
       if (phase === 'catchingUp') onStep(`${id} is a learner; catching up`, { k: 'learner', node: id })
@@ -562,6 +578,7 @@ export class ClusterRuntime {
     this.removing = id
     try {
       onStep(leader === id ? `asking ${leader}, the leader, to remove itself` : `asking ${leader} to remove ${id}`, { k: 'askRemove', node: id, leader })
+      const { MembershipPlan } = await import('../cluster/membership.ts')
       const end = await this.carryOut(new MembershipPlan('remove', id, s.now, { lagOk: 0, catchUpMs: Infinity }), () => undefined)
       if (end === 'lastVoter') throw new Error(`${id} is the last voter; a cluster cannot remove it`)
       // The loop stops a node whose removal committed; the runtime forgets its disk and remembers it is gone.

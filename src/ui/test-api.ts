@@ -5,7 +5,7 @@
  * fault no control offers (a malformed input to a node). Nothing here is a second user interface.
  */
 import type { ClusterRuntime } from '../browser/runtime.ts'
-import { LoadGenerator } from '../cluster/workload.ts'
+import type { LoadGenerator } from '../cluster/workload.ts'
 import type { GraphView } from './graph/graph.ts'
 import type { DrawCounts } from './state/frames.ts'
 import type { Lab } from './state/lab.svelte.ts'
@@ -37,7 +37,11 @@ const g = globalThis as unknown as { __raftlab?: TestApi }
 
 /** Called once by main.ts, before the app mounts. */
 export function exposeRuntime(runtime: ClusterRuntime): void {
-  g.__raftlab = { ...g.__raftlab, runtime, LoadGenerator }
+  g.__raftlab = { ...g.__raftlab, runtime } as TestApi
+  // The cluster's code loads after the first paint; the load generator comes with it.
+  void import('../cluster/workload.ts').then((m) => {
+    g.__raftlab = { ...(g.__raftlab as TestApi), LoadGenerator: m.LoadGenerator }
+  })
 }
 
 /** Called by the app's root once its state exists. */

@@ -5,7 +5,8 @@
  * sentence and leaves the cluster untouched; a link to a moment opens that run paused at that time.
  */
 import { test, expect, type Page } from '@playwright/test'
-import { Replay, type RunRecord } from '../../src/browser/record.ts'
+import type { RunRecord } from '../../src/browser/record.ts'
+import { Replay } from '../../src/browser/replay.ts'
 import { js, openLab, waitReady, watchErrors } from './ui-support.ts'
 
 /** A fresh seeded cluster with load, a crash and restart, a partition and a heal, all through the app's own actions. */

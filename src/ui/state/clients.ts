@@ -1,8 +1,8 @@
 /** The user's key/value clients: one operation at a time from the client panel, and the load switch. */
 import type { ClusterRuntime } from '../../browser/runtime.ts'
 import type { Scheduler } from '../../browser/scheduler.ts'
-import { LoadGenerator, type LoadStats } from '../../cluster/workload.ts'
-import { RecordingScheduler } from '../../browser/record.ts'
+import type { LoadGenerator, LoadStats } from '../../cluster/workload.ts'
+import { isRecording } from '../../browser/recorded.ts'
 import type { KvOp } from '../../kv/command.ts'
 import { strings } from '../strings.ts'
 import type { Notices } from './notices.svelte.ts'
@@ -37,16 +37,16 @@ export class Clients {
     if (!sched) return
     const refused = on ? this.#notices.guard() : null
     if (refused !== null) return this.#notices.addBanner('error', refused)
+    // A recording cluster owns its generator (src/browser/record.ts) so that a replay switches the same one; the
+    // page's clusters all record (a lesson's does not, and refuses the switch above).
+    if (!isRecording(sched)) return
     if (!this.#load || this.#loadSched !== sched) {
       this.#load?.dispose()
-      // A recording cluster owns its generator (src/browser/record.ts) so that a replay switches the same one.
-      this.#load = sched instanceof RecordingScheduler ? sched.load : new LoadGenerator(sched, { clients: 4, prefix: 'load' })
+      this.#load = sched.load
       this.#loadSched = sched
     }
     this.#loadOn = on
-    if (sched instanceof RecordingScheduler) void sched.setLoad(on)
-    else if (on) this.#load.start()
-    else this.#load.stop()
+    void sched.setLoad(on)
     this.#scene.feed.note(strings.you.load(on), [], 'client')
     this.#scene.publish()
     this.#scene.wake(true)

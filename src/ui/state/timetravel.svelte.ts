@@ -7,16 +7,20 @@
  */
 import type { NodeId } from '../../raft/types.ts'
 import type { ClusterRuntime } from '../../browser/runtime.ts'
-import { Driver, type DriverMode } from '../../browser/driver.ts'
-import { inprocFactory } from '../../browser/inproc.ts'
-import { RecordingScheduler, Replay, type RunRecord } from '../../browser/record.ts'
+import type { Driver, DriverMode } from '../../browser/driver.ts'
+import type { Replay } from '../../browser/replay.ts'
 import type { ClusterEvent, PortFactory } from '../../browser/scheduler.ts'
 import type { NodeDisk } from '../../storage/types.ts'
-import { MOMENT_PARAM, decodeMoment, parseRunFile, runToJson, shareMomentLink, type RunFileError } from '../../browser/runfile.ts'
+import type { RecordingScheduler, RunRecord } from '../../browser/record.ts'
+import { MOMENT_PARAM, isRecording } from '../../browser/recorded.ts'
+import type { RunFileError } from '../../browser/runfile.ts'
 import { strings } from '../strings.ts'
 import type { Feed } from './feed.ts'
 import type { Notices } from './notices.svelte.ts'
 import type { Scene } from './scene.svelte.ts'
+
+/** Run files and moment links: loaded when one is made or read. */
+const runfile = () => import('../../browser/runfile.ts')
 
 /** Virtual ms of events before the chosen time that the past's event log and graph are fed (tokens, callouts). */
 const FEED_WINDOW_MS = 3000
@@ -106,7 +110,7 @@ export class TimeTravel {
     let hooked: RecordingScheduler | null = null
     const hook = () => {
       const sc = rt.sched
-      if (this.viewing !== null || this.pending !== null || sc === hooked || !(sc instanceof RecordingScheduler)) return
+      if (this.viewing !== null || this.pending !== null || sc === hooked || !isRecording(sc)) return
       this.#off?.()
       hooked = sc
       this.#off = sc.onAction((a) => {
@@ -178,7 +182,7 @@ export class TimeTravel {
     if (this.#rec) return null
     const s = this.#runtime.sched
     if (!s) return strings.timetravel.noCluster
-    if (!(s instanceof RecordingScheduler)) return strings.timetravel.noRecord
+    if (!isRecording(s)) return strings.timetravel.noRecord
     if (this.#runtime.recovered) return strings.timetravel.recovered
     return null
   }
@@ -192,7 +196,7 @@ export class TimeTravel {
   record(): RunRecord | null {
     if (this.#rec) return this.#rec
     const s = this.#live?.sched ?? this.#runtime.sched
-    return s instanceof RecordingScheduler ? s.record() : null
+    return isRecording(s) ? s.record() : null
   }
 
   /** Show the run at virtual time `t` (ms). Repeated calls while a rebuild runs just move its target. */
@@ -253,7 +257,7 @@ export class TimeTravel {
         const all = [...this.#parked, ...(this.#cursor ? [this.#cursor] : [])]
         if (all.some((c) => Math.abs(c.replay.now - at) < step / 2 && c.replay.now <= at)) continue
         const partial = this.#parked.find((c) => c.ladder === at)
-        const c = partial ?? this.#newCursor()
+        const c = partial ?? (await this.#newCursor())
         c.ladder = at
         if (!partial) this.#park(c)
         const done = await c.replay.advance(at, {
@@ -289,7 +293,7 @@ export class TimeTravel {
     if (this.#live) return true
     const rt = this.#runtime
     const sched = rt.sched
-    if (!(sched instanceof RecordingScheduler)) return false
+    if (!isRecording(sched)) return false
     const mode = rt.driver?.mode ?? 'paused'
     rt.driver?.pause()
     this.#live = { sched, driver: rt.driver, feed: this.#scene.feed, mode }
@@ -298,8 +302,10 @@ export class TimeTravel {
     return true
   }
 
-  #newCursor(): Cursor {
+  async #newCursor(): Promise<Cursor> {
     const rec = this.#rec!
+    // The in-process node host and the replay come when the past is first asked for (not with the first paint).
+    const [{ Replay }, { inprocFactory }, { Driver }] = await Promise.all([import('../../browser/replay.ts'), import('../../browser/inproc.ts'), import('../../browser/driver.ts')])
     const ports: Cursor['ports'] = { live: null }
     const replay = new Replay(rec, (disks: Map<string, NodeDisk>) => {
       const mem = inprocFactory(disks)
@@ -326,7 +332,7 @@ export class TimeTravel {
       if (c) this.#park(c)
       const best = this.#parked.filter((p) => !p.replay.busy && p.replay.now <= t).sort((a, b) => b.replay.now - a.replay.now)[0]
       if (best) this.#parked = this.#parked.filter((p) => p !== best)
-      c = best ?? this.#newCursor()
+      c = best ?? (await this.#newCursor())
       this.#cursor = c
     }
     if (c.replay.now < t - FEED_WINDOW_MS) {
@@ -412,7 +418,7 @@ export class TimeTravel {
   async openRecord(rec: RunRecord, t = rec.end): Promise<string | null> {
     if (this.#live) this.backToLive()
     const rt = this.#runtime
-    if (!(rt.sched instanceof RecordingScheduler)) return strings.timetravel.noCluster
+    if (!isRecording(rt.sched)) return strings.timetravel.noCluster
     this.#enter()
     this.#rec = rec
     this.foreign = true
@@ -438,7 +444,7 @@ export class TimeTravel {
         // The run is rebuilt once more from its start with the live checkers watching, so that they know its whole
         // past (a checker started at the fork would see entries applied after ones it never saw).
         this.#dropAll()
-        const c = this.#newCursor()
+        const c = (await this.#newCursor())
         c.feedFrom = T - FEED_WINDOW_MS
         const sched = c.replay.sched
         rt.sched = sched
@@ -499,9 +505,10 @@ export class TimeTravel {
   }
 
   /** Download the run (the whole record, or the imported one) as a JSON file. */
-  exportRun(): void {
+  async exportRun(): Promise<void> {
     const rec = this.record()
     if (!rec) return
+    const { runToJson } = await runfile()
     const blob = new Blob([runToJson(rec)], { type: 'application/json' })
     const a = document.createElement('a')
     a.href = URL.createObjectURL(blob)
@@ -512,6 +519,7 @@ export class TimeTravel {
 
   /** Read a run file; refuse a bad one with a sentence (nothing changes); show a good one at its end, paused. */
   async importText(text: string, bytes = text.length): Promise<boolean> {
+    const { parseRunFile } = await runfile()
     const r = parseRunFile(text, bytes)
     if (!r.ok) {
       this.#notices.addBanner('error', this.errorText(r.error))
@@ -544,7 +552,9 @@ export class TimeTravel {
   /** The link to the moment shown (or to the live end): the run up to it, opened paused there. */
   async momentLink(t = this.viewing ?? this.#runtime.sched?.now ?? 0): Promise<string | null> {
     const rec = this.record()
-    return rec ? shareMomentLink(rec, t) : null
+    if (!rec) return null
+    const { shareMomentLink } = await runfile()
+    return shareMomentLink(rec, t)
   }
 
   /** Copy the link to this moment (and show it, for a browser that refuses the clipboard). */
@@ -568,6 +578,7 @@ export class TimeTravel {
   async openFromUrl(search: string = location.search): Promise<void> {
     const param = new URLSearchParams(search).get(MOMENT_PARAM)
     if (!param) return
+    const { decodeMoment } = await runfile()
     const r = await decodeMoment(param)
     if (!r.ok) {
       this.#notices.addBanner('error', strings.timetravel.importErrors.link)

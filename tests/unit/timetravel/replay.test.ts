@@ -3,7 +3,8 @@
  * recorded action, at every checkpoint, and at any time T asked.
  */
 import { describe, expect, it } from 'vitest'
-import { DivergedError, RecordingScheduler, Replay, replayTo, type RunRecord } from '../../../src/browser/record.ts'
+import { RecordingScheduler, type RunRecord } from '../../../src/browser/record.ts'
+import { DivergedError, Replay, replayTo } from '../../../src/browser/replay.ts'
 import { inprocFactory } from '../../../src/browser/inproc.ts'
 import type { NodeDisk } from '../../../src/storage/types.ts'
 import * as net from '../../../src/ui/state/netedit.ts'

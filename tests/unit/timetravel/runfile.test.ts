@@ -3,7 +3,8 @@
  * a moment link carries the run up to its time, compactly, and reads back to the same replay hash.
  */
 import { describe, expect, it } from 'vitest'
-import { RecordingScheduler, Replay, type RunRecord } from '../../../src/browser/record.ts'
+import { RecordingScheduler, type RunRecord } from '../../../src/browser/record.ts'
+import { Replay } from '../../../src/browser/replay.ts'
 import { inprocFactory } from '../../../src/browser/inproc.ts'
 import { decodeMoment, encodeMoment, MAX_RUN_BYTES, parseRunFile, runToJson, shareMomentLink } from '../../../src/browser/runfile.ts'
 import { testSpec } from '../cluster/spec.ts'
