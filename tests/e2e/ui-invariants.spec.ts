@@ -95,8 +95,12 @@ test.describe('invariants panel and breakpoints', () => {
     const canvas = page.getByTestId('timeline-scroller').locator('canvas')
     await expect(canvas).toHaveAttribute('data-violation', new RegExp(`${stale}@2:differs`))
     await expect(canvas).toHaveAttribute('data-violation', new RegExp(`${leader}@2:entry`))
-    // Time travel is not connected on this branch: no share-this-moment button that could not work.
-    await expect(page.getByTestId('share-moment')).toHaveCount(0)
+    // "Share this moment": a link that rebuilds this run up to the violation (time travel's moment link).
+    await page.evaluate(() => Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new Error('no clipboard')) } }))
+    await page.getByTestId('share-moment').click()
+    await expect.poll(() => js<string | null>(page, 'lab.shareText')).toMatch(/[?&]moment=/)
+    const link = (await js<string>(page, 'lab.shareText'))!
+    expect(Number(/moment=(\d+)\./.exec(link)![1])).toBe(time)
 
     if (SHOTS) {
       await page.waitForTimeout(300)
@@ -108,6 +112,11 @@ test.describe('invariants panel and breakpoints', () => {
       await page.screenshot({ path: `${SHOTS}/violation-1280.png` })
     }
     await expectNoErrors(errors)
+
+    // The link rebuilds the run up to that moment: the page opens it in the past, paused at the violation's time.
+    await page.goto(link)
+    await expect(page.getByTestId('tt-status')).toHaveText(`Viewing the past: t = ${(time / 1000).toFixed(1)} s`, { timeout: 30_000 })
+    expect(await js<string>(page, 'runtime.driver.mode')).toBe('paused')
   })
 
   test('breakpoints on candidate, leader and commit index pause the run and say which and when; a bad index gets a sentence', async ({ page }) => {

@@ -1,18 +1,23 @@
 /**
  * "Share this moment": a link that replays the running cluster up to a virtual time (the moment a property broke),
- * built by time travel's encoder. Until that encoder is connected, `momentSharer` returns null and the invariants
- * panel shows no button: nothing pretends to share.
- *
- * To connect it, make `momentSharer` return a function that encodes the run of `runtime` up to `at` (virtual ms)
- * into a link (absolute URL), or resolves to null when the run cannot be encoded; the panel copies the link like the
+ * built by time travel's encoder (src/browser/runfile.ts `shareMomentLink`). The panel copies the link like the
  * share link (clipboard, else a field to copy from).
  */
 import type { ClusterRuntime } from '../../browser/runtime.ts'
+import { isRecording } from '../../browser/recorded.ts'
 
 export type ShareMoment = (at: number) => Promise<string | null>
 
-/** The link maker for `runtime`'s run, or null while time travel is not connected (the button is then hidden). */
+/**
+ * The link maker for `runtime`'s run, or null when its run cannot be replayed from the start (no recording
+ * cluster, or one recovered from its disks after a reload: its past before the reload is not recorded); the
+ * button is then hidden.
+ */
 export function momentSharer(runtime: ClusterRuntime): ShareMoment | null {
-  void runtime
-  return null
+  const s = runtime.sched
+  if (!isRecording(s) || runtime.recovered) return null
+  return async (at) => {
+    const { shareMomentLink } = await import('../../browser/runfile.ts')
+    return shareMomentLink(s.record(), Math.min(at, s.now))
+  }
 }
