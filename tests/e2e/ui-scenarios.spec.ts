@@ -14,6 +14,9 @@ import { SimScenarioCluster } from '../../src/scenario/sim-cluster.ts'
 import type { UnsafeSwitch } from '../../src/scenario/script.ts'
 import { fastForward, openLab, waitLeader, watchErrors, type Handle } from './ui-support.ts'
 
+/** Where README screenshots go when set. */
+const SHOTS = process.env.SHOTS
+
 const DIR = join(import.meta.dirname, '../../src/scenario/scripts')
 const NAMES = readdirSync(DIR)
   .filter((f) => f.endsWith('.txt'))
@@ -111,6 +114,14 @@ test('a question pauses, and its answer comes on the next key press', async ({ p
   }
   await expect(page.getByTestId('scenario-question')).toHaveText('Will n1 win the election?')
   await expect(page.getByTestId('scenario-next')).toHaveText('Show answer')
+  if (SHOTS) {
+    // README: a paused narration point at 1920x1080 and 1280x720 (`SHOTS=docs/screenshots`).
+    for (const [w, h] of [[1920, 1080], [1280, 720]]) {
+      await page.setViewportSize({ width: w, height: h })
+      await page.waitForTimeout(500)
+      await page.screenshot({ path: `${SHOTS}/scenario-narration-${w}.png` })
+    }
+  }
   // The answer is not shown before the key press.
   await expect(page.getByTestId('scenario-answer')).toHaveCount(0)
   await page.locator('body').focus()

@@ -89,6 +89,14 @@ test('the Time slider: keyboard, the past on screen, back to live', async ({ pag
   await page.evaluate(() => window.__raftlab.ui!.lab.timetravel.goTo(1200))
   await expect(page.getByTestId('tt-status')).toHaveText('Viewing the past: t = 1.2 s')
   expect(await js<string>(page, 'runtime.sched.nodeState("n2")')).toBe('crashed')
+  if (process.env.SHOTS) {
+    // README: the scrubber in the past at 1920x1080 and 1280x720 (`SHOTS=docs/screenshots`).
+    for (const [w, h] of [[1920, 1080], [1280, 720]]) {
+      await page.setViewportSize({ width: w, height: h })
+      await page.waitForTimeout(800)
+      await page.screenshot({ path: `${process.env.SHOTS}/scrubber-${w}.png` })
+    }
+  }
   expect(await js<number>(page, 'lab.view.now')).toBe(1200)
   // Acting on the past is refused with a sentence; the past is unchanged.
   await page.evaluate(() => window.__raftlab.ui!.lab.crash('n1'))
