@@ -468,13 +468,13 @@ export class GraphView {
     canvas.style.height = `${h}px`
     cy.resize()
     // Names and captions keep a readable size on screen however small the zoom: nodes grow (in model units) to hold
-    // their names, and the margins grow with the captions. Two rounds, as the zoom depends on the margins.
+    // their names, and the margins grow with the captions. A few rounds, as the zoom depends on the margins.
     const k = this.lab.projector ? PROJECTOR_SCALE : 1
     const r = circleRadius(this.members.length)
     let z = 1
     let dims: Dims = { node: NODE_SIZE * k, font: 21 * k }
     let box = { x1: 0, x2: 0, y1: 0, y2: 0 }
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < 4; round++) {
       const namePx = Math.max(21 * k * z, NAME_PX * k)
       const node = Math.max(NODE_SIZE * k, (namePx * 2.3) / z)
       const caption = Math.max(CAPTION_PX * k, Math.min(22 * k, 14 * z)) / z
@@ -488,6 +488,8 @@ export class GraphView {
       }
       z = Math.min(1.9, Math.min(w / (box.x2 - box.x1), h / (box.y2 - box.y1)))
     }
+    // The names at the final zoom (the rounds converge, but the last zoom is the one drawn): never under NAME_PX.
+    dims = { node: dims.node, font: Math.max(21 * k * z, NAME_PX * k) / z }
     this.captionPx = Math.max(CAPTION_PX * k, Math.min(22 * k, 14 * z))
     if (dims.node !== this.dims.node || dims.font !== this.dims.font) {
       this.dims = dims
