@@ -79,6 +79,8 @@ test('the Time slider: keyboard, the past on screen, back to live', async ({ pag
   await page.keyboard.press('ArrowLeft')
   await page.keyboard.press('ArrowLeft')
   await expect(slider).toHaveAttribute('aria-valuenow', '900')
+  // The slider shows where it goes at once; the rebuilt cluster gets there a moment later.
+  await expect.poll(() => js<number>(page, 'lab.timetravel.viewing')).toBe(900)
   // One event forward and back.
   await page.keyboard.press('.')
   await expect.poll(() => js<number>(page, 'lab.timetravel.viewing')).toBeGreaterThan(900)

@@ -276,6 +276,8 @@ export class TimeTravel {
 
   /** One event forward (the next instant in which something happens) or back (the last event shown before now). */
   async stepEvent(dir: 1 | -1): Promise<string | null> {
+    // From the moment shown once a jump still running has landed (its rebuild is where the next event is read).
+    while (this.#running) await new Promise((r) => setTimeout(r, 10))
     const now = this.viewing ?? this.end
     if (dir > 0) {
       const next = this.#cursor?.replay.sched.nextTime() ?? Infinity
