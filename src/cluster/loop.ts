@@ -18,7 +18,7 @@ import { Network, cloneNetworkConfig, type DropReason, type NetworkConfig } from
 import { Prng } from '../world/prng.ts'
 import { TraceHash } from '../world/trace.ts'
 import type { NodeShell } from '../node/shell.ts'
-import { codeOf, failureOf, isPromise } from '../node/failure.ts'
+import { codeOf, errorFields, failureOf, isPromise } from '../node/failure.ts'
 import type {
   EntryView,
   HostInit,
@@ -1274,7 +1274,7 @@ function runWindow(port: NodePort, batches: HostInput[][]): WindowOutput | Promi
       try {
         r = port.handle(batches[k])
       } catch (e) {
-        return { outputs, failure: { at: k, ...plain(e) } }
+        return { outputs, failure: { at: k, ...errorFields(e) } }
       }
       if (isPromise(r)) {
         const at = k
@@ -1283,7 +1283,7 @@ function runWindow(port: NodePort, batches: HostInput[][]): WindowOutput | Promi
             outputs.push(o)
             return next(at + 1)
           },
-          (e: unknown) => ({ outputs, failure: { at, ...plain(e) } }),
+          (e: unknown) => ({ outputs, failure: { at, ...errorFields(e) } }),
         )
       }
       outputs.push(r)
@@ -1293,9 +1293,6 @@ function runWindow(port: NodePort, batches: HostInput[][]): WindowOutput | Promi
   return next(0)
 }
 
-function plain(e: unknown): { name: string; message: string } {
-  return e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) }
-}
 
 function failed(e: unknown): Started {
   return { ok: false, failure: failureOf(e) }

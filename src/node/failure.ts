@@ -17,6 +17,11 @@ export function failureOf(e: unknown): StartFailure {
   return { code: codeOf(e), message: e instanceof Error ? e.message : String(e) }
 }
 
+/** An error as it crosses the worker boundary in a window's answer: its name (the code, see codeOf) and sentence. */
+export function errorFields(e: unknown): { name: string; message: string } {
+  return e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) }
+}
+
 /** Whether a value is a promise (ports and disks answer at once or later). */
 export function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
   return typeof (v as { then?: unknown } | undefined)?.then === 'function'

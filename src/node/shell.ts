@@ -5,7 +5,7 @@
  */
 import type { Snapshot } from '../raft/types.ts'
 import { NodeHost, type DiskWrite, type HostOptions, type Loaded } from './host.ts'
-import { isPromise } from './failure.ts'
+import { errorFields, isPromise } from './failure.ts'
 import { mergeWrites } from './group.ts'
 import type { HostInit, HostInput, HostOutput, Recovery, WindowOutput } from './protocol.ts'
 
@@ -32,11 +32,6 @@ function run<T>(g: Generator<Step, T, void>, failed?: { err: unknown }): T | Pro
   }
 }
 
-/** An error as it crosses the worker boundary: its name is its code (see failure.ts). */
-function plainError(e: unknown): { name: string; message: string } {
-  if (e instanceof Error) return { name: e.name, message: e.message }
-  return { name: 'Error', message: String(e) }
-}
 
 /** A group's write failed: `batch` is the first batch whose write it held. */
 class GroupWriteError extends Error {
@@ -179,7 +174,7 @@ export class NodeShell {
           outputs.push(yield* this.#steps(batches[k], k === batches.length - 1))
         } catch (e) {
           // A write that failed inside the group fails the batch that made it (and every later one).
-          failure = e instanceof GroupWriteError ? { at: e.batch, ...plainError(e.cause) } : { at: k, ...plainError(e) }
+          failure = e instanceof GroupWriteError ? { at: e.batch, ...errorFields(e.cause) } : { at: k, ...errorFields(e) }
           break
         }
       }
@@ -188,7 +183,7 @@ export class NodeShell {
         yield* this.#flush()
       } catch (e) {
         const g = e as GroupWriteError
-        if (!failure || g.batch < failure.at) failure = { at: g.batch, ...plainError(g.cause) }
+        if (!failure || g.batch < failure.at) failure = { at: g.batch, ...errorFields(g.cause) }
       }
     } finally {
       this.#group = null

@@ -307,14 +307,23 @@ export class LessonState {
         }
       }
     } catch (e) {
-      if (gen === this.#gen) this.card = { k: 'error', text: strings.scenario.scriptError(e instanceof Error ? e.message : String(e)) }
+      this.#failed(gen, e)
     } finally {
-      if (gen === this.#gen) {
-        this.#busy = false
-        this.#hurry = false
-        this.#p.scene.publish()
-      }
+      this.#idle(gen)
     }
+  }
+
+  /** A script error ends the lesson's current run with a sentence (unless a newer run started meanwhile). */
+  #failed(gen: number, e: unknown): void {
+    if (gen === this.#gen) this.card = { k: 'error', text: strings.scenario.scriptError(e instanceof Error ? e.message : String(e)) }
+  }
+
+  /** The lesson waits for the next key press again (unless a newer run started meanwhile). */
+  #idle(gen: number): void {
+    if (gen !== this.#gen) return
+    this.#busy = false
+    this.#hurry = false
+    this.#p.scene.publish()
   }
 
   /** The block after a question: its output is the answer. */
@@ -336,13 +345,9 @@ export class LessonState {
       }
       this.card = { k: 'answer', text: question, lines: b.r.output }
     } catch (e) {
-      if (gen === this.#gen) this.card = { k: 'error', text: strings.scenario.scriptError(e instanceof Error ? e.message : String(e)) }
+      this.#failed(gen, e)
     } finally {
-      if (gen === this.#gen) {
-        this.#busy = false
-        this.#hurry = false
-        this.#p.scene.publish()
-      }
+      this.#idle(gen)
     }
   }
 
