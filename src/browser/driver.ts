@@ -20,6 +20,8 @@ export type DriverMode = 'paused' | 'running' | 'max'
 /** Speeds offered by the UI, in virtual milliseconds per wall millisecond (logarithmic, 1/100x to 100x). */
 export const MIN_SPEED = 0.01
 export const MAX_SPEED = 100
+/** How far behind (in wall ms at the speed asked) the driver still catches up; a longer stall is let go. */
+export const MAX_OWED_MS = 250
 
 /**
  * Paces a Scheduler against the wall clock: paused, running at a speed, or as fast as possible. It never changes
@@ -31,6 +33,8 @@ export class Driver {
   private _mode: DriverMode = 'paused'
   private _speed = 1
   private lastWall = 0
+  /** The virtual time the run should have reached by the last slice (at a chosen speed). */
+  private goal = 0
   private cancel: (() => void) | null = null
   private running = false
   /** Counts `halt()` calls: a fast-forward that sees it change stops. */
@@ -86,6 +90,7 @@ export class Driver {
     this.cancel = null
     if (m !== 'paused') {
       this.lastWall = this.clock.now()
+      this.goal = this.sched.now
       this.schedule(0)
     }
   }
@@ -157,7 +162,11 @@ export class Driver {
         // Cap the catch-up after a stall (a hidden tab, a slow disk) so the run does not lurch forward.
         const dt = Math.min(250, start - this.lastWall)
         this.lastWall = start
-        const target = this.sched.now + dt * this._speed
+        // What a slow slice did not reach is owed to the next ones (up to MAX_OWED_MS of wall time's worth): a
+        // cluster that keeps up on average then keeps the speed asked, instead of losing every short stall.
+        const owed = Math.min(Math.max(0, this.goal - this.sched.now), MAX_OWED_MS * this._speed)
+        const target = this.sched.now + owed + dt * this._speed
+        this.goal = target
         const end = start + 25
         while (this._mode === 'running' && this.sched.nextTime() <= target && this.clock.now() < end) await this.sched.advance(target)
         if (this._mode === 'running' && this.sched.nextTime() > target) await this.sched.runUntil(target)

@@ -56,3 +56,50 @@ describe('Driver pacing at a chosen speed', () => {
     expect(clock.delays.slice(1).every((ms) => ms === 16)).toBe(true)
   })
 })
+
+describe('Driver pacing keeps the speed asked on average', () => {
+  it('virtual time lost to a stalled slice is made up by the next slices', async () => {
+    const s = new Scheduler(testSpec(), inprocFactory())
+    await s.start()
+    let t = 0
+    const queue: { f: () => void; ms: number }[] = []
+    const clock: WallClock = {
+      now: () => t,
+      later: (f, ms) => {
+        queue.push({ f, ms })
+        return () => undefined
+      },
+    }
+    // Every third slice stalls: right after its first step the wall clock jumps 40 ms (a long frame, a GC), so the
+    // slice ends far short of its target.
+    let slice = 0
+    let stallNext = false
+    const advance = s.advance.bind(s)
+    s.advance = async (limit: number) => {
+      const r = await advance(limit)
+      if (stallNext) {
+        stallNext = false
+        t += 40
+      }
+      return r
+    }
+    const d = new Driver(s, clock)
+    d.setSpeed(1)
+    const v0 = s.now
+    const w0 = t
+    d.play()
+    while (slice < 60) {
+      const next = queue.shift()!
+      t += next.ms === 0 ? 1 : next.ms
+      stallNext = slice % 3 === 1
+      slice++
+      next.f()
+      for (let i = 0; i < 50 && queue.length === 0; i++) await new Promise((r) => setTimeout(r, 1))
+    }
+    d.pause()
+    const wall = t - w0
+    // At 1x the run is owed one virtual ms per wall ms; the last slice may still be short by one slice's worth.
+    expect(s.now - v0).toBeGreaterThan(wall - 60)
+    expect(s.now - v0).toBeLessThanOrEqual(wall)
+  })
+})
