@@ -84,6 +84,10 @@ export interface SpeedReading {
   now: number
   steps: number
   committedCommands: number
+  /** Scheduling windows, node calls (round trips) and the calls that wrote to disk (one transaction each). */
+  windows: number
+  calls: number
+  writingCalls: number
   mode: string
   /** The speed the driver is asked for, and what the top bar shows (null before its window filled). */
   asked: number
@@ -95,7 +99,7 @@ export function readSpeed(): SpeedReading {
   const h = (globalThis as unknown as { __raftlab: Lab & { ui?: { lab: { view: { actualSpeed: number | null } } } } }).__raftlab
   const s = h.runtime.sched!
   const d = h.runtime.driver!
-  return { t: performance.now(), now: s.now, steps: s.stats.steps, committedCommands: s.stats.committedCommands, mode: d.mode, asked: d.speed, shown: h.ui?.lab.view.actualSpeed ?? null }
+  return { t: performance.now(), now: s.now, steps: s.stats.steps, committedCommands: s.stats.committedCommands, windows: s.stats.windows, calls: s.stats.calls, writingCalls: s.stats.writingCalls, mode: d.mode, asked: d.speed, shown: h.ui?.lab.view.actualSpeed ?? null }
 }
 
 /** Start a fresh durable cluster without compaction and write until every node holds `entries` entries. */

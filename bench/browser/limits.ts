@@ -5,7 +5,7 @@
  */
 
 /** Which limits to measure (all by default). */
-export type LimitName = 'oneTx' | 'perTx' | 'getAll' | 'getAll5' | 'roundTrips'
+export type LimitName = 'oneTx' | 'perTx' | 'getAll' | 'getAll5' | 'roundTrips' | 'fanOut' | 'parallelTx'
 
 export interface Limits {
   /** Records written per second, all in one readwrite transaction. */
@@ -18,6 +18,16 @@ export interface Limits {
   getAll5Ms: number
   /** postMessage round trips per second between the page and one worker (small structured messages). */
   roundTripsPerSec: number
+  /**
+   * By number of workers N: rounds per second of one small message to each of N workers at once, waiting for all
+   * N answers (the least a scheduling window of N nodes costs, with nothing computed and nothing written).
+   */
+  fanOutPerSec: Record<number, number>
+  /**
+   * By number of workers N: one-record readwrite transactions per second, summed over N workers each writing its
+   * own database back to back (the browser's IndexedDB backend serves them; a window writes one per node).
+   */
+  parallelTxPerSec: Record<number, number>
 }
 
 /**
@@ -26,7 +36,7 @@ export interface Limits {
  * before each measurement (`only`); the five read-back databases are kept between calls (`keep`).
  * Unmeasured limits are NaN.
  */
-export async function measureLimits(args: { records: number; perTx: number; roundTrips: number; only?: LimitName[]; keep?: boolean }): Promise<Limits> {
+export async function measureLimits(args: { records: number; perTx: number; roundTrips: number; only?: LimitName[]; keep?: boolean; workers?: number[] }): Promise<Limits> {
   const want = (x: LimitName) => !args.only || args.only.includes(x)
   // The worker: a few commands over IndexedDB and an echo, answering each with its own timing.
   const source = `
@@ -65,6 +75,18 @@ export async function measureLimits(args: { records: number; perTx: number; roun
           const ms = performance.now() - t0;
           db.close();
           postMessage({ ms }); return;
+        }
+        if (m.cmd === 'perTxOnly') {
+          const db = await open(m.name);
+          const t0 = performance.now();
+          for (let i = 1; i <= m.n; i++) {
+            const tx = db.transaction('log', 'readwrite');
+            tx.objectStore('log').put(record(i), i);
+            await done(tx);
+          }
+          postMessage({ ms: performance.now() - t0 });
+          db.close();
+          return;
         }
         if (m.cmd === 'fill') { await fill(m.name, m.n); postMessage({ ok: true }); return; }
         if (m.cmd === 'getAll') {
@@ -127,7 +149,31 @@ export async function measureLimits(args: { records: number; perTx: number; roun
     rtMs = performance.now() - tr
   }
 
-  for (const x of [w, ...ws]) x.terminate()
+  // Fan-out and parallel transactions, for each cluster size the benchmark runs.
+  const fanOutPerSec: Record<number, number> = {}
+  const parallelTxPerSec: Record<number, number> = {}
+  const extra: Worker[] = []
+  for (const n of args.workers ?? []) {
+    const pool = Array.from({ length: n }, () => spawn())
+    extra.push(...pool)
+    if (want('fanOut')) {
+      const rounds = Math.max(50, Math.round(args.roundTrips / n))
+      for (let i = 0; i < 50; i++) await Promise.all(pool.map((x) => call(x, msg)))
+      const t0 = performance.now()
+      for (let i = 0; i < rounds; i++) await Promise.all(pool.map((x) => call(x, msg)))
+      fanOutPerSec[n] = (rounds / (performance.now() - t0)) * 1000
+    }
+    if (want('parallelTx')) {
+      const names = pool.map((_, i) => `bench-par-${n}-${i}`)
+      await Promise.all(names.map(drop))
+      const t0 = performance.now()
+      await Promise.all(pool.map((x, i) => call(x, { cmd: 'perTxOnly', name: names[i], n: args.perTx })))
+      parallelTxPerSec[n] = ((n * args.perTx) / (performance.now() - t0)) * 1000
+      await Promise.all(names.map(drop))
+    }
+  }
+
+  for (const x of [w, ...ws, ...extra]) x.terminate()
   URL.revokeObjectURL(url)
   await Promise.all((args.keep ? scratch : [...scratch, ...kept]).map(drop))
   return {
@@ -136,5 +182,7 @@ export async function measureLimits(args: { records: number; perTx: number; roun
     getAllMs: single.ms,
     getAll5Ms,
     roundTripsPerSec: (args.roundTrips / rtMs) * 1000,
+    fanOutPerSec,
+    parallelTxPerSec,
   }
 }

@@ -173,6 +173,10 @@ export interface LoopStats {
   steps: number
   /** Scheduling windows: node round trips are per window. */
   windows: number
+  /** Node calls (one round trip each: one per node with inputs per window), and those whose answer wrote to the
+   * disk (with group commit one transaction each; the benchmark reads the disk's share of the window from them). */
+  calls: number
+  writingCalls: number
   ticks: number
   sent: number
   delivered: number
@@ -227,6 +231,8 @@ export class ClusterLoop {
   readonly stats: LoopStats = {
     steps: 0,
     windows: 0,
+    calls: 0,
+    writingCalls: 0,
     ticks: 0,
     sent: 0,
     delivered: 0,
@@ -805,8 +811,10 @@ export class ClusterLoop {
       slots.forEach((s, k) => {
         const r = rs[k]
         const p = plan.get(s.id)!
+        this.stats.calls++
         if ('err' in r) p.failure = { at: 0, err: r.err }
         else {
+          if (r.outputs.some((o) => o.events.some((e) => e.type === 'persisted'))) this.stats.writingCalls++
           p.outputs = r.outputs
           if (r.failure) p.failure = { at: r.failure.at, err: Object.assign(new Error(r.failure.message), { name: r.failure.name }) }
         }
