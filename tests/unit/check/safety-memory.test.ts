@@ -17,7 +17,10 @@ const cmd = (index: number, term: number, d = data(index, term)): Entry => ({ in
 
 /** A log holding entries `entries` (index i at i - 1). */
 class ArrayLog implements LogView {
-  constructor(readonly entries: Entry[]) {}
+  readonly entries: Entry[]
+  constructor(entries: Entry[]) {
+    this.entries = entries
+  }
   firstIndex(): number {
     return 1
   }
