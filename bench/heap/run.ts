@@ -133,6 +133,7 @@ async function main(): Promise<void> {
       records: number
       marks: number
       checker: unknown
+      timeTravel: unknown
     }[] = []
     for (let m = 1; m <= MINUTES; m++) {
       const wait = t0 + m * 60_000 - Date.now()
@@ -145,10 +146,11 @@ async function main(): Promise<void> {
       const records = (await ui(page, 'lab.scene.feed.recordCount')) as number
       const marks = (await ui(page, 'lab.timetravel.marks.length')) as number
       const checker = await ui(page, 'lab.checks.memory()')
-      minutes.push({ minute: m, mainMB, domNodes, workersMB, virtualMs, opsOk, history, records, marks, checker })
+      const timeTravel = await ui(page, '({ actions: runtime.sched.actions.length, checkpoints: runtime.sched.checkpoints.length })')
+      minutes.push({ minute: m, mainMB, domNodes, workersMB, virtualMs, opsOk, history, records, marks, checker, timeTravel })
       console.error(
         `minute ${m}: main ${mainMB} MB, ${domNodes} DOM nodes, workers ${JSON.stringify(workersMB)}, virtual ${Math.round(virtualMs / 1000)} s, ${opsOk} ops ok, ` +
-          `history ${history}, records ${records}, marks ${marks}, checker ${JSON.stringify(checker)}, load ${load().join(' ')}`,
+          `history ${history}, records ${records}, marks ${marks}, checker ${JSON.stringify(checker)}, record ${JSON.stringify(timeTravel)}, load ${load().join(' ')}`,
       )
     }
     await browser.close()
@@ -168,6 +170,9 @@ async function main(): Promise<void> {
       minutes: MINUTES,
       mainMB: minutes.map((x) => x.mainMB),
       mainDeltaMB,
+      // The growth per work done: how fast the cluster ran depends on the machine's load, and what grows with the run
+      // grows with the operations it served.
+      mainMBPer10kOps: last.opsOk > first.opsOk ? Math.round(((last.mainMB - first.mainMB) / (last.opsOk - first.opsOk)) * 10_000 * 100) / 100 : null,
       workers: Object.keys(last.workersMB).length,
       workerDeltaMB: workerDelta,
       workerDeltaMaxMB: deltas.length ? Math.max(...deltas.map(Math.abs)) : null,
@@ -180,6 +185,7 @@ async function main(): Promise<void> {
       scrubberMarks: minutes.map((x) => x.marks),
       domNodes: minutes.map((x) => x.domNodes),
       checker: minutes.map((x) => x.checker),
+      timeTravelRecord: minutes.map((x) => x.timeTravel),
       loadavgStart: loadStart,
       loadavgEnd: load(),
       cores: cpus().length,
