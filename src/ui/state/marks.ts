@@ -5,9 +5,10 @@
  * Each kind keeps at most one mark per time bucket of width `w` (the mark sits at the first event of its bucket).
  * When a kind holds more than `perKind` marks, its buckets double until it holds at most that many again. Marks
  * of one kind are in distinct buckets, so a kind with more than `perKind` of them spans more than `perKind`
- * buckets: its width never exceeds 2 x (run length) / perKind. With `perKind` 800 that is a quarter of a percent of
- * the run, the width the scrubber draws a mark with: every event lies under its mark, none is dropped from the
- * start of the run, and each kind keeps at most 800 marks (commits under load reach that; the rest rarely do).
+ * buckets: once thinned, its width never exceeds 2 x (run length) / perKind. With `perKind` 800 that is a quarter
+ * of a percent of the run, the width the scrubber draws a mark with: every event lies under its mark, none is
+ * dropped from the start of the run, and each kind keeps at most 800 marks (commits under load reach that; the rest
+ * rarely do). Commits start with buckets of 250 ms (a solid bar otherwise), the other kinds with every event.
  */
 import type { NodeId } from '../../raft/types.ts'
 
