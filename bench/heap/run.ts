@@ -9,6 +9,9 @@
  * through the page's DevTools session, which attaches to them (`Target.setAutoAttach`) and talks to each through
  * `Target.sendMessageToTarget`. Prints one line `BENCH {...}` with the heaps at each minute, the change between
  * minute 1 and the last minute, the machine's load average, and how much virtual time and how many operations ran.
+ * Beside the heaps it prints, per minute, what the bounded structures hold (the live safety checker's commit history
+ * and log records, the scrubber's marks, the event log's records) and the page's DOM nodes (`Memory.getDOMCounters`:
+ * the scrubber's marks are SVG elements, which live outside the JavaScript heap).
  * The target (issue 10): the main thread's heap after GC within +-3 MB between minute 1 and minute 5, and each
  * worker's likewise.
  */
@@ -89,11 +92,12 @@ class Workers {
   }
 }
 
-async function pageHeap(cdp: CDPSession): Promise<number> {
+async function pageHeap(cdp: CDPSession): Promise<{ mb: number; domNodes: number }> {
   await cdp.send('HeapProfiler.collectGarbage')
   await cdp.send('HeapProfiler.collectGarbage')
   const u = await cdp.send('Runtime.getHeapUsage')
-  return MB(u.usedSize)
+  const dom = await cdp.send('Memory.getDOMCounters')
+  return { mb: MB(u.usedSize), domNodes: dom.nodes }
 }
 
 const ui = (page: Page, expr: string) =>
@@ -118,18 +122,36 @@ async function main(): Promise<void> {
     await page.waitForFunction(`(() => { const h = window.__raftlab; return h && h.ui && h.ui.lab.status.phase === 'running' && h.ui.lab.leaderId() })()`, undefined, { timeout: 60_000 })
     await workers.attach()
     const t0 = Date.now()
-    const minutes: { minute: number; mainMB: number; workersMB: Record<string, number>; virtualMs: number; opsOk: number; history: number; records: number }[] = []
+    const minutes: {
+      minute: number
+      mainMB: number
+      domNodes: number
+      workersMB: Record<string, number>
+      virtualMs: number
+      opsOk: number
+      history: number
+      records: number
+      marks: number
+      checker: unknown
+      timeTravel: unknown
+    }[] = []
     for (let m = 1; m <= MINUTES; m++) {
       const wait = t0 + m * 60_000 - Date.now()
       if (wait > 0) await page.waitForTimeout(wait)
-      const mainMB = await pageHeap(cdp)
+      const { mb: mainMB, domNodes } = await pageHeap(cdp)
       const workersMB = await workers.heaps()
       const virtualMs = (await ui(page, 'runtime.sched.now')) as number
       const opsOk = (await ui(page, 'runtime.sched.stats.opsOk')) as number
       const history = (await ui(page, 'runtime.sched.getHistory().length')) as number
       const records = (await ui(page, 'lab.scene.feed.recordCount')) as number
-      minutes.push({ minute: m, mainMB, workersMB, virtualMs, opsOk, history, records })
-      console.error(`minute ${m}: main ${mainMB} MB, workers ${JSON.stringify(workersMB)}, virtual ${Math.round(virtualMs / 1000)} s, ${opsOk} ops ok, history ${history}, records ${records}, load ${load().join(' ')}`)
+      const marks = (await ui(page, 'lab.timetravel.marks.length')) as number
+      const checker = await ui(page, 'lab.checks.memory()')
+      const timeTravel = await ui(page, '({ actions: runtime.sched.actions.length, checkpoints: runtime.sched.checkpoints.length })')
+      minutes.push({ minute: m, mainMB, domNodes, workersMB, virtualMs, opsOk, history, records, marks, checker, timeTravel })
+      console.error(
+        `minute ${m}: main ${mainMB} MB, ${domNodes} DOM nodes, workers ${JSON.stringify(workersMB)}, virtual ${Math.round(virtualMs / 1000)} s, ${opsOk} ops ok, ` +
+          `history ${history}, records ${records}, marks ${marks}, checker ${JSON.stringify(checker)}, record ${JSON.stringify(timeTravel)}, load ${load().join(' ')}`,
+      )
     }
     await browser.close()
     const first = minutes[0]
@@ -148,6 +170,9 @@ async function main(): Promise<void> {
       minutes: MINUTES,
       mainMB: minutes.map((x) => x.mainMB),
       mainDeltaMB,
+      // The growth per work done: how fast the cluster ran depends on the machine's load, and what grows with the run
+      // grows with the operations it served.
+      mainMBPer10kOps: last.opsOk > first.opsOk ? Math.round(((last.mainMB - first.mainMB) / (last.opsOk - first.opsOk)) * 10_000 * 100) / 100 : null,
       workers: Object.keys(last.workersMB).length,
       workerDeltaMB: workerDelta,
       workerDeltaMaxMB: deltas.length ? Math.max(...deltas.map(Math.abs)) : null,
@@ -157,6 +182,10 @@ async function main(): Promise<void> {
       opsOk: minutes.map((x) => x.opsOk),
       historyOps: minutes.map((x) => x.history),
       eventRecords: minutes.map((x) => x.records),
+      scrubberMarks: minutes.map((x) => x.marks),
+      domNodes: minutes.map((x) => x.domNodes),
+      checker: minutes.map((x) => x.checker),
+      timeTravelRecord: minutes.map((x) => x.timeTravel),
       loadavgStart: loadStart,
       loadavgEnd: load(),
       cores: cpus().length,

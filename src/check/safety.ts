@@ -1,4 +1,5 @@
 import type { Entry, HardState, NodeId, Role } from '../raft/types.ts'
+import { CommitHistory, describe } from './commits.ts'
 
 /**
  * Raft's safety properties (Figure 3 of the paper), checked incrementally after every event of a run.
@@ -9,9 +10,10 @@ import type { Entry, HardState, NodeId, Role } from '../raft/types.ts'
  * entries must match it, in order, without gaps and without going backwards.
  *
  * Cost per observation is O(entries in it); a new leader costs O(committed entries above its snapshot).
- * Memory: the commit history, plus one record per (index, term) persisted above the committed prefix and per
- * entry that lost (a term other than the committed one at its index); records of committed entries are
- * dropped once they commit, since the history holds the same facts.
+ * Memory: the commit history (src/check/commits.ts: about 12 bytes per committed entry, the data of the newest
+ * 1,024 only), plus one record per (index, term) persisted above the committed prefix and per entry that lost (a
+ * term other than the committed one at its index); records of committed entries are dropped once they commit,
+ * since the history holds the same facts.
  */
 
 /** The properties a checker can find broken. */
@@ -132,6 +134,8 @@ export interface SafetyOptions {
   throwOnViolation?: boolean
   /** Stop recording after this many (default 100); checking goes on. */
   maxViolations?: number
+  /** Committed entries whose data the history keeps (the newest; default 1,024); older ones keep a hash. */
+  keepText?: number
 }
 
 /** Counts that prove the checker was not vacuous: it saw leaders, commits, overlapping logs. */
@@ -212,11 +216,8 @@ export class SafetyChecker {
    */
   readonly #pendingLead = new Map<NodeId, number>()
   readonly #watch = new Map<NodeId, LeaderWatch>()
-  /** Commit history, 1-based; index 0 unused. Invariant: dense from 1 to #hTerm.length - 1. */
-  readonly #hTerm: number[] = [0]
-  readonly #hKind: Entry['kind'][] = ['noop']
-  readonly #hData: (string | undefined)[] = [undefined]
-  readonly #hNode: NodeId[] = ['']
+  /** Commit history, 1-based. Invariant: dense from 1 to #h.last. */
+  readonly #h: CommitHistory
   /**
    * Every (index, term) persisted by any node: index -> records (usually one). Below the committed prefix only
    * the entries that lost remain: an entry of the committed term there is checked against the history instead.
@@ -239,6 +240,7 @@ export class SafetyChecker {
     this.#seed = options.seed
     this.#throw = options.throwOnViolation ?? false
     this.#max = options.maxViolations ?? 100
+    this.#h = new CommitHistory(options.keepText)
   }
 
   /** Counters for asserting that the checks had something to check. */
@@ -255,13 +257,22 @@ export class SafetyChecker {
 
   /** Highest index in the global commit history (0 when nothing was applied yet). */
   get committed(): number {
-    return this.#hTerm.length - 1
+    return this.#h.last
   }
 
-  /** The committed entry at `index` as first applied, or undefined beyond the history. */
+  /** What the commit history holds: entries, term runs, runs of (kind, first node), entries that keep their data. */
+  get historySize(): { entries: number; runs: number; metaRuns: number; textKept: number } {
+    return { entries: this.#h.last, runs: this.#h.runs, metaRuns: this.#h.metaRuns, textKept: this.#h.textKept }
+  }
+
+  /**
+   * The committed entry at `index` as first applied, or undefined beyond the history. `data` is there for the newest
+   * entries only (see `SafetyOptions.keepText`); older ones are compared by a hash of it.
+   */
   committedEntry(index: number): { term: number; kind: Entry['kind']; data: string | undefined; node: NodeId } | undefined {
-    if (!(index >= 1 && index < this.#hTerm.length)) return undefined
-    return { term: this.#hTerm[index], kind: this.#hKind[index], data: this.#hData[index], node: this.#hNode[index] }
+    const h = this.#h
+    if (!(index >= 1 && index <= h.last)) return undefined
+    return { term: h.term(index)!, kind: h.kind(index), data: h.data(index), node: h.node(index) }
   }
 
   /** The leader of `term`, if one was seen. */
@@ -360,24 +371,26 @@ export class SafetyChecker {
 
     // Leader Completeness: every entry committed in an earlier term is in the new leader's log. Entries at or
     // below its snapshot are covered by the snapshot, which only ever holds committed state.
-    const from = Math.max(1, log.firstIndex())
-    for (let i = from; i < this.#hTerm.length; i++) {
-      const want = this.#hTerm[i]
-      if (want >= term) continue
-      this.#stats.completenessChecks++
-      const got = log.term(i)
-      if (got !== want) {
-        this.#report(
-          'LeaderCompleteness',
-          [node, this.#hNode[i]],
-          `leader of term ${term} lacks entry ${i} (term ${want}, applied by ${this.#hNode[i]}): ` +
-            (got === undefined ? 'its log ends at ' + log.lastIndex() : `it holds term ${got} there`),
-          i,
-          want,
-        )
-        break // one report per election; the rest usually follows from the first
+    const h = this.#h
+    h.forEachRun(Math.max(1, log.firstIndex()), (from, to, want) => {
+      if (want >= term) return true
+      for (let i = from; i <= to; i++) {
+        this.#stats.completenessChecks++
+        const got = log.term(i)
+        if (got !== want) {
+          this.#report(
+            'LeaderCompleteness',
+            [node, h.node(i)],
+            `leader of term ${term} lacks entry ${i} (term ${want}, applied by ${h.node(i)}): ` +
+              (got === undefined ? 'its log ends at ' + log.lastIndex() : `it holds term ${got} there`),
+            i,
+            want,
+          )
+          return false // one report per election; the rest usually follows from the first
+        }
       }
-    }
+      return true
+    })
 
     const last = log.lastIndex()
     this.#watch.set(node, { node, term, last, lastTerm: log.term(last), own: 0 })
@@ -457,8 +470,7 @@ export class SafetyChecker {
   }
 
   #matchRecord(node: NodeId, e: Entry, prevTerm: number | undefined): void {
-    const h = this.#hTerm
-    if (e.index < h.length && e.term === h[e.index]) {
+    if (e.index <= this.#h.last && e.term === this.#h.term(e.index)) {
       // A committed (index, term): its records were pruned; the history says what the entry and the one
       // before it are.
       this.#stats.logMatches++
@@ -512,24 +524,22 @@ export class SafetyChecker {
       )
     }
     s.applied = e.index
-    const h = this.#hTerm
-    if (e.index < h.length) {
+    const h = this.#h
+    if (e.index <= h.last) {
       this.#stats.appliesCompared++
-      if (h[e.index] !== e.term || this.#hKind[e.index] !== e.kind || this.#hData[e.index] !== e.data) {
+      const term = h.term(e.index)!
+      if (term !== e.term || !h.same(e.index, e.kind, e.data)) {
         this.#report(
           'StateMachineSafety',
-          [this.#hNode[e.index], node],
-          `entry ${e.index}: ${this.#hNode[e.index]} applied term ${h[e.index]} ${describe(this.#hKind[e.index], this.#hData[e.index])}, ` +
+          [h.node(e.index), node],
+          `entry ${e.index}: ${h.node(e.index)} applied term ${term} ${h.describe(e.index)}, ` +
             `${node} applied term ${e.term} ${describe(e.kind, e.data)}`,
           e.index,
           e.term,
         )
       }
-    } else if (e.index === h.length) {
-      h.push(e.term)
-      this.#hKind.push(e.kind)
-      this.#hData.push(e.data)
-      this.#hNode.push(node)
+    } else if (e.index === h.last + 1) {
+      h.push(e, node)
       this.#stats.committed = e.index
       this.#prune(e.index)
     } else {
@@ -540,21 +550,22 @@ export class SafetyChecker {
 
   /** A persisted entry of the committed term at a committed index must be the committed entry, after the committed one. */
   #matchCommitted(node: NodeId, index: number, kind: Entry['kind'], data: string | undefined, prevTerm: number | undefined): void {
-    const term = this.#hTerm[index]
-    const by = this.#hNode[index]
-    if (kind !== this.#hKind[index] || data !== this.#hData[index]) {
+    const h = this.#h
+    const term = h.term(index)!
+    const by = h.node(index)
+    if (!h.same(index, kind, data)) {
       this.#report(
         'LogMatching',
         [by, node],
-        `entry ${index} of term ${term} differs: ${describe(this.#hKind[index], this.#hData[index])} committed (applied by ${by}), ${describe(kind, data)} on ${node}`,
+        `entry ${index} of term ${term} differs: ${h.describe(index)} committed (applied by ${by}), ${describe(kind, data)} on ${node}`,
         index,
         term,
       )
-    } else if (prevTerm !== undefined && prevTerm !== this.#hTerm[index - 1]) {
+    } else if (prevTerm !== undefined && prevTerm !== h.term(index - 1)) {
       this.#report(
         'LogMatching',
         [by, node],
-        `${node} holds committed entry ${index} term ${term} after entry ${index - 1} of term ${prevTerm}, but the committed entry ${index - 1} has term ${this.#hTerm[index - 1]}`,
+        `${node} holds committed entry ${index} term ${term} after entry ${index - 1} of term ${prevTerm}, but the committed entry ${index - 1} has term ${h.term(index - 1)}`,
         index - 1,
         term,
       )
@@ -568,7 +579,7 @@ export class SafetyChecker {
   #prune(index: number): void {
     const recs = this.#logs.get(index)
     if (recs === undefined) return
-    const term = this.#hTerm[index]
+    const term = this.#h.term(index)
     let kept = 0
     for (const r of recs) {
       if (r.term === term) this.#matchCommitted(r.node, index, r.kind, r.data, r.prevTerm)
@@ -595,11 +606,12 @@ export class SafetyChecker {
 
   /** A snapshot holds committed state only: its (index, term) must agree with the history. */
   #checkCommittedTerm(node: NodeId, index: number, term: number, what: string): void {
-    if (index < this.#hTerm.length && this.#hTerm[index] !== term) {
+    const h = this.#h
+    if (index <= h.last && h.term(index) !== term) {
       this.#report(
         'StateMachineSafety',
-        [node, this.#hNode[index]],
-        `${what} ends at entry ${index} of term ${term}, but ${this.#hNode[index]} applied term ${this.#hTerm[index]} there`,
+        [node, h.node(index)],
+        `${what} ends at entry ${index} of term ${term}, but ${h.node(index)} applied term ${h.term(index)} there`,
         index,
         term,
       )
@@ -628,10 +640,4 @@ export class SafetyChecker {
     if (this.#throw) throw new ViolationError(v)
     if (this.violations.length < this.#max) this.violations.push(v)
   }
-}
-
-function describe(kind: Entry['kind'], data: string | undefined): string {
-  if (kind !== 'command') return kind
-  const d = data ?? ''
-  return JSON.stringify(d.length > 60 ? `${d.slice(0, 60)}...` : d)
 }

@@ -56,6 +56,14 @@ export class LiveChecker {
     this.#opts = { window: opts.window ?? 50, maxStates: opts.maxStates ?? 100_000 }
   }
 
+  /**
+   * What the checkers hold that grows with the run: the safety checker's commit history (entries, runs, entries whose
+   * data is kept) and its log records (entries persisted above the committed prefix, and entries that lost).
+   */
+  memory(): { history: { entries: number; runs: number; metaRuns: number; textKept: number }; records: { indexes: number; records: number }; keys: number } {
+    return { history: this.safety.historySize, records: this.safety.recordCount, keys: this.#keys.size }
+  }
+
   /** The linearizability window's limits: completed operations per key, and the search budget per check. */
   get limits(): { window: number; maxStates: number } {
     return { ...this.#opts }

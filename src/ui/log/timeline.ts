@@ -609,6 +609,12 @@ function rowText(r: Row): string {
 }
 
 const fitCache = new Map<string, string>()
+/**
+ * Labels cached at most: more than one frame draws (labels need boxes of 48 px or more: nine rows of a 4K-wide
+ * screen's boxes, and the headers). Emptied when full; at 4,000 the cache alone swung the page's heap by about 1 MB
+ * between two emptyings.
+ */
+const FIT_CACHE = 1000
 
 /** `text` cut to `max` pixels with an ellipsis (cached: the same labels come back every frame). */
 function fit(ctx: CanvasRenderingContext2D, text: string, max: number): string {
@@ -616,7 +622,7 @@ function fit(ctx: CanvasRenderingContext2D, text: string, max: number): string {
   let out = fitCache.get(key)
   if (out === undefined) {
     out = fitNow(ctx, text, max)
-    if (fitCache.size > 4000) fitCache.clear()
+    if (fitCache.size >= FIT_CACHE) fitCache.clear()
     fitCache.set(key, out)
   }
   return out

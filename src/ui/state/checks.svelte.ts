@@ -163,6 +163,11 @@ export class Checks {
     }
   }
 
+  /** What the checkers hold now (benchmarks read it), or null before they start. */
+  memory(): ReturnType<LiveChecker['memory']> | null {
+    return this.#runner?.memory() ?? null
+  }
+
   /** The checkers' cost so far (benchmarks read it). */
   cost(): CheckCost {
     const now = this.#sched?.now ?? this.#from

@@ -5,7 +5,6 @@
  * here" makes the rebuilt cluster the live one (after asking): its disks are written to the nodes' IndexedDB disks and
  * its nodes restarted in workers from them.
  */
-import type { NodeId } from '../../raft/types.ts'
 import type { ClusterRuntime } from '../../browser/runtime.ts'
 import type { Driver, DriverMode } from '../../browser/driver.ts'
 import type { Replay } from '../../browser/replay.ts'
@@ -18,6 +17,7 @@ import { strings } from '../strings.ts'
 import type { Feed } from './feed.ts'
 import type { Notices } from './notices.svelte.ts'
 import type { Scene } from './scene.svelte.ts'
+import { Marks, type Mark } from './marks.ts'
 
 /** Run files and moment links: loaded when one is made or read. */
 const runfile = () => import('../../browser/runfile.ts')
@@ -28,15 +28,7 @@ const FEED_WINDOW_MS = 3000
 const PARKED = 10
 /** Parked rebuilds made in the background while the past is shown, spread evenly over the run. */
 const LADDER = 8
-/** Marks kept at most (the oldest go first). */
-const MAX_MARKS = 3000
-
-export type MarkKind = 'election' | 'crash' | 'partition' | 'commit' | 'violation'
-export interface Mark {
-  t: number
-  k: MarkKind
-  node?: NodeId
-}
+export type { Mark, MarkKind } from './marks.ts'
 /** A term, from the time its first leader was elected (or it began) until the next. */
 export interface TermBand {
   t: number
@@ -71,7 +63,8 @@ export class TimeTravel {
   /** An imported run or a shared moment is shown (not this page's own cluster). */
   foreign = $state(false)
 
-  readonly marks: Mark[] = []
+  /** The scrubber's marks: at most 800 per kind, thinned by time bucket as the run grows (see marks.ts). */
+  readonly markSet = new Marks()
   readonly bands: TermBand[] = []
 
   readonly #runtime: ClusterRuntime
@@ -85,7 +78,6 @@ export class TimeTravel {
   #running = false
   #off: (() => void) | null = null
   #maxTerm = 0
-  #lastCommitMark = -Infinity
   #commit = 0
 
   readonly #check: (e: ClusterEvent) => void
@@ -133,20 +125,22 @@ export class TimeTravel {
     }
   }
 
+  /** Every mark kept, all kinds. */
+  get marks(): readonly Mark[] {
+    return this.markSet.all
+  }
+
   /** Forget the marks (a new cluster). */
   resetMarks(): void {
-    this.marks.length = 0
+    this.markSet.clear()
     this.bands.length = 0
     this.#maxTerm = 0
     this.#commit = 0
-    this.#lastCommitMark = -Infinity
     this.marksVersion++
   }
 
   #mark(m: Mark): void {
-    this.marks.push(m)
-    if (this.marks.length > MAX_MARKS) this.marks.splice(0, this.marks.length - MAX_MARKS)
-    this.marksVersion++
+    if (this.markSet.add(m)) this.marksVersion++
   }
 
   #see(e: ClusterEvent): void {
@@ -160,11 +154,8 @@ export class TimeTravel {
       }
       if (s.commit > this.#commit) {
         this.#commit = s.commit
-        // At most one commit mark per 250 virtual ms: under load they would be a solid bar.
-        if (e.at - this.#lastCommitMark >= 250) {
-          this.#lastCommitMark = e.at
-          this.#mark({ t: e.at, k: 'commit', node: e.node })
-        }
+        // One commit mark per time bucket (250 virtual ms at first): under load they would be a solid bar.
+        this.#mark({ t: e.at, k: 'commit', node: e.node })
       }
     } else if (e.type === 'nodeState' && e.state === 'crashed') this.#mark({ t: e.at, k: 'crash', node: e.node })
   }
@@ -469,9 +460,7 @@ export class TimeTravel {
         this.viewing = null
         this.end = sched.now
         // Marks after the fork point belonged to the discarded future.
-        const keep = this.marks.filter((m) => m.t <= T)
-        this.marks.length = 0
-        this.marks.push(...keep)
+        this.markSet.truncate(T)
         while (this.bands.length > 0 && this.bands[this.bands.length - 1].t > T) this.bands.pop()
         this.#maxTerm = this.bands.length > 0 ? this.bands[this.bands.length - 1].term : 0
         this.marksVersion++
