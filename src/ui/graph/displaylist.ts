@@ -95,11 +95,27 @@ const INITIAL: State = {
   textBaseline: 'alphabetic',
 }
 
+/** Text widths by font and text (fonts are loaded before the app draws: the system's own). */
+const widths = new Map<string, number>()
+
+/**
+ * A recorded frame: operation codes and their numeric arguments, with each text argument as an index into `strs`
+ * (a typed array is compared and sent to the paint worker far faster than an array of mixed values).
+ */
+export interface Frame {
+  nums: Float64Array
+  strs: string[]
+}
+
 export class DisplayList implements Paint {
-  /** This frame's operations: an opcode, then its arguments. */
-  private ops: (number | string)[] = []
-  /** The operations on the canvas now. */
-  private shown: (number | string)[] = []
+  /** This frame's operations (`n` numbers used). */
+  private nums = new Float64Array(4096)
+  private n = 0
+  private strs: string[] = []
+  /** The operations on the canvas now (`shownN` < 0: unknown, the next commit paints). */
+  private shownNums = new Float64Array(4096)
+  private shownN = -1
+  private shownStrs: string[] = []
   private state: State = { ...INITIAL }
   private stack: State[] = []
   private readonly measure: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D
@@ -111,7 +127,8 @@ export class DisplayList implements Paint {
 
   /** Start recording a frame (from the initial state: setting a property to what it already is is not recorded). */
   begin(): void {
-    this.ops.length = 0
+    this.n = 0
+    this.strs = []
     this.state = { ...INITIAL }
     this.stack.length = 0
   }
@@ -120,18 +137,47 @@ export class DisplayList implements Paint {
    * Paint the recorded frame through `paint` (a Surface's) if it differs from the one painted last. Returns whether
    * it painted.
    */
-  commit(paint: (ops: readonly (number | string)[]) => void): boolean {
-    if (same(this.ops, this.shown)) return false
-    paint(this.ops)
-    const t = this.shown
-    this.shown = this.ops
-    this.ops = t
+  commit(paint: (frame: Frame) => void): boolean {
+    if (this.same()) return false
+    paint({ nums: this.nums.slice(0, this.n), strs: this.strs })
+    const t = this.shownNums
+    this.shownNums = this.nums
+    this.nums = t
+    this.shownN = this.n
+    this.shownStrs = this.strs
     return true
   }
 
   /** Forget what is on the canvas (the next commit paints). */
   invalidate(): void {
-    this.shown = [NaN]
+    this.shownN = -1
+  }
+
+  private same(): boolean {
+    if (this.n !== this.shownN || this.strs.length !== this.shownStrs.length) return false
+    const a = this.nums
+    const b = this.shownNums
+    for (let i = 0; i < this.n; i++) if (a[i] !== b[i]) return false
+    const s = this.strs
+    const t = this.shownStrs
+    for (let i = 0; i < s.length; i++) if (s[i] !== t[i]) return false
+    return true
+  }
+
+  /** Append numbers (growing the buffer when full). */
+  private put(...xs: number[]): void {
+    if (this.n + xs.length > this.nums.length) {
+      const bigger = new Float64Array(Math.max(this.nums.length * 2, this.n + xs.length))
+      bigger.set(this.nums.subarray(0, this.n))
+      this.nums = bigger
+    }
+    for (const x of xs) this.nums[this.n++] = x
+  }
+
+  /** A text argument: its index in `strs`. */
+  private str(text: string): number {
+    this.strs.push(text)
+    return this.strs.length - 1
   }
 
   get globalAlpha(): number {
@@ -140,7 +186,7 @@ export class DisplayList implements Paint {
   set globalAlpha(v: number) {
     if (v === this.state.globalAlpha) return
     this.state.globalAlpha = v
-    this.ops.push(Op.Alpha, v)
+    this.put(Op.Alpha, v)
   }
   get fillStyle(): string {
     return this.state.fillStyle
@@ -148,7 +194,7 @@ export class DisplayList implements Paint {
   set fillStyle(v: string) {
     if (v === this.state.fillStyle) return
     this.state.fillStyle = v
-    this.ops.push(Op.Fill, v)
+    this.put(Op.Fill, this.str(v))
   }
   get strokeStyle(): string {
     return this.state.strokeStyle
@@ -156,7 +202,7 @@ export class DisplayList implements Paint {
   set strokeStyle(v: string) {
     if (v === this.state.strokeStyle) return
     this.state.strokeStyle = v
-    this.ops.push(Op.Stroke, v)
+    this.put(Op.Stroke, this.str(v))
   }
   get lineWidth(): number {
     return this.state.lineWidth
@@ -164,7 +210,7 @@ export class DisplayList implements Paint {
   set lineWidth(v: number) {
     if (v === this.state.lineWidth) return
     this.state.lineWidth = v
-    this.ops.push(Op.LineWidth, v)
+    this.put(Op.LineWidth, v)
   }
   get lineCap(): CanvasLineCap {
     return this.state.lineCap
@@ -172,7 +218,7 @@ export class DisplayList implements Paint {
   set lineCap(v: CanvasLineCap) {
     if (v === this.state.lineCap) return
     this.state.lineCap = v
-    this.ops.push(Op.LineCap, v)
+    this.put(Op.LineCap, this.str(v))
   }
   get lineJoin(): CanvasLineJoin {
     return this.state.lineJoin
@@ -180,7 +226,7 @@ export class DisplayList implements Paint {
   set lineJoin(v: CanvasLineJoin) {
     if (v === this.state.lineJoin) return
     this.state.lineJoin = v
-    this.ops.push(Op.LineJoin, v)
+    this.put(Op.LineJoin, this.str(v))
   }
   get font(): string {
     return this.state.font
@@ -188,7 +234,7 @@ export class DisplayList implements Paint {
   set font(v: string) {
     if (v === this.state.font) return
     this.state.font = v
-    this.ops.push(Op.Font, v)
+    this.put(Op.Font, this.str(v))
   }
   get textAlign(): CanvasTextAlign {
     return this.state.textAlign
@@ -196,7 +242,7 @@ export class DisplayList implements Paint {
   set textAlign(v: CanvasTextAlign) {
     if (v === this.state.textAlign) return
     this.state.textAlign = v
-    this.ops.push(Op.TextAlign, v)
+    this.put(Op.TextAlign, this.str(v))
   }
   get textBaseline(): CanvasTextBaseline {
     return this.state.textBaseline
@@ -204,88 +250,92 @@ export class DisplayList implements Paint {
   set textBaseline(v: CanvasTextBaseline) {
     if (v === this.state.textBaseline) return
     this.state.textBaseline = v
-    this.ops.push(Op.TextBaseline, v)
+    this.put(Op.TextBaseline, this.str(v))
   }
   beginPath(): void {
-    this.ops.push(Op.BeginPath)
+    this.put(Op.BeginPath)
   }
   closePath(): void {
-    this.ops.push(Op.ClosePath)
+    this.put(Op.ClosePath)
   }
   moveTo(x: number, y: number): void {
-    this.ops.push(Op.MoveTo, x, y)
+    this.put(Op.MoveTo, x, y)
   }
   lineTo(x: number, y: number): void {
-    this.ops.push(Op.LineTo, x, y)
+    this.put(Op.LineTo, x, y)
   }
   arc(x: number, y: number, r: number, a0: number, a1: number, ccw = false): void {
-    this.ops.push(Op.Arc, x, y, r, a0, a1, ccw ? 1 : 0)
+    this.put(Op.Arc, x, y, r, a0, a1, ccw ? 1 : 0)
   }
   arcTo(x1: number, y1: number, x2: number, y2: number, r: number): void {
-    this.ops.push(Op.ArcTo, x1, y1, x2, y2, r)
+    this.put(Op.ArcTo, x1, y1, x2, y2, r)
   }
   rect(x: number, y: number, w: number, h: number): void {
-    this.ops.push(Op.Rect, x, y, w, h)
+    this.put(Op.Rect, x, y, w, h)
   }
   fill(): void {
-    this.ops.push(Op.FillPath)
+    this.put(Op.FillPath)
   }
   stroke(): void {
-    this.ops.push(Op.StrokePath)
+    this.put(Op.StrokePath)
   }
   clip(): void {
-    this.ops.push(Op.Clip)
+    this.put(Op.Clip)
   }
   fillRect(x: number, y: number, w: number, h: number): void {
-    this.ops.push(Op.FillRect, x, y, w, h)
+    this.put(Op.FillRect, x, y, w, h)
   }
   strokeRect(x: number, y: number, w: number, h: number): void {
-    this.ops.push(Op.StrokeRect, x, y, w, h)
+    this.put(Op.StrokeRect, x, y, w, h)
   }
   clearRect(x: number, y: number, w: number, h: number): void {
-    this.ops.push(Op.ClearRect, x, y, w, h)
+    this.put(Op.ClearRect, x, y, w, h)
   }
   fillText(text: string, x: number, y: number): void {
-    this.ops.push(Op.FillText, text, x, y)
+    this.put(Op.FillText, this.str(text), x, y)
   }
   strokeText(text: string, x: number, y: number): void {
-    this.ops.push(Op.StrokeText, text, x, y)
+    this.put(Op.StrokeText, this.str(text), x, y)
   }
+  /** Only the width is measured (and remembered: the same labels come back every frame). */
   measureText(text: string): TextMetrics {
-    if (this.measure.font !== this.state.font) this.measure.font = this.state.font
-    return this.measure.measureText(text)
+    const key = `${this.state.font}|${text}`
+    let width = widths.get(key)
+    if (width === undefined) {
+      if (this.measure.font !== this.state.font) this.measure.font = this.state.font
+      width = this.measure.measureText(text).width
+      if (widths.size > 5000) widths.clear()
+      widths.set(key, width)
+    }
+    return { width } as TextMetrics
   }
   setLineDash(segments: number[]): void {
-    this.ops.push(Op.LineDash, segments.length, ...segments)
+    this.put(Op.LineDash, segments.length, ...segments)
   }
   save(): void {
     this.stack.push({ ...this.state })
-    this.ops.push(Op.Save)
+    this.put(Op.Save)
   }
   restore(): void {
     const s = this.stack.pop()
     if (s) this.state = s
-    this.ops.push(Op.Restore)
+    this.put(Op.Restore)
   }
   setTransform(a: number, b: number, c: number, d: number, e: number, f: number): void {
-    this.ops.push(Op.Transform, a, b, c, d, e, f)
+    this.put(Op.Transform, a, b, c, d, e, f)
   }
 }
 
-function same(a: (number | string)[], b: (number | string)[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-/** Paint `ops` (a DisplayList's frame) on `ctx`, from an identity transform and full opacity. */
-export function replay(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, ops: readonly (number | string)[]): void {
+/** Paint `frame` (a DisplayList's) on `ctx`, from the state a recording starts from. */
+export function replay(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, frame: Frame): void {
+  const ops = frame.nums
+  const strs = frame.strs
   // The state a recording starts from (a DisplayList leaves out setting what it already is).
   ctx.setTransform(1, 0, 0, 1, 0, 0)
   ctx.setLineDash([])
   Object.assign(ctx, INITIAL)
-  const n = (i: number) => ops[i] as number
-  const s = (i: number) => ops[i] as string
+  const n = (i: number) => ops[i]
+  const s = (i: number) => strs[ops[i]]
   let i = 0
   while (i < ops.length) {
     switch (ops[i]) {
@@ -387,7 +437,7 @@ export function replay(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingC
         break
       case Op.LineDash: {
         const k = n(i + 1)
-        ctx.setLineDash(ops.slice(i + 2, i + 2 + k) as number[])
+        ctx.setLineDash(Array.from(ops.subarray(i + 2, i + 2 + k)))
         i += 2 + k
         break
       }

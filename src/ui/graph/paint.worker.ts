@@ -23,5 +23,5 @@ self.onmessage = (e: MessageEvent<PaintMessage>) => {
   if (m.t === 'size') {
     c.canvas.width = m.width
     c.canvas.height = m.height
-  } else replay(c.ctx, m.ops)
+  } else replay(c.ctx, m.frame)
 }

@@ -5,13 +5,13 @@
  * happen off it, so the cluster (which runs its loop on the main thread) keeps the time. Otherwise, or if the worker
  * cannot start, the frames are painted on the canvas here.
  */
-import { replay } from './displaylist.ts'
+import { replay, type Frame } from './displaylist.ts'
 
 export interface Surface {
   /** The canvas's backing size in device pixels (this clears it). */
   resize(width: number, height: number): void
   /** Paint one frame. */
-  paint(ops: readonly (number | string)[]): void
+  paint(frame: Frame): void
   /** A context to measure text with (fonts as on the canvas). */
   readonly measure: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D
   /** True when a worker paints (for tests). */
@@ -22,7 +22,7 @@ export interface Surface {
 export type PaintMessage =
   | { t: 'canvas'; id: number; canvas: OffscreenCanvas }
   | { t: 'size'; id: number; width: number; height: number }
-  | { t: 'draw'; id: number; ops: readonly (number | string)[] }
+  | { t: 'draw'; id: number; frame: Frame }
   | { t: 'drop'; id: number }
 
 let worker: Worker | null | undefined
@@ -55,8 +55,8 @@ export function surfaceFor(canvas: HTMLCanvasElement): Surface & { dispose(): vo
           offThread: true,
           measure,
           resize: (width, height) => w.postMessage({ t: 'size', id, width, height } satisfies PaintMessage),
-          // The worker gets a copy of the operations: the list reuses its arrays.
-          paint: (ops) => w.postMessage({ t: 'draw', id, ops } satisfies PaintMessage),
+          // The frame's numbers are a copy of the list's: handed over, not copied again.
+          paint: (frame) => w.postMessage({ t: 'draw', id, frame } satisfies PaintMessage, [frame.nums.buffer]),
           dispose: () => w.postMessage({ t: 'drop', id } satisfies PaintMessage),
         }
       }
@@ -72,7 +72,7 @@ export function surfaceFor(canvas: HTMLCanvasElement): Surface & { dispose(): vo
       canvas.width = width
       canvas.height = height
     },
-    paint: (ops) => replay(ctx, ops),
+    paint: (frame) => replay(ctx, frame),
     dispose: () => undefined,
   }
 }

@@ -494,12 +494,13 @@ export class TimelineView {
       ctx.clip()
       ctx.strokeStyle = termColour(term)
       ctx.lineWidth = 2
+      // One path for every hatch line (they never overlap, so one stroke paints what one stroke each would).
+      ctx.beginPath()
       for (let d = -h; d < w; d += 7) {
-        ctx.beginPath()
         ctx.moveTo(x + d, y + h)
         ctx.lineTo(x + d + h, y)
-        ctx.stroke()
       }
+      ctx.stroke()
       ctx.restore()
       ctx.strokeStyle = pal.fg
       ctx.lineWidth = 1.5

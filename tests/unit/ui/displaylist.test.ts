@@ -39,7 +39,7 @@ describe('DisplayList', () => {
     const { ctx, calls } = fakeContext()
     const list = new DisplayList(ctx)
     frame(list, 10)
-    expect(list.commit((ops) => replay(ctx, ops))).toBe(true)
+    expect(list.commit((f) => replay(ctx, f))).toBe(true)
     // From the initial state (identity transform, full opacity, no dash...), then the frame's operations.
     expect(calls.slice(0, 3)).toEqual(['setTransform(1,0,0,1,0,0)', 'setLineDash()', 'globalAlpha=1'])
     expect(calls.slice(calls.indexOf('clearRect(0,0,100,100)'))).toEqual([
@@ -56,7 +56,7 @@ describe('DisplayList', () => {
     ])
     calls.length = 0
     frame(list, 10)
-    expect(list.commit((ops) => replay(ctx, ops))).toBe(false)
+    expect(list.commit((f) => replay(ctx, f))).toBe(false)
     expect(calls).toEqual([])
   })
 
@@ -64,16 +64,16 @@ describe('DisplayList', () => {
     const { ctx } = fakeContext()
     const list = new DisplayList(ctx)
     frame(list, 10)
-    expect(list.commit((ops) => replay(ctx, ops))).toBe(true)
+    expect(list.commit((f) => replay(ctx, f))).toBe(true)
     frame(list, 11)
-    expect(list.commit((ops) => replay(ctx, ops))).toBe(true)
+    expect(list.commit((f) => replay(ctx, f))).toBe(true)
     frame(list, 11, '#0f0')
-    expect(list.commit((ops) => replay(ctx, ops))).toBe(true)
+    expect(list.commit((f) => replay(ctx, f))).toBe(true)
     frame(list, 11, '#0f0')
-    expect(list.commit((ops) => replay(ctx, ops))).toBe(false)
+    expect(list.commit((f) => replay(ctx, f))).toBe(false)
     list.invalidate()
     frame(list, 11, '#0f0')
-    expect(list.commit((ops) => replay(ctx, ops))).toBe(true)
+    expect(list.commit((f) => replay(ctx, f))).toBe(true)
   })
 
   it('leaves out setting a property to what it already is', () => {
@@ -85,7 +85,7 @@ describe('DisplayList', () => {
     list.fillStyle = '#111'
     list.fillRect(1, 0, 1, 1)
     list.globalAlpha = 1
-    list.commit((ops) => replay(ctx, ops))
+    list.commit((f) => replay(ctx, f))
     expect(calls.slice(calls.indexOf('fillStyle=#111'))).toEqual(['fillStyle=#111', 'fillRect(0,0,1,1)', 'fillRect(1,0,1,1)'])
   })
 
