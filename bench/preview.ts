@@ -33,13 +33,17 @@ async function waitHttp(url: string, ms: number): Promise<void> {
   throw new Error(`preview server did not start at ${url}: ${String((last as { cause?: unknown })?.cause ?? last)}`)
 }
 
-/** Build (unless `build` is false), serve `dist/` on `port`, and return the app's URL and a function that stops it. */
-export async function preview(port: number, build = true): Promise<{ root: string; stop: () => void }> {
+/**
+ * Build (unless `build` is false), serve `dist/` (or `outDir`, an earlier build) on `port`, and return the app's URL
+ * and a function that stops it.
+ */
+export async function preview(port: number, build = true, outDir?: string): Promise<{ root: string; stop: () => void }> {
   if (build) {
     const b = spawnSync('npx', ['vite', 'build', '--base', BASE], { stdio: 'inherit' })
     if (b.status !== 0) throw new Error('build failed')
   }
-  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--base', BASE, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+  const dir = outDir ? ['--outDir', outDir] : []
+  const server: ChildProcess = spawn('npx', ['vite', 'preview', '--base', BASE, ...dir, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,
   })

@@ -22,7 +22,8 @@ export interface TestApi {
     /**
      * Real drawings since the page opened: `graph` (the graph's moving layer), `graphLibrary` (cytoscape's canvas of
      * nodes and links), `timelines` (the log timelines). Each counts only when that canvas is really drawn, not when
-     * its renderer is asked and has nothing new or waits for its rate; `lab.frames` counts the app's frames.
+     * its renderer is asked and has nothing new, would paint the same pixels, or waits for its rate; `lab.frames`
+     * counts the app's frames.
      */
     draws: () => DrawCounts
     /**

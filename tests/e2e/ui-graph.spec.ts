@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test'
-import { clickNode, expectNoErrors, graphNodes, js, lab, nodePosition, openLab, waitLeader, watchErrors } from './ui-support.ts'
+import { clickNode, expectNoErrors, graphNodes, js, lab, nodePosition, openLab, waitLeader, watchErrors, type Handle } from './ui-support.ts'
 
 test.describe('cluster graph', () => {
   test('shows every node, elects a leader, and the page has no errors', async ({ page }) => {
@@ -137,6 +137,69 @@ test.describe('motion', () => {
     const b = await nodePosition(page, msg.to)
     const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }
     expect(Math.hypot(t.x - mid.x, t.y - mid.y)).toBeLessThan(20)
+  })
+
+  test('each layer is painted at most once a frame, only when it changed, and off the main thread', async ({ page }) => {
+    await openLab(page, 'g-frames', '&load=1')
+    await waitLeader(page)
+    // The graph's moving layer and the timelines are painted by a worker: their canvases were handed to it.
+    const owners = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLCanvasElement>('canvas.overlay, canvas.tl-canvas')].map((c) => {
+        try {
+          c.getContext('2d')
+          return 'page'
+        } catch {
+          return 'worker'
+        }
+      }),
+    )
+    expect(owners).toEqual(['worker', 'worker'])
+    const draws = () => page.evaluate(() => (window as unknown as { __raftlab: Handle }).__raftlab.ui.draws())
+
+    // Running with the load on: over the same two seconds of browser frames, each layer draws, never twice a frame.
+    await js(page, `runtime.driver.play()`)
+    await page.waitForTimeout(500)
+    const r = await page.evaluate(
+      () =>
+        new Promise<{ frames: number; graph: number; graphLibrary: number; timelines: number }>((resolve) => {
+          const ui = (window as unknown as { __raftlab: Handle }).__raftlab.ui
+          const a = ui.draws()
+          let frames = 0
+          let start = 0
+          const f = (t: number) => {
+            if (!start) start = t
+            else frames++
+            if (t - start < 2000) requestAnimationFrame(f)
+            else {
+              const b = ui.draws()
+              resolve({ frames, graph: b.graph - a.graph, graphLibrary: b.graphLibrary - a.graphLibrary, timelines: b.timelines - a.timelines })
+            }
+          }
+          requestAnimationFrame(f)
+        }),
+    )
+    expect(r.graph).toBeGreaterThan(0)
+    expect(r.timelines).toBeGreaterThan(0)
+    // (+1: the window's first frame may come after a draw in the same frame.)
+    expect(r.graph).toBeLessThanOrEqual(r.frames + 1)
+    expect(r.graphLibrary).toBeLessThanOrEqual(r.frames + 1)
+    expect(r.timelines).toBeLessThanOrEqual(r.frames + 1)
+
+    // Paused, and every renderer asked to draw again: nothing on screen changed, so nothing is painted.
+    await js(page, `runtime.driver.pause()`)
+    await page.waitForTimeout(800)
+    const d0 = await draws()
+    await js(page, `lab.wake(true)`)
+    await page.waitForTimeout(300)
+    expect(await draws()).toEqual(d0)
+    // Selecting a node changes its halo (cytoscape's canvas) and its row (the timelines), not the moving layer.
+    await js(page, `lab.select(lab.nodeIds()[0])`)
+    await expect.poll(async () => (await draws()).graphLibrary).toBeGreaterThan(d0.graphLibrary)
+    await expect.poll(async () => (await draws()).timelines).toBeGreaterThan(d0.timelines)
+    expect((await draws()).graph).toBe(d0.graph)
+    // One step of virtual time moves what the moving layer shows (timers, messages): it is painted.
+    await page.getByTestId('step').click()
+    await expect.poll(async () => (await draws()).graph).toBeGreaterThan(d0.graph)
   })
 
   test('paused means paused: the app draws no frames while nothing changes', async ({ page }) => {

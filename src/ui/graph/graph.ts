@@ -9,8 +9,10 @@ import type { FrameInfo, Lab } from '../state/lab.svelte.ts'
 import { pairKey } from '../state/messages.ts'
 import { PALETTES, highContrast, type Palette, type ThemeName } from '../theme.ts'
 import { NODE_SIZE, circlePositions, circleRadius, stretchFor } from './layout.ts'
+import { DisplayList } from './displaylist.ts'
+import { surfaceFor, type Surface } from './surface.ts'
 import { drawOverlay, type DrawnToken, type OverlayNode } from './overlay.ts'
-import { gateLoopsOf } from './rafgate.ts'
+import { gateLoopsOf, type Gate } from './rafgate.ts'
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 const MOVE_MS = 450
@@ -101,7 +103,12 @@ export class GraphView {
   private readonly host: HTMLElement
   private cy: Core | null = null
   private canvas: HTMLCanvasElement | null = null
-  private ctx: CanvasRenderingContext2D | null = null
+  /** Where the overlay is painted (a paint worker when the browser allows). */
+  private surface: (Surface & { dispose(): void }) | null = null
+  /** The overlay's frame is recorded here and painted only when it differs from the one on the canvas. */
+  private list: DisplayList | null = null
+  /** Cytoscape's own render loop, held: it runs only in frames where cytoscape has something to draw. */
+  private gate: Gate | null = null
   private dpr = 1
   private width = 0
   private height = 0
@@ -117,13 +124,13 @@ export class GraphView {
   private destroyed = false
   private resized = true
   private stretch = 1
-  private lastDraw = 0
   private structKey = ''
   private lastNet: unknown = null
   private dims: Dims = { node: NODE_SIZE, font: 21 }
   private captionPx = CAPTION_PX
   private projector = false
   private callouts: { node: NodeId; text: string }[] = []
+  private pointerUntil = 0
 
   constructor(lab: Lab, host: HTMLElement) {
     this.lab = lab
@@ -140,7 +147,8 @@ export class GraphView {
     canvas.setAttribute('aria-hidden', 'true')
     this.host.append(box, canvas)
     this.canvas = canvas
-    this.ctx = canvas.getContext('2d')
+    this.surface = surfaceFor(canvas)
+    this.list = new DisplayList(this.surface.measure)
     const options = {
       container: box,
       elements: [],
@@ -156,9 +164,14 @@ export class GraphView {
     const gate = gateLoopsOf(() => cytoscape(options))
     const cy = gate.value
     this.disposers.push(gate.release)
+    this.gate = gate
     this.cy = cy
-    // Cytoscape draws hover and box selection on its own frames: keep the loop awake while the pointer acts.
-    const poke = () => this.lab.linger(600)
+    // Cytoscape draws hover and box selection on its own frames: keep the loop awake while the pointer acts, and
+    // let cytoscape's loop run freely meanwhile (see render).
+    const poke = () => {
+      this.pointerUntil = performance.now() + 600
+      this.lab.linger(600)
+    }
     this.host.addEventListener('pointermove', poke, { passive: true })
     this.host.addEventListener('pointerdown', poke, { passive: true })
     this.disposers.push(() => {
@@ -214,6 +227,7 @@ export class GraphView {
     this.disposers = []
     this.cy?.destroy()
     this.cy = null
+    this.surface?.dispose()
     this.canvas?.remove()
   }
 
@@ -268,15 +282,16 @@ export class GraphView {
 
   private render(f: FrameInfo): boolean {
     const cy = this.cy
-    const ctx = this.ctx
+    const surface = this.surface
     const canvas = this.canvas
     const lab = this.lab
     const sched = lab.runtime.sched
-    if (!cy || !ctx || !canvas) return false
-    // Skip a frame when drawing faster than the loop asks for (see FrameInfo.drawHz).
-    if (!f.dirty && f.wall - this.lastDraw < 1000 / f.drawHz - 4) return true
-    this.lastDraw = f.wall
-    lab.loop.draws.graph++
+    const list = this.list
+    if (!cy || !surface || !canvas || !list) return false
+    // Cytoscape's loop waits at the gate. While the pointer acts on the graph it runs freely (hover, box
+    // selection); otherwise it runs in this frame only if something changed for it (a class, the viewport, a move).
+    this.gate?.setOpen(f.wall < this.pointerUntil)
+    // The frame loop calls this drawHz times a second (see FrameLoop.frame).
     let animating = false
 
     if (this.theme !== lab.theme || this.projector !== lab.projector) {
@@ -379,11 +394,12 @@ export class GraphView {
       const n = cy.$id(id)
       return n.empty() ? null : n.renderedPosition()
     }
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
+    list.begin()
+    list.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
     if (
       drawOverlay(
         {
-          ctx,
+          ctx: list,
           width: this.width,
           height: this.height,
           zoom: cy.zoom(),
@@ -408,7 +424,20 @@ export class GraphView {
       )
     )
       animating = true
+    // Painted only when it differs from what the canvas shows: only then is it a redraw.
+    if (list.commit(surface.paint)) lab.loop.draws.graph++
+    this.pumpLibrary(f.wall)
     return animating
+  }
+
+  /** Let cytoscape's held loop draw in this frame if it asked for a frame (a change) or animates (nodes moving). */
+  private pumpLibrary(wall: number): void {
+    const cy = this.cy
+    const gate = this.gate
+    if (!cy || !gate || gate.isOpen()) return
+    const r = (cy as unknown as { renderer(): { requestedFrame?: boolean } }).renderer()
+    const moving = (cy as unknown as { _private?: { animationsRunning?: boolean } })._private?.animationsRunning
+    if (r.requestedFrame !== false || moving || wall < this.moveUntil) gate.pump(wall)
   }
 
   private syncMembers(ids: NodeId[], wall: number): void {
@@ -462,8 +491,8 @@ export class GraphView {
     this.dpr = window.devicePixelRatio || 1
     this.width = w
     this.height = h
-    canvas.width = Math.round(w * this.dpr)
-    canvas.height = Math.round(h * this.dpr)
+    this.surface?.resize(Math.round(w * this.dpr), Math.round(h * this.dpr))
+    this.list?.invalidate()
     canvas.style.width = `${w}px`
     canvas.style.height = `${h}px`
     cy.resize()

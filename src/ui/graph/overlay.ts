@@ -8,6 +8,7 @@ import { strings } from '../strings.ts'
 import { MSG_COLOURS, termColour, type Palette } from '../theme.ts'
 import type { NodeLive, Pulse, Token } from '../state/feed.ts'
 import type { MsgKind } from '../state/messages.ts'
+import type { Paint } from './displaylist.ts'
 import { tokenPoint } from './layout.ts'
 
 export interface OverlayNode {
@@ -20,7 +21,7 @@ export interface OverlayNode {
 }
 
 export interface OverlayInput {
-  ctx: CanvasRenderingContext2D
+  ctx: Paint
   width: number
   height: number
   zoom: number
@@ -396,7 +397,7 @@ function roleCaption(n: OverlayNode): string {
   return `${s.role === 'leader' ? strings.roles.leader.toUpperCase() : strings.roles[s.role]}${iso}`
 }
 
-function roundRect(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, r: number): void {
+function roundRect(ctx: Paint, x: number, y: number, w: number, h: number, r: number): void {
   ctx.beginPath()
   ctx.moveTo(x + r, y)
   ctx.arcTo(x + w, y, x + w, y + h, r)
@@ -407,7 +408,7 @@ function roundRect(ctx: CanvasRenderingContext2D, x: number, y: number, w: numbe
 }
 
 /** The glyph of a kind: tells kinds apart without colour. */
-export function glyphPath(ctx: CanvasRenderingContext2D, kind: MsgKind, x: number, y: number, s: number): void {
+export function glyphPath(ctx: Paint, kind: MsgKind, x: number, y: number, s: number): void {
   ctx.beginPath()
   switch (kind) {
     case 'append':
@@ -453,7 +454,7 @@ export function glyphPath(ctx: CanvasRenderingContext2D, kind: MsgKind, x: numbe
   }
 }
 
-function drawToken(ctx: CanvasRenderingContext2D, t: Token, x: number, y: number, s: number, alpha: number, pal: Palette, lost: boolean): void {
+function drawToken(ctx: Paint, t: Token, x: number, y: number, s: number, alpha: number, pal: Palette, lost: boolean): void {
   const colour = MSG_COLOURS[t.info.kind]
   ctx.globalAlpha = alpha
   glyphPath(ctx, t.info.kind, x, y, s)

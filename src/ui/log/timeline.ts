@@ -7,6 +7,8 @@ import type { NodeId } from '../../raft/types.ts'
 import type { FrameInfo, Lab } from '../state/lab.svelte.ts'
 import { strings } from '../strings.ts'
 import { PALETTES, highContrast, termColour, type Palette } from '../theme.ts'
+import { DisplayList, type Paint } from '../graph/displaylist.ts'
+import { surfaceFor, type Surface } from '../graph/surface.ts'
 import { cellAt, indexRange, lastIndexOf, progressOf, type Row } from './model.ts'
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
@@ -14,6 +16,8 @@ const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 export const BOX_WIDTHS = [24, 40, 64, 100, 150, 220]
 const DEFAULT_BOX = 150
 const REDRAW_HZ = 15
+/** While following the tail, the scrollbar catches up with the drawn tail at most this often (ms). */
+const SCROLL_SYNC_MS = 1000
 /** Text size in CSS pixels: 16 is the least a projector's last row can read; projector mode goes bigger. */
 const TEXT_PX = 16
 const TEXT_PX_PROJECTOR = 21
@@ -25,7 +29,10 @@ export class TimelineView {
   private readonly scroller: HTMLElement
   private readonly content: HTMLElement
   private readonly canvas: HTMLCanvasElement
-  private readonly ctx: CanvasRenderingContext2D
+  /** Where the frames are painted (a paint worker when the browser allows). */
+  private readonly surface: Surface & { dispose(): void }
+  /** A frame is recorded here and painted only when it differs from the one on the canvas. */
+  private readonly paint: DisplayList
   private boxW = DEFAULT_BOX
   /** Until the user zooms, the column width follows the view's width (narrower columns on a small screen). */
   private zoomed = false
@@ -36,8 +43,17 @@ export class TimelineView {
   private following = true
   private lastVersion = -1
   private lastScroll = -1
+  /** The scroller's client size and scroll position (see the constructor). */
+  private viewW = 0
+  private viewH = 0
+  private scrollX = 0
+  /** The scroll position the canvas was drawn at (the tail while following, else the page's). */
+  private drawnX = 0
+  /** While following, when the page's scroll position may next catch up with the tail. */
+  private nextSync = 0
   private lastKey = ''
-  private lastDraw = 0
+  /** When the logs may be drawn again (see render). */
+  private nextDraw = 0
   private lastAria = ''
   private programmatic = -1
   /** The violation whose entries were last brought into view. */
@@ -62,9 +78,16 @@ export class TimelineView {
     this.canvas.setAttribute('role', 'img')
     this.content.append(this.canvas)
     scroller.append(this.content)
-    this.ctx = this.canvas.getContext('2d')!
+    this.surface = surfaceFor(this.canvas)
+    this.paint = new DisplayList(this.surface.measure)
+    // The scroller's size and scroll position are read where the layout is known (a resize, a scroll event), never
+    // in the frame: reading them there would force a layout of the page after every panel update.
+    this.viewW = scroller.clientWidth
+    this.viewH = scroller.clientHeight
+    this.scrollX = scroller.scrollLeft
     const onScroll = () => {
       const sl = this.scroller.scrollLeft
+      this.scrollX = sl
       if (Math.abs(sl - this.programmatic) > 2) {
         const atEnd = sl >= this.scroller.scrollWidth - this.scroller.clientWidth - this.boxW
         this.setFollowing(atEnd)
@@ -77,6 +100,9 @@ export class TimelineView {
     const onClick = (e: MouseEvent) => this.click(e)
     this.canvas.addEventListener('click', onClick)
     const ro = new ResizeObserver(() => {
+      this.viewW = scroller.clientWidth
+      this.viewH = scroller.clientHeight
+      this.scrollX = scroller.scrollLeft
       this.lastKey = ''
       this.lab.wake(true)
     })
@@ -92,6 +118,7 @@ export class TimelineView {
 
   destroy(): void {
     for (const d of this.disposers) d()
+    this.surface.dispose()
     this.content.remove()
   }
 
@@ -132,29 +159,31 @@ export class TimelineView {
   private render(f: FrameInfo): boolean {
     const lab = this.lab
     const version = lab.feed.logVersion + lab.feed.structVersion * 1e-6
-    const sl = this.scroller.scrollLeft
+    const sl = this.scrollX
     const inv = lab.checks.involved
     const invKey = inv ? `${inv.time}:${inv.nodes.join()}:${inv.index ?? ''}` : ''
-    const key = `${lab.theme}|${lab.projector}|${lab.selected}|${lab.record?.seq ?? ''}|${this.boxW}|${this.scroller.clientWidth}x${this.scroller.clientHeight}|${invKey}`
+    const key = `${lab.theme}|${lab.projector}|${lab.selected}|${lab.record?.seq ?? ''}|${this.boxW}|${this.viewW}x${this.viewH}|${invKey}`
     const logsOnly = !f.dirty && sl === this.lastScroll && key === this.lastKey
     if (logsOnly && version === this.lastVersion) return false
     // Logs change at nearly every step: redraw them at most REDRAW_HZ times a second (the eye cannot follow
-    // faster, and the canvas is large). Scrolling, resizing and selection redraw at once.
-    if (logsOnly && f.wall - this.lastDraw < 1000 / Math.min(REDRAW_HZ, f.drawHz / 3)) return true
-    this.lastDraw = f.wall
+    // faster, and the canvas is large). Scrolling, resizing and selection redraw at once. The schedule keeps the
+    // average rate when frames come unevenly; a few ms of slack keep a frame just early from waiting a whole frame.
+    const interval = 1000 / Math.min(REDRAW_HZ, f.drawHz / 2)
+    if (logsOnly && f.wall < this.nextDraw - 4) return true
+    this.nextDraw = Math.max(this.nextDraw, f.wall - interval / 2) + interval
     this.lastVersion = version
     this.lastKey = key
     this.rows = this.collect()
     const { first, last } = indexRange(this.rows)
     this.base = first
     const cols = last - first + 3
-    const viewW = this.scroller.clientWidth
-    const viewH = this.scroller.clientHeight
+    const viewW = this.viewW
+    const viewH = this.viewH
     this.measure(viewH)
     if (!this.zoomed) this.boxW = viewW - this.labelW >= 7 * DEFAULT_BOX ? DEFAULT_BOX : 100
     const contentW = Math.max(viewW, this.labelW + cols * this.boxW)
-    if (this.content.style.width !== `${contentW}px`) this.content.style.width = `${contentW}px`
     // A new violation: bring its index into view (off the tail if need be).
+    let bringTo: number | null = null
     if (invKey !== this.shownViolation) {
       this.shownViolation = invKey
       if (inv && inv.index !== null) {
@@ -163,24 +192,43 @@ export class TimelineView {
         const tail = Math.max(0, contentW - viewW)
         if (colX < tail || colX + this.boxW > tail + room) {
           this.setFollowing(false)
-          const target = Math.min(tail, Math.max(0, colX + this.boxW / 2 - room / 2))
-          this.programmatic = target
-          this.scroller.scrollLeft = target
+          bringTo = Math.min(tail, Math.max(0, colX + this.boxW / 2 - room / 2))
         }
       }
     }
     if (this.following) {
+      // The canvas shows the tail at once; the page's scroll position (and the scrolled width) catch up with it at
+      // most SCROLL_SYNC_MS apart while only the logs change: moving them forces a layout of the whole page.
       const target = Math.max(0, contentW - viewW)
-      if (Math.abs(this.scroller.scrollLeft - target) > 1) {
-        this.programmatic = target
-        this.scroller.scrollLeft = target
+      this.drawnX = target
+      if (Math.abs(this.scrollX - target) > 1 && (!logsOnly || f.wall >= this.nextSync)) {
+        this.setWidth(contentW)
+        this.scrollTo(target)
+        this.nextSync = f.wall + SCROLL_SYNC_MS
       }
+    } else {
+      this.setWidth(contentW)
+      if (bringTo !== null) this.scrollTo(bringTo)
+      this.drawnX = this.scrollX
     }
-    this.lastScroll = this.scroller.scrollLeft
+    this.lastScroll = this.scrollX
     this.resize(viewW, viewH)
-    this.draw(this.scroller.scrollLeft)
-    lab.loop.draws.timelines++
+    this.paint.begin()
+    this.draw(this.drawnX)
+    // Painted (and counted) only when the frame differs from what the canvas shows.
+    if (this.paint.commit(this.surface.paint)) lab.loop.draws.timelines++
     return false
+  }
+
+  private setWidth(w: number): void {
+    if (this.content.style.width !== `${w}px`) this.content.style.width = `${w}px`
+  }
+
+  /** Scroll to `x` (the browser may clamp it: read back what it did). */
+  private scrollTo(x: number): void {
+    this.programmatic = x
+    this.scroller.scrollLeft = x
+    this.scrollX = this.scroller.scrollLeft
   }
 
   /**
@@ -208,14 +256,15 @@ export class TimelineView {
     this.w = w
     this.h = h
     this.dpr = dpr
-    this.canvas.width = Math.round(w * dpr)
-    this.canvas.height = Math.round(h * dpr)
+    this.surface.resize(Math.round(w * dpr), Math.round(h * dpr))
+    this.paint.invalidate()
     this.canvas.style.width = `${w}px`
     this.canvas.style.height = `${h}px`
   }
 
   private draw(scrollLeft: number): void {
-    const { ctx, rows, lab } = this
+    const { rows, lab } = this
+    const ctx: Paint = this.paint
     const pal = lab.projector ? highContrast(PALETTES[lab.theme]) : PALETTES[lab.theme]
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
     ctx.clearRect(0, 0, this.w, this.h)
@@ -372,7 +421,7 @@ export class TimelineView {
    * The entries of the first violation: a red band down its index and a thick red outline on each involved node's
    * entry there (dashed where the node lacks it or holds another entry there). The canvas's `data-violation` lists what was outlined, for tests.
    */
-  private drawViolation(ctx: CanvasRenderingContext2D, pal: Palette, x: (i: number) => number, firstCol: number, lastCol: number): void {
+  private drawViolation(ctx: Paint, pal: Palette, x: (i: number) => number, firstCol: number, lastCol: number): void {
     const inv = this.lab.checks.involved
     const marked: string[] = []
     if (inv && inv.index !== null && inv.index >= firstCol && inv.index <= lastCol) {
@@ -413,7 +462,7 @@ export class TimelineView {
   }
 
   private box(
-    ctx: CanvasRenderingContext2D,
+    ctx: Paint,
     pal: Palette,
     x: number,
     y: number,
@@ -445,12 +494,13 @@ export class TimelineView {
       ctx.clip()
       ctx.strokeStyle = termColour(term)
       ctx.lineWidth = 2
+      // One path for every hatch line (they never overlap, so one stroke paints what one stroke each would).
+      ctx.beginPath()
       for (let d = -h; d < w; d += 7) {
-        ctx.beginPath()
         ctx.moveTo(x + d, y + h)
         ctx.lineTo(x + d + h, y)
-        ctx.stroke()
       }
+      ctx.stroke()
       ctx.restore()
       ctx.strokeStyle = pal.fg
       ctx.lineWidth = 1.5
@@ -500,7 +550,7 @@ export class TimelineView {
     }
   }
 
-  private marker(ctx: CanvasRenderingContext2D, pal: Palette, cx: number, y: number, filled: boolean, px: number): void {
+  private marker(ctx: Paint, pal: Palette, cx: number, y: number, filled: boolean, px: number): void {
     const k = px / 16
     ctx.beginPath()
     ctx.moveTo(cx, y - 7 * k)
@@ -519,7 +569,7 @@ export class TimelineView {
     }
   }
 
-  private label(ctx: CanvasRenderingContext2D, pal: Palette, row: Row, top: number, rowH: number, isLeader: boolean): void {
+  private label(ctx: Paint, pal: Palette, row: Row, top: number, rowH: number, isLeader: boolean): void {
     const px = this.px
     const labelW = this.labelW
     ctx.fillStyle = pal.surface
@@ -569,7 +619,7 @@ export class TimelineView {
     const row = this.rows[k]
     if (!row) return null
     if (px < this.labelW) return { row, index: -1 }
-    const index = this.base + Math.floor((px - this.labelW + this.scroller.scrollLeft) / this.boxW)
+    const index = this.base + Math.floor((px - this.labelW + this.drawnX) / this.boxW)
     return { row, index }
   }
 
@@ -617,7 +667,7 @@ const fitCache = new Map<string, string>()
 const FIT_CACHE = 1000
 
 /** `text` cut to `max` pixels with an ellipsis (cached: the same labels come back every frame). */
-function fit(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+function fit(ctx: Paint, text: string, max: number): string {
   const key = `${ctx.font}|${max}|${text}`
   let out = fitCache.get(key)
   if (out === undefined) {
@@ -628,7 +678,7 @@ function fit(ctx: CanvasRenderingContext2D, text: string, max: number): string {
   return out
 }
 
-function fitNow(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+function fitNow(ctx: Paint, text: string, max: number): string {
   if (ctx.measureText(text).width <= max) return text
   let lo = 0
   let hi = text.length

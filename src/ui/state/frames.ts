@@ -49,16 +49,24 @@ export interface DrawCounts {
   timelines: number
 }
 
+/** A frame this close to its drawing time draws (frames come every 16.7 ms at 60 Hz, give or take a few). */
+const FRAME_SLACK_MS = 4
 /** How far the drawn time may trail the simulation, in wall milliseconds. */
 const MAX_LAG_MS = 120
-/** Drawing rates the loop steps through when the cluster cannot keep up (see `adapt`). */
-const RATES = [60, 30, 15] as const
+/**
+ * Drawing rates the loop steps through when the cluster cannot keep up (see `adapt`). 40 is the floor: the graph
+ * should redraw at least 30 times a second however unevenly the browser's frames come (below that the tokens jump
+ * instead of flying), and its redraws cost the main thread little (only changed frames, painted off it: surface.ts).
+ */
+const RATES = [60, 40] as const
 
 export class FrameLoop {
   /** The virtual time being drawn. */
   displayNow = 0
-  /** Frames drawn since the page opened (benchmarks read it). */
+  /** Animation frames the loop ran since the page opened (benchmarks and tests read it). */
   frames = 0
+  /** Of those, the frames in which the renderers were called and the panels could publish (see frame). */
+  drawnFrames = 0
   /** Real drawings by renderer (see DrawCounts); the renderers count them. */
   readonly draws: DrawCounts = { graph: 0, graphLibrary: 0, timelines: 0 }
   /**
@@ -77,6 +85,9 @@ export class FrameLoop {
   private sampleWall = 0
   private sampleNow = 0
   private keptUp = 0
+  /** When the next drawing frame is due (see frame), and whether the last one still animated. */
+  private nextDraw = 0
+  private animating = false
 
   constructor(source: FrameSource) {
     this.source = source
@@ -117,12 +128,13 @@ export class FrameLoop {
     if (this.raf) cancelAnimationFrame(this.raf)
     this.raf = 0
     this.lastWall = 0
+    this.nextDraw = 0
     setGateOpen(false)
   }
 
   /**
    * The simulation shares the main thread with drawing: when virtual time advances clearly slower than the chosen
-   * speed, draw less often (60, 30, then 15 times a second); once it keeps up for a few seconds, draw more again.
+   * speed, draw less often (60, then 40 times a second); once it keeps up for a few seconds, draw more again.
    * The page itself still produces every frame; only our drawing is spaced out.
    */
   private adapt(wall: number, now: number, mode: DriverMode, speed: number): number {
@@ -165,13 +177,24 @@ export class FrameLoop {
       this.displayNow = Math.max(Math.min(target, this.displayNow + dt * speed), target - MAX_LAG_MS * speed)
     }
     const drawHz = this.source.fastForwarding() ? 10 : mode === 'paused' ? 60 : Math.min(speed < 2 ? 60 : 30, RATES[this.adapt(wall, target, mode, speed)])
-    const info: FrameInfo = { wall, now: this.displayNow, dirty: this.dirty, drawHz }
-    this.dirty = false
-    this.source.beforeFrame(info)
-    let animating = false
-    if (this.drawing) for (const r of this.renderers) if (r(info)) animating = true
     this.frames++
-    this.source.afterFrame(info, mode)
+    // Everything is drawn in the same frames, drawHz times a second: the graph, the timelines (at their own lower
+    // rate, on some of these frames) and the panels. The frames between them change nothing on the page, so the
+    // browser has nothing to paint or hand to its compositor. The schedule keeps the average rate when frames come
+    // unevenly (after a late frame the next one comes sooner); a few ms of slack keep a frame just early from waiting.
+    const interval = 1000 / drawHz
+    let animating = this.animating
+    if (this.dirty || wall >= this.nextDraw - FRAME_SLACK_MS) {
+      this.nextDraw = Math.max(this.nextDraw, wall - interval / 2) + interval
+      const info: FrameInfo = { wall, now: this.displayNow, dirty: this.dirty, drawHz }
+      this.dirty = false
+      this.source.beforeFrame(info)
+      animating = false
+      if (this.drawing) for (const r of this.renderers) if (r(info)) animating = true
+      this.animating = animating
+      this.drawnFrames++
+      this.source.afterFrame(info, mode)
+    }
     if (mode !== 'paused' || animating || this.displayNow < target || wall < this.awakeUntil) this.raf = requestAnimationFrame(this.frame)
     else this.stop()
   }

@@ -222,7 +222,8 @@ export class Scene {
   #refreshKv(nodes: NodeView[]): void {
     const sched = this.#runtime.sched
     const now = performance.now()
-    if (!sched || this.#kvBusy || now - this.#kvLast < 400) return
+    // Nine nodes' contents are nine round trips to the workers: while the cluster runs, once a second is enough.
+    if (!sched || this.#kvBusy || now - this.#kvLast < (this.#runtime.driver?.mode === 'paused' ? 400 : 1000)) return
     const sig = nodes.map((n) => `${n.id}:${n.state}:${n.summary?.applied ?? 0}`).join(',')
     if (sig === this.#kvSig) return
     this.#kvSig = sig
