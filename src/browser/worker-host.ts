@@ -53,9 +53,10 @@ export class CallGuard {
  * Ports in Web Workers, one per node. `close` terminates the worker at once: a crash. An error thrown inside the
  * worker rejects the call, and the loop marks that node crashed with the error's code; the page goes on.
  */
-export function workerFactory(): PortFactory {
+export function workerFactory(spawn?: (id: string) => Worker): PortFactory {
   return async (init): Promise<Started> => {
-    const worker = new Worker(new URL('./node.worker.ts', import.meta.url), { type: 'module', name: `raft-${init.id}` })
+    // `spawn`: a worker started ahead (src/browser/prewarm.ts), or a new one.
+    const worker = spawn?.(init.id) ?? new Worker(new URL('./node.worker.ts', import.meta.url), { type: 'module', name: `raft-${init.id}` })
     const api = Comlink.wrap<NodeWorkerApi>(worker)
     let closed = false
     const guard = new CallGuard()
