@@ -99,8 +99,13 @@ function labelOf(e: Entry, c: ReturnType<typeof decodeCommand> | undefined): str
   }
 }
 
-function view(e: Entry, c?: ReturnType<typeof decodeCommand>): EntryView {
-  return { index: e.index, term: e.term, kind: e.kind, label: c === undefined ? entryLabel(e) : labelOf(e, c) }
+function view(e: Entry): EntryView {
+  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e) }
+}
+
+/** view(e), given its data already decoded (`c`, for a command entry). */
+function viewOf(e: Entry, c: ReturnType<typeof decodeCommand> | undefined): EntryView {
+  return { index: e.index, term: e.term, kind: e.kind, label: labelOf(e, c) }
 }
 
 /** Combine two log changes of one batch: the later one replaces everything from its start. */
@@ -532,7 +537,7 @@ export class NodeHost {
         const c = e.kind === 'command' && e.data !== undefined ? decodeCommand(e.data) : undefined
         result = this.#kv.apply(e, c)
         const k = boot ? e.index - boot.from : -1
-        if (boot && k >= 0 && k < boot.entries.length && boot.entries[k] === e) boot.views[k] = view(e, c)
+        if (boot && k >= 0 && k < boot.entries.length && boot.entries[k] === e) boot.views[k] = viewOf(e, c)
       }
       out.observations?.push({ type: 'apply', entry: e })
       if (e.kind === 'config') {

@@ -93,4 +93,16 @@ describe('NodeHost recovery output', () => {
       parse.mockRestore()
     }
   })
+
+  it('still labels the entries a running node writes after its recovery', () => {
+    // A single-node cluster: it elects itself, then writes and applies a command, one entry per persist.
+    const loaded: Loaded = { empty: false, hardState: { term: 1, vote: null, commit: 2 }, entries: [cmd(1, 'a'), cmd(2, 'b')] }
+    const started = NodeShell.start({ ...init, peers: ['n1'] }, loaded, recordingDisk())
+    if (started instanceof Promise) throw new Error('a memory disk answers at once')
+    const { shell } = started
+    const out = shell.handle([{ type: 'campaign' }, { type: 'client', req: { id: 7, cmd: { op: 'set', key: 'k', value: 'v', client: 'c2', seq: 1 } } }])
+    if (out instanceof Promise) throw new Error('a memory disk answers at once')
+    expect(out.log?.entries.map((v) => v.label)).toEqual(['noop', 'set k=v'])
+    expect(out.replies).toEqual([expect.objectContaining({ id: 7, outcome: 'ok' })])
+  })
 })
