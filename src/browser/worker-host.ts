@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink'
 import type { NodeWorkerApi } from './node.worker.ts'
 import type { PortFactory, Started } from '../cluster/loop.ts'
+import { unpackOutput } from './start-pack.ts'
 
 /**
  * The calls to one worker that have not settled yet, so that the worker's failure rejects them. Each call is
@@ -70,7 +71,7 @@ export function workerFactory(spawn?: (id: string) => Worker): PortFactory {
       return {
         ok: true,
         recovery: r.recovery,
-        output: r.output,
+        output: unpackOutput(r.output, r.bulk),
         port: {
           handle: (inputs) => {
             if (closed) return Promise.reject(new Error(`${init.id} is down`))
