@@ -43,6 +43,8 @@ const runtime = new ClusterRuntime(clusterName, {
 exposeRuntime(runtime)
 
 addEventListener('pagehide', () => {
+  // The nodes running now are the ones a reload recovers: their workers are spawned first next time.
+  if (runtime.sched && !runtime.inLesson) pool.remember(runtime.clusterName, runtime.sched.nodeIds())
   void runtime.close()
 })
 
