@@ -4,7 +4,10 @@ import { MAX_PREWARM, WorkerPool, parseHint } from '../../../src/browser/prewarm
 /** A stand-in for Worker: records its name and whether it was terminated. */
 class FakeWorker {
   terminated = false
-  constructor(readonly name: string) {}
+  readonly name: string
+  constructor(name: string) {
+    this.name = name
+  }
   terminate(): void {
     this.terminated = true
   }
