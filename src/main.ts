@@ -63,6 +63,8 @@ const app = mount(LabApp, { target, props: { runtime, launch } })
 // Open (recover or create) the cluster after the first render, so the banner can show every step.
 // A scenario's link plays the scenario first; the stored cluster is opened when it ends (src/ui/state/scenarios.svelte.ts, src/ui/scenario/lesson.svelte.ts).
 if (!launch.scenario) {
+  // The workers' side of the page loads with the cluster's code, not after it (the nodes wait for both).
+  void import('./browser/worker-host.ts').catch(() => undefined)
   void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName), ask: true } : {}).then(() => {
     pool.releaseSpares()
     if (runtime.sched) pool.remember(runtime.clusterName, runtime.sched.nodeIds())
