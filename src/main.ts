@@ -8,19 +8,33 @@ import { exposeRuntime } from './ui/test-api.ts'
 import UpdatePrompt from './ui/update/UpdatePrompt.svelte'
 import { registerServiceWorker } from './ui/update/update.svelte.ts'
 import { initialLocale, setLocale, storedLocale } from './ui/locale.ts'
+import { WorkerPool, spawnNodeWorker } from './browser/prewarm.ts'
 import { strings } from './ui/strings.ts'
+
+/** localStorage, or null where it is disabled (reading it can throw). */
+function localStore(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null
+  } catch {
+    return null
+  }
+}
 
 const target = document.getElementById('app')
 if (!target) throw new Error('Raft Lab: #app element missing from index.html')
 
 // Each node in its own Web Worker (src/browser/worker-host.ts, loaded with the cluster's code after the first paint).
+// The workers themselves are spawned now, so their scripts load while the page starts (src/browser/prewarm.ts).
+const clusterName = clusterNameFromUrl(location.href)
+const pool = new WorkerPool(spawnNodeWorker, { storage: localStore() })
+if (!readLaunch(location.href).scenario) pool.warm(clusterName)
 let workers: PortFactory | null = null
 const factory: PortFactory = async (init) => {
-  workers ??= (await import('./browser/worker-host.ts')).workerFactory()
+  workers ??= (await import('./browser/worker-host.ts')).workerFactory((id) => pool.claim(id) ?? spawnNodeWorker(id))
   return workers(init)
 }
 
-const runtime = new ClusterRuntime(clusterNameFromUrl(location.href), {
+const runtime = new ClusterRuntime(clusterName, {
   factory,
   locks: typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : null,
 })
@@ -29,6 +43,8 @@ const runtime = new ClusterRuntime(clusterNameFromUrl(location.href), {
 exposeRuntime(runtime)
 
 addEventListener('pagehide', () => {
+  // The nodes running now are the ones a reload recovers: their workers are spawned first next time.
+  if (runtime.sched && !runtime.inLesson) pool.remember(runtime.clusterName, runtime.sched.nodeIds())
   void runtime.close()
 })
 
@@ -46,7 +62,14 @@ if (langError) launch.notice = langError
 const app = mount(LabApp, { target, props: { runtime, launch } })
 // Open (recover or create) the cluster after the first render, so the banner can show every step.
 // A scenario's link plays the scenario first; the stored cluster is opened when it ends (src/ui/state/scenarios.svelte.ts, src/ui/scenario/lesson.svelte.ts).
-if (!launch.scenario) void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName), ask: true } : {})
+if (!launch.scenario) {
+  // The workers' side of the page loads with the cluster's code, not after it (the nodes wait for both).
+  void import('./browser/worker-host.ts').catch(() => undefined)
+  void bootRuntime(runtime, launch.setup ? { fresh: setupToSpec(launch.setup, runtime.clusterName), ask: true } : {}).then(() => {
+    pool.releaseSpares()
+    if (runtime.sched) pool.remember(runtime.clusterName, runtime.sched.nodeIds())
+  })
+}
 
 // Offline after the first visit; a new version waits for the user's "Reload to update" (src/ui/update/).
 mount(UpdatePrompt, { target: document.body })

@@ -10,6 +10,7 @@ import { openNodeDisk } from '../storage/idb.ts'
 import { createMemoryDisk } from '../storage/memory.ts'
 import { StorageUnavailableError } from '../storage/errors.ts'
 import { failureOf } from '../node/failure.ts'
+import { packOutput } from './start-pack.ts'
 import type { NodeDisk } from '../storage/types.ts'
 
 let shell: NodeShell | null = null
@@ -21,7 +22,7 @@ function need(): NodeShell {
 
 const api = {
   /** Open the node's disk (falling back to memory when IndexedDB is unavailable) and recover from it. */
-  async start(init: HostInit): Promise<{ ok: true; recovery: Recovery; output: HostOutput; fallback?: string } | { ok: false; failure: StartFailure }> {
+  async start(init: HostInit): Promise<{ ok: true; recovery: Recovery; output: HostOutput; bulk?: string; fallback?: string } | { ok: false; failure: StartFailure }> {
     let disk: NodeDisk
     let fallback: string | undefined
     try {
@@ -44,7 +45,9 @@ const api = {
       const r = await NodeShell.start(init, loaded, disk)
       shell = r.shell
       if (fallback) r.output.events.push({ type: 'error', message: `IndexedDB is unavailable (${fallback}); this node keeps its log in memory only` })
-      return { ok: true, recovery: r.shell.recovery, output: r.output, fallback }
+      // The recovered log and the replay's observations go as one string (see start-pack.ts).
+      const { output, bulk } = packOutput(r.output)
+      return { ok: true, recovery: r.shell.recovery, output, bulk, fallback }
     } catch (e) {
       disk.close()
       return { ok: false, failure: failureOf(e) }

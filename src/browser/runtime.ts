@@ -227,6 +227,8 @@ export class ClusterRuntime {
    */
   async open(fresh?: ClusterSpec, steal = false, ask = false): Promise<boolean> {
     this.setStatus({ phase: 'locking' })
+    // The cluster's code loads while the lock and the settings are fetched (boot awaits it).
+    loadCore().catch(() => undefined)
     if (!(await this.lock(steal))) {
       this.setStatus({ phase: 'busy-elsewhere', message: 'This cluster is already running in another tab. Two tabs would corrupt its disks, so this one waits. Use "Take over here" to move it to this tab.' })
       return false
@@ -274,8 +276,9 @@ export class ClusterRuntime {
     )
     this.recovered = recovered
     this.wire(sched)
-    await this.save()
-    await sched.start()
+    // The settings (with this boot's count, which names the client sessions) are saved while the nodes recover; no
+    // client command is sent before both are done (the driver is paused until open returns).
+    await Promise.all([this.save(), sched.start()])
     const prior = this.status.message
     this.setStatus({ phase: 'running', recovered, storage: settings.spec.storage, message: prior, notice: prior === undefined ? undefined : this.status.notice, ...(choice ? { choice } : {}) })
     for (const f of this.progressListeners) f()

@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink'
 import type { NodeWorkerApi } from './node.worker.ts'
 import type { PortFactory, Started } from '../cluster/loop.ts'
+import { unpackOutput } from './start-pack.ts'
 
 /**
  * The calls to one worker that have not settled yet, so that the worker's failure rejects them. Each call is
@@ -53,9 +54,10 @@ export class CallGuard {
  * Ports in Web Workers, one per node. `close` terminates the worker at once: a crash. An error thrown inside the
  * worker rejects the call, and the loop marks that node crashed with the error's code; the page goes on.
  */
-export function workerFactory(): PortFactory {
+export function workerFactory(spawn?: (id: string) => Worker): PortFactory {
   return async (init): Promise<Started> => {
-    const worker = new Worker(new URL('./node.worker.ts', import.meta.url), { type: 'module', name: `raft-${init.id}` })
+    // `spawn`: a worker started ahead (src/browser/prewarm.ts), or a new one.
+    const worker = spawn?.(init.id) ?? new Worker(new URL('./node.worker.ts', import.meta.url), { type: 'module', name: `raft-${init.id}` })
     const api = Comlink.wrap<NodeWorkerApi>(worker)
     let closed = false
     const guard = new CallGuard()
@@ -69,7 +71,7 @@ export function workerFactory(): PortFactory {
       return {
         ok: true,
         recovery: r.recovery,
-        output: r.output,
+        output: unpackOutput(r.output, r.bulk),
         port: {
           handle: (inputs) => {
             if (closed) return Promise.reject(new Error(`${init.id} is down`))

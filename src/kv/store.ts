@@ -40,16 +40,18 @@ export class KvStore {
   /**
    * Applies one committed entry and returns its result; null for `noop` and `config` entries.
    * Never throws on bad entry data (that is an error result and changes nothing).
+   * `command`: `decodeCommand(entry.data)` when the caller has it already (the host labels the entries it
+   * replays from the same decode); decoded here otherwise.
    * @throws Error when `entry.index <= appliedIndex`: entries are applied once each, in index order.
    */
-  apply(entry: Entry): KvResult | null {
+  apply(entry: Entry, command?: ReturnType<typeof decodeCommand>): KvResult | null {
     if (!(entry.index > this.#applied)) {
       throw new Error(`kv: entry ${entry.index} applied out of order (already applied up to ${this.#applied})`)
     }
     this.#applied = entry.index
     if (entry.kind !== 'command') return null
     if (entry.data === undefined) return { ok: false, value: null, error: 'command entry has no data' }
-    const c = decodeCommand(entry.data)
+    const c = command ?? decodeCommand(entry.data)
     if ('error' in c) return { ok: false, value: null, error: c.error }
 
     const session = this.#sessions.get(c.client)

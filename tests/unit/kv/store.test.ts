@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { encodeCommand, type KvCommand } from '../../../src/kv/command.ts'
+import { decodeCommand, encodeCommand, type KvCommand } from '../../../src/kv/command.ts'
 import { KvStore } from '../../../src/kv/store.ts'
 import type { Entry } from '../../../src/raft/types.ts'
 
@@ -273,5 +273,24 @@ describe('KvStore snapshot and restore', () => {
       expect(() => f.store.restore(data)).toThrow(message)
       expect(f.store.snapshot()).toBe(before)
     }
+  })
+})
+
+describe('KvStore.apply with the command already decoded', () => {
+  it('gives the same results and state as decoding it itself, bad commands included', () => {
+    const datas = [
+      encodeCommand({ op: 'set', key: 'a', value: '1', client: 'c', seq: 1 }),
+      encodeCommand({ op: 'cas', key: 'a', expected: '1', value: '2', client: 'c', seq: 2 }),
+      encodeCommand({ op: 'cas', key: 'a', expected: '1', value: '2', client: 'c', seq: 2 }), // a retry: answered again
+      '{"v":1,"op":"set"}',
+      encodeCommand({ op: 'delete', key: 'a', client: 'd', seq: 1 }),
+    ]
+    const plain = new KvStore()
+    const given = new KvStore()
+    datas.forEach((data, i) => {
+      const e: Entry = { index: i + 1, term: 1, kind: 'command', data }
+      expect(given.apply(e, decodeCommand(data))).toEqual(plain.apply(e))
+    })
+    expect(given.snapshot()).toBe(plain.snapshot())
   })
 })
