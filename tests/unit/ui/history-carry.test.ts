@@ -25,7 +25,12 @@ class Reference {
   lossy = false
   /** Carried writes dropped as overwritten before the window. */
   overwritten = 0
-  constructor(readonly size: number, readonly maxCarried: number) {}
+  readonly size: number
+  readonly maxCarried: number
+  constructor(size: number, maxCarried: number) {
+    this.size = size
+    this.maxCarried = maxCarried
+  }
 
   handle(e: ClusterEvent): void {
     if (e.type !== 'client') return
