@@ -15,6 +15,7 @@ import type { BasicStatus, ConfChange, Entry, HardState, Message, NodeId, Persis
 import { KvCommandError, decodeCommand, encodeCommand } from '../kv/command.ts'
 import { KvStore } from '../kv/store.ts'
 import { Prng } from '../world/prng.ts'
+import { dataHash } from '../check/fingerprint.ts'
 import type {
   ClientRequest,
   EntryView,
@@ -24,6 +25,7 @@ import type {
   LogDelta,
   NodeObservation,
   NodeSummary,
+  ObservedEntry,
   RaftParams,
   Recovery,
   Reply,
@@ -99,6 +101,11 @@ function view(e: Entry): EntryView {
   return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e) }
 }
 
+/** The view of an entry with the fingerprint of its data: what the observations carry instead of the entry. */
+function observedView(e: Entry): EntryView & { hash: number } {
+  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e), hash: dataHash(e.data) }
+}
+
 /** Combine two log changes of one batch: the later one replaces everything from its start. */
 function mergeDelta(a: LogDelta | undefined, b: LogDelta): LogDelta {
   if (!a || b.from <= a.from) return b
@@ -172,6 +179,13 @@ export interface HostOptions {
   /** Report log changes as EntryViews and the whole Status (the UI's views); the simulator does without. */
   views?: boolean
   /**
+   * With views and observations: observations carry an entry as its view plus a fingerprint of its data
+   * (src/check/fingerprint.ts) instead of the entry, and share that object with the log delta, for hosts whose
+   * output is copied to the page (a worker). Default: on with views. In-process hosts that read the data back from
+   * the observations (the scenario player) turn it off.
+   */
+  fingerprints?: boolean
+  /**
    * A deliberate bug of the host, for the tests that prove the fuzz exercises this code: treat every hard-state
    * change as lazy (written only along with entries), so a term or vote can be sent before it is on disk.
    */
@@ -207,6 +221,11 @@ export class NodeHost {
    */
   #lazyHardState: HardState | undefined
   #out: HostOutput
+  /**
+   * With views and observations: the view made of each entry when it was written, so that its apply reports the same
+   * object (one copy across the boundary when both fall in one output, and no second label or fingerprint).
+   */
+  #viewOf: WeakMap<Entry, EntryView & { hash: number }> | null = null
   #role: Role = 'follower'
   #term = 0
 
@@ -216,6 +235,7 @@ export class NodeHost {
     this.#init = init
     this.#observe = !!init.observe
     this.#views = opts.views ?? true
+    if (this.#views && this.#observe && opts.fingerprints !== false) this.#viewOf = new WeakMap()
     this.#lazyAll = opts.unsafeLazyHardState === true
     this.#out = this.#fresh()
     if (!loaded.empty) this.#writtenHardState = loaded.hardState
@@ -480,8 +500,23 @@ export class NodeHost {
       this.#writtenHardState = w.hardState
       this.#lazyHardState = undefined
     }
+    // One view per entry, for the log delta and the observation alike (with a fingerprint when observing).
+    const cache = this.#viewOf
+    let views: EntryView[] | null = null
+    if (this.#views && w.entries.length > 0) {
+      if (cache !== null) {
+        const vs: (EntryView & { hash: number })[] = []
+        for (const e of w.entries) {
+          const v = observedView(e)
+          cache.set(e, v)
+          vs.push(v)
+        }
+        views = vs
+      } else views = w.entries.map(view)
+    }
     if (out.observations) {
-      const o: NodeObservation = { type: 'persist', entries: w.entries, prevTerm, lastIndexBefore }
+      const entries: ObservedEntry[] = cache !== null ? (views as (EntryView & { hash: number })[] | null) ?? [] : w.entries
+      const o: NodeObservation = { type: 'persist', entries, prevTerm, lastIndexBefore }
       if (w.hardState !== undefined) o.hardState = w.hardState
       if (w.snapshot !== undefined) o.snapshot = { index: w.snapshot.index, term: w.snapshot.term }
       if (rd.softState !== undefined) o.role = rd.softState.role
@@ -504,7 +539,7 @@ export class NodeHost {
       }
       if (this.#views) out.log = { from: s.index + 1, entries: [] }
     }
-    if (w.entries.length > 0 && this.#views) out.log = mergeDelta(out.log, { from: w.entries[0].index, entries: w.entries.map(view) })
+    if (views !== null) out.log = mergeDelta(out.log, { from: w.entries[0].index, entries: views })
   }
 
   #apply(rd: Ready): void {
@@ -513,7 +548,10 @@ export class NodeHost {
     for (const e of ce) {
       // An entry at or below what the store holds is a core bug; the checkers name it (ApplyOrder).
       const result = e.index > this.#kv.appliedIndex ? this.#kv.apply(e) : null
-      out.observations?.push({ type: 'apply', entry: e })
+      if (out.observations) {
+        const cache = this.#viewOf
+        out.observations.push({ type: 'apply', entry: cache === null ? e : (cache.get(e) ?? observedView(e)) })
+      }
       if (e.kind === 'config') {
         const c = parseConfEntry(e.data)
         if (c) {

@@ -212,7 +212,8 @@ export class Simulator {
     this.options = resolveOptions(input)
     const o = this.options
     this.#factory = extras.nodeFactory
-    this.#hostOptions = { ...extras.host, nodeFactory: extras.nodeFactory, views: extras.views ?? false }
+    // In process nothing is copied: observations carry whole entries unless asked (see HostOptions.fingerprints).
+    this.#hostOptions = { fingerprints: false, ...extras.host, nodeFactory: extras.nodeFactory, views: extras.views ?? false }
     const root = new Prng(o.seed).fork('sim')
     this.#faultRng = root.fork('faults')
     this.#lingerRng = root.fork('linger')
