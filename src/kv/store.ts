@@ -34,6 +34,8 @@ const SNAPSHOT_VERSION = 1
 export class KvStore {
   #data = new Map<string, string>()
   #sessions = new Map<string, Session>()
+  /** The clients of #sessions in byKey order, kept until a new client comes (snapshots are taken often, clients rarely new). */
+  #clientsSorted: string[] | null = null
   /** Invariant: every entry passed to `apply` so far had an index <= #applied, and they increased strictly. */
   #applied = 0
 
@@ -42,14 +44,15 @@ export class KvStore {
    * Never throws on bad entry data (that is an error result and changes nothing).
    * @throws Error when `entry.index <= appliedIndex`: entries are applied once each, in index order.
    */
-  apply(entry: Entry): KvResult | null {
+  apply(entry: Entry, decoded?: KvCommand | { error: string }): KvResult | null {
     if (!(entry.index > this.#applied)) {
       throw new Error(`kv: entry ${entry.index} applied out of order (already applied up to ${this.#applied})`)
     }
     this.#applied = entry.index
     if (entry.kind !== 'command') return null
     if (entry.data === undefined) return { ok: false, value: null, error: 'command entry has no data' }
-    const c = decodeCommand(entry.data)
+    // `decoded`: decodeCommand(entry.data) made earlier by the caller (the host decodes each entry once, for its label).
+    const c = decoded ?? decodeCommand(entry.data)
     if ('error' in c) return { ok: false, value: null, error: c.error }
 
     const session = this.#sessions.get(c.client)
@@ -58,6 +61,7 @@ export class KvStore {
       if (c.seq < session.seq) return { ok: false, value: null, error: 'stale request' }
     }
     const result = this.#execute(c)
+    if (session === undefined) this.#clientsSorted = null
     this.#sessions.set(c.client, { seq: c.seq, result })
     return copy(result)
   }
@@ -106,7 +110,9 @@ export class KvStore {
    */
   snapshot(): string {
     const sessions: [string, number, boolean, string | null, string?][] = []
-    for (const [client, s] of [...this.#sessions].sort(byKey)) {
+    const clients = (this.#clientsSorted ??= [...this.#sessions.keys()].sort(byName))
+    for (const client of clients) {
+      const s = this.#sessions.get(client)!
       const row: [string, number, boolean, string | null, string?] = [client, s.seq, s.result.ok, s.result.value]
       if (s.result.error !== undefined) row.push(s.result.error)
       sessions.push(row)
@@ -164,12 +170,17 @@ export class KvStore {
     // Validated in full above: only now replace the state, so a bad snapshot leaves the store as it was.
     this.#data = dataMap
     this.#sessions = sessionMap
+    this.#clientsSorted = null
     this.#applied = o.applied as number
   }
 }
 
 function copy(r: KvResult): KvResult {
   return r.error === undefined ? { ok: r.ok, value: r.value } : { ok: r.ok, value: r.value, error: r.error }
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function byKey(a: [string, unknown], b: [string, unknown]): number {

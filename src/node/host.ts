@@ -12,7 +12,7 @@
  */
 import { NotLeaderError, RawNode, parseConfEntry } from '../raft/index.ts'
 import type { BasicStatus, ConfChange, Entry, HardState, Message, NodeId, PersistedState, RaftConfig, Ready, Role, Snapshot, Status } from '../raft/types.ts'
-import { KvCommandError, decodeCommand, encodeCommand } from '../kv/command.ts'
+import { KvCommandError, decodeCommand, encodeCommand, type KvCommand } from '../kv/command.ts'
 import { KvStore } from '../kv/store.ts'
 import { Prng } from '../world/prng.ts'
 import { dataHash } from '../check/fingerprint.ts'
@@ -74,8 +74,11 @@ export type HostIo = { kind: 'persist'; write: DiskWrite } | { kind: 'compact'; 
 /** What a disk holds at start. */
 export type Loaded = PersistedState & { empty: boolean }
 
-/** A short, human summary of an entry for the log timelines. */
-export function entryLabel(e: Entry): string {
+/** A command entry's data, decoded (or why it cannot be). */
+type Decoded = KvCommand | { error: string }
+
+/** A short, human summary of an entry for the log timelines. `decoded`: its data already decoded, if it was. */
+export function entryLabel(e: Entry, decoded?: Decoded): string {
   if (e.kind === 'noop') return 'noop'
   if (e.kind === 'config') {
     const c = parseConfEntry(e.data)
@@ -83,7 +86,7 @@ export function entryLabel(e: Entry): string {
     const what = c.type === 'addLearner' ? 'add learner' : c.type === 'addVoter' ? 'add voter' : c.type === 'removeNode' ? 'remove' : 'config'
     return `${what} ${c.node ?? ''}`.trim()
   }
-  const c = decodeCommand(e.data ?? '')
+  const c = decoded ?? decodeCommand(e.data ?? '')
   if ('error' in c) return 'bad command'
   switch (c.op) {
     case 'set':
@@ -97,13 +100,13 @@ export function entryLabel(e: Entry): string {
   }
 }
 
-function view(e: Entry): EntryView {
-  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e) }
+function view(e: Entry, decoded?: Decoded): EntryView {
+  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e, decoded) }
 }
 
 /** The view of an entry with the fingerprint of its data: what the observations carry instead of the entry. */
-function observedView(e: Entry): EntryView & { hash: number } {
-  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e), hash: dataHash(e.data) }
+function observedView(e: Entry, decoded?: Decoded): EntryView & { hash: number } {
+  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e, decoded), hash: dataHash(e.data) }
 }
 
 /** Combine two log changes of one batch: the later one replaces everything from its start. */
@@ -226,6 +229,8 @@ export class NodeHost {
    * object (one copy across the boundary when both fall in one output, and no second label or fingerprint).
    */
   #viewOf: WeakMap<Entry, EntryView & { hash: number }> | null = null
+  /** With views: each command entry's data as decoded for its label when written, for the store to apply it. */
+  readonly #decoded = new WeakMap<Entry, Decoded>()
   #role: Role = 'follower'
   #term = 0
 
@@ -271,7 +276,7 @@ export class NodeHost {
     if (h.#views) {
       const raw = h.#raw
       const all = raw.lastIndex() >= raw.firstIndex() ? raw.entries(raw.firstIndex(), raw.lastIndex() + 1) : []
-      h.#out.log = { from: raw.firstIndex(), entries: all.map(view) }
+      h.#out.log = { from: raw.firstIndex(), entries: all.map((e) => view(e)) }
       if (loaded.snapshot) h.#out.snapshot = { index: loaded.snapshot.index, term: loaded.snapshot.term }
     }
     return { host: h, recovery }
@@ -504,15 +509,20 @@ export class NodeHost {
     const cache = this.#viewOf
     let views: EntryView[] | null = null
     if (this.#views && w.entries.length > 0) {
-      if (cache !== null) {
-        const vs: (EntryView & { hash: number })[] = []
-        for (const e of w.entries) {
-          const v = observedView(e)
+      const vs: EntryView[] = []
+      for (const e of w.entries) {
+        let c: Decoded | undefined
+        if (e.kind === 'command' && e.data !== undefined) {
+          c = decodeCommand(e.data)
+          this.#decoded.set(e, c)
+        }
+        if (cache !== null) {
+          const v = observedView(e, c)
           cache.set(e, v)
           vs.push(v)
-        }
-        views = vs
-      } else views = w.entries.map(view)
+        } else vs.push(view(e, c))
+      }
+      views = vs
     }
     if (out.observations) {
       const entries: ObservedEntry[] = cache !== null ? (views as (EntryView & { hash: number })[] | null) ?? [] : w.entries
@@ -547,7 +557,7 @@ export class NodeHost {
     const ce = rd.committedEntries
     for (const e of ce) {
       // An entry at or below what the store holds is a core bug; the checkers name it (ApplyOrder).
-      const result = e.index > this.#kv.appliedIndex ? this.#kv.apply(e) : null
+      const result = e.index > this.#kv.appliedIndex ? this.#kv.apply(e, this.#decoded.get(e)) : null
       if (out.observations) {
         const cache = this.#viewOf
         out.observations.push({ type: 'apply', entry: cache === null ? e : (cache.get(e) ?? observedView(e)) })
@@ -649,6 +659,6 @@ export class NodeHost {
     const last = this.#raw.lastIndex()
     lo = Math.max(lo, first)
     hi = Math.min(hi, last + 1)
-    return lo < hi ? this.#raw.entries(lo, hi).map(view) : []
+    return lo < hi ? this.#raw.entries(lo, hi).map((e) => view(e)) : []
   }
 }
