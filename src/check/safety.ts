@@ -93,23 +93,9 @@ export interface CheckedEntry {
   label?: string
 }
 
-/**
- * The fingerprint kept of an entry: the host's; -1 without data; NaN with data, computed only if it must be compared
- * with a fingerprint (entries that both came with their data compare their data, as in the simulator).
- */
-function storedHash(e: CheckedEntry): number {
-  return e.hash ?? (e.data === undefined ? -1 : NaN)
-}
-
-/** Whether two entries' data agree: the data when both have it, else the fingerprints. */
-function sameData(aData: string | undefined, aHash: number, bData: string | undefined, bHash: number): boolean {
-  if (aData !== undefined && bData !== undefined) return aData === bData
-  return (Number.isNaN(aHash) ? dataHash(aData) : aHash) === (Number.isNaN(bHash) ? dataHash(bData) : bHash)
-}
-
-/** A fingerprint for a message (NaN: from the data). */
-function shownHash(data: string | undefined, hash: number): number {
-  return Number.isNaN(hash) ? dataHash(data) : hash
+/** The fingerprint the checker compares: the host's, or the data's own. */
+function fingerprint(e: CheckedEntry): number {
+  return e.hash ?? dataHash(e.data)
 }
 
 /** What happened at one node, as the host saw it. */
@@ -194,10 +180,9 @@ export interface SafetyStats {
 interface LogRecord {
   term: number
   kind: Entry['kind']
-  /** See storedHash. */
   hash: number
-  data: string | undefined
-  label: string | undefined
+  /** What names the entry in a message: its data, or its label. */
+  text: string | undefined
   /** Term of the entry before it in the log it was seen in; undefined when unknown. */
   prevTerm: number | undefined
   node: NodeId
@@ -252,7 +237,7 @@ export class SafetyChecker {
   /** Commit history, 1-based; index 0 unused. Invariant: dense from 1 to #hTerm.length - 1. */
   readonly #hTerm: number[] = [0]
   readonly #hKind: Entry['kind'][] = ['noop']
-  /** Fingerprints of the data (see fingerprint.ts and storedHash). */
+  /** Fingerprints of the data (see fingerprint.ts). */
   readonly #hHash: number[] = [-1]
   /** The data when the host sent it, else undefined (then #hLabel names the entry). */
   readonly #hData: (string | undefined)[] = [undefined]
@@ -510,12 +495,13 @@ export class SafetyChecker {
 
   #matchRecord(node: NodeId, e: CheckedEntry, prevTerm: number | undefined): void {
     const h = this.#hTerm
-    const hash = storedHash(e)
+    const hash = fingerprint(e)
+    const text = e.data ?? e.label
     if (e.index < h.length && e.term === h[e.index]) {
       // A committed (index, term): its records were pruned; the history says what the entry and the one
       // before it are.
       this.#stats.logMatches++
-      this.#matchCommitted(node, e.index, e.kind, hash, e.data, e.label, prevTerm)
+      this.#matchCommitted(node, e.index, e.kind, hash, text, prevTerm)
       return
     }
     let recs = this.#logs.get(e.index)
@@ -526,12 +512,11 @@ export class SafetyChecker {
     for (const r of recs) {
       if (r.term !== e.term) continue
       this.#stats.logMatches++
-      if (r.kind !== e.kind || !sameData(r.data, r.hash, e.data, hash)) {
+      if (r.kind !== e.kind || r.hash !== hash) {
         this.#report(
           'LogMatching',
           [r.node, node],
-          `entry ${e.index} of term ${e.term} differs: ${describe(r.kind, r.data ?? r.label, shownHash(r.data, r.hash))} on ${r.node}, ` +
-            `${describe(e.kind, e.data ?? e.label, shownHash(e.data, hash))} on ${node}`,
+          `entry ${e.index} of term ${e.term} differs: ${describe(r.kind, r.text, r.hash)} on ${r.node}, ${describe(e.kind, text, hash)} on ${node}`,
           e.index,
           e.term,
         )
@@ -548,12 +533,12 @@ export class SafetyChecker {
       }
       return
     }
-    recs.push({ term: e.term, kind: e.kind, hash, data: e.data, label: e.label, prevTerm, node })
+    recs.push({ term: e.term, kind: e.kind, hash, text, prevTerm, node })
   }
 
   /** What names committed entry `index` in a message. */
   #describeCommitted(index: number): string {
-    return describe(this.#hKind[index], this.#hData[index] ?? this.#hLabel[index], shownHash(this.#hData[index], this.#hHash[index]))
+    return describe(this.#hKind[index], this.#hData[index] ?? this.#hLabel[index], this.#hHash[index])
   }
 
   #onApply(node: NodeId, e: CheckedEntry): void {
@@ -572,15 +557,15 @@ export class SafetyChecker {
     }
     s.applied = e.index
     const h = this.#hTerm
-    const hash = storedHash(e)
+    const hash = fingerprint(e)
     if (e.index < h.length) {
       this.#stats.appliesCompared++
-      if (h[e.index] !== e.term || this.#hKind[e.index] !== e.kind || !sameData(this.#hData[e.index], this.#hHash[e.index], e.data, hash)) {
+      if (h[e.index] !== e.term || this.#hKind[e.index] !== e.kind || this.#hHash[e.index] !== hash) {
         this.#report(
           'StateMachineSafety',
           [this.#hNode[e.index], node],
           `entry ${e.index}: ${this.#hNode[e.index]} applied term ${h[e.index]} ${this.#describeCommitted(e.index)}, ` +
-            `${node} applied term ${e.term} ${describe(e.kind, e.data ?? e.label, shownHash(e.data, hash))}`,
+            `${node} applied term ${e.term} ${describe(e.kind, e.data ?? e.label, hash)}`,
           e.index,
           e.term,
         )
@@ -601,22 +586,14 @@ export class SafetyChecker {
   }
 
   /** A persisted entry of the committed term at a committed index must be the committed entry, after the committed one. */
-  #matchCommitted(
-    node: NodeId,
-    index: number,
-    kind: Entry['kind'],
-    hash: number,
-    data: string | undefined,
-    label: string | undefined,
-    prevTerm: number | undefined,
-  ): void {
+  #matchCommitted(node: NodeId, index: number, kind: Entry['kind'], hash: number, text: string | undefined, prevTerm: number | undefined): void {
     const term = this.#hTerm[index]
     const by = this.#hNode[index]
-    if (kind !== this.#hKind[index] || !sameData(this.#hData[index], this.#hHash[index], data, hash)) {
+    if (kind !== this.#hKind[index] || hash !== this.#hHash[index]) {
       this.#report(
         'LogMatching',
         [by, node],
-        `entry ${index} of term ${term} differs: ${this.#describeCommitted(index)} committed (applied by ${by}), ${describe(kind, data ?? label, shownHash(data, hash))} on ${node}`,
+        `entry ${index} of term ${term} differs: ${this.#describeCommitted(index)} committed (applied by ${by}), ${describe(kind, text, hash)} on ${node}`,
         index,
         term,
       )
@@ -641,7 +618,7 @@ export class SafetyChecker {
     const term = this.#hTerm[index]
     let kept = 0
     for (const r of recs) {
-      if (r.term === term) this.#matchCommitted(r.node, index, r.kind, r.hash, r.data, r.label, r.prevTerm)
+      if (r.term === term) this.#matchCommitted(r.node, index, r.kind, r.hash, r.text, r.prevTerm)
       else recs[kept++] = r
     }
     if (kept === 0) this.#logs.delete(index)
