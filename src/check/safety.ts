@@ -1,5 +1,4 @@
 import type { Entry, HardState, NodeId, Role } from '../raft/types.ts'
-import { dataHash } from './fingerprint.ts'
 
 /**
  * Raft's safety properties (Figure 3 of the paper), checked incrementally after every event of a run.
@@ -79,25 +78,6 @@ export interface LogView {
   term(index: number): number | undefined
 }
 
-/**
- * An entry as the checker reads it: the whole entry (with `data`), or, from a host that leaves the data out (the
- * browser's workers), its place, its kind, the fingerprint of its data (`hash`, see fingerprint.ts) and a short
- * `label` that names it in a violation. Entries are compared by kind and fingerprint, so both kinds compare alike.
- */
-export interface CheckedEntry {
-  index: number
-  term: number
-  kind: Entry['kind']
-  data?: string
-  hash?: number
-  label?: string
-}
-
-/** The fingerprint the checker compares: the host's, or the data's own. */
-function fingerprint(e: CheckedEntry): number {
-  return e.hash ?? dataHash(e.data)
-}
-
 /** What happened at one node, as the host saw it. */
 export type Observation =
   /**
@@ -114,7 +94,7 @@ export type Observation =
   | {
       type: 'persist'
       node: NodeId
-      entries: readonly CheckedEntry[]
+      entries: readonly Entry[]
       prevTerm: number | undefined
       lastIndexBefore: number
       hardState?: HardState
@@ -122,7 +102,7 @@ export type Observation =
       role?: Role
     }
   /** The node applied one committed entry to its state machine. */
-  | { type: 'apply'; node: NodeId; entry: CheckedEntry }
+  | { type: 'apply'; node: NodeId; entry: Entry }
   /** The node replaced its state machine with a snapshot while running (InstallSnapshot). */
   | { type: 'restore'; node: NodeId; index: number; term: number }
   /**
@@ -180,9 +160,7 @@ export interface SafetyStats {
 interface LogRecord {
   term: number
   kind: Entry['kind']
-  hash: number
-  /** What names the entry in a message: its data, or its label. */
-  text: string | undefined
+  data: string | undefined
   /** Term of the entry before it in the log it was seen in; undefined when unknown. */
   prevTerm: number | undefined
   node: NodeId
@@ -237,11 +215,7 @@ export class SafetyChecker {
   /** Commit history, 1-based; index 0 unused. Invariant: dense from 1 to #hTerm.length - 1. */
   readonly #hTerm: number[] = [0]
   readonly #hKind: Entry['kind'][] = ['noop']
-  /** Fingerprints of the data (see fingerprint.ts). */
-  readonly #hHash: number[] = [-1]
-  /** The data when the host sent it, else undefined (then #hLabel names the entry). */
   readonly #hData: (string | undefined)[] = [undefined]
-  readonly #hLabel: (string | undefined)[] = [undefined]
   readonly #hNode: NodeId[] = ['']
   /**
    * Every (index, term) persisted by any node: index -> records (usually one). Below the committed prefix only
@@ -284,21 +258,10 @@ export class SafetyChecker {
     return this.#hTerm.length - 1
   }
 
-  /**
-   * The committed entry at `index` as first applied, or undefined beyond the history. `data` is undefined when the
-   * host sent a fingerprint instead; `label` is set when it sent one.
-   */
-  committedEntry(index: number): { term: number; kind: Entry['kind']; data: string | undefined; label?: string; node: NodeId } | undefined {
+  /** The committed entry at `index` as first applied, or undefined beyond the history. */
+  committedEntry(index: number): { term: number; kind: Entry['kind']; data: string | undefined; node: NodeId } | undefined {
     if (!(index >= 1 && index < this.#hTerm.length)) return undefined
-    const c: { term: number; kind: Entry['kind']; data: string | undefined; label?: string; node: NodeId } = {
-      term: this.#hTerm[index],
-      kind: this.#hKind[index],
-      data: this.#hData[index],
-      node: this.#hNode[index],
-    }
-    const label = this.#hLabel[index]
-    if (label !== undefined) c.label = label
-    return c
+    return { term: this.#hTerm[index], kind: this.#hKind[index], data: this.#hData[index], node: this.#hNode[index] }
   }
 
   /** The leader of `term`, if one was seen. */
@@ -434,7 +397,7 @@ export class SafetyChecker {
 
   #onPersist(
     node: NodeId,
-    entries: readonly CheckedEntry[],
+    entries: readonly Entry[],
     prevTerm: number | undefined,
     lastIndexBefore: number,
     hard: HardState | undefined,
@@ -493,15 +456,13 @@ export class SafetyChecker {
     }
   }
 
-  #matchRecord(node: NodeId, e: CheckedEntry, prevTerm: number | undefined): void {
+  #matchRecord(node: NodeId, e: Entry, prevTerm: number | undefined): void {
     const h = this.#hTerm
-    const hash = fingerprint(e)
-    const text = e.data ?? e.label
     if (e.index < h.length && e.term === h[e.index]) {
       // A committed (index, term): its records were pruned; the history says what the entry and the one
       // before it are.
       this.#stats.logMatches++
-      this.#matchCommitted(node, e.index, e.kind, hash, text, prevTerm)
+      this.#matchCommitted(node, e.index, e.kind, e.data, prevTerm)
       return
     }
     let recs = this.#logs.get(e.index)
@@ -512,11 +473,11 @@ export class SafetyChecker {
     for (const r of recs) {
       if (r.term !== e.term) continue
       this.#stats.logMatches++
-      if (r.kind !== e.kind || r.hash !== hash) {
+      if (r.kind !== e.kind || r.data !== e.data) {
         this.#report(
           'LogMatching',
           [r.node, node],
-          `entry ${e.index} of term ${e.term} differs: ${describe(r.kind, r.text, r.hash)} on ${r.node}, ${describe(e.kind, text, hash)} on ${node}`,
+          `entry ${e.index} of term ${e.term} differs: ${describe(r.kind, r.data)} on ${r.node}, ${describe(e.kind, e.data)} on ${node}`,
           e.index,
           e.term,
         )
@@ -533,15 +494,10 @@ export class SafetyChecker {
       }
       return
     }
-    recs.push({ term: e.term, kind: e.kind, hash, text, prevTerm, node })
+    recs.push({ term: e.term, kind: e.kind, data: e.data, prevTerm, node })
   }
 
-  /** What names committed entry `index` in a message. */
-  #describeCommitted(index: number): string {
-    return describe(this.#hKind[index], this.#hData[index] ?? this.#hLabel[index], this.#hHash[index])
-  }
-
-  #onApply(node: NodeId, e: CheckedEntry): void {
+  #onApply(node: NodeId, e: Entry): void {
     const s = this.#state(node)
     this.#stats.applies++
     if (e.index !== s.applied + 1) {
@@ -557,15 +513,14 @@ export class SafetyChecker {
     }
     s.applied = e.index
     const h = this.#hTerm
-    const hash = fingerprint(e)
     if (e.index < h.length) {
       this.#stats.appliesCompared++
-      if (h[e.index] !== e.term || this.#hKind[e.index] !== e.kind || this.#hHash[e.index] !== hash) {
+      if (h[e.index] !== e.term || this.#hKind[e.index] !== e.kind || this.#hData[e.index] !== e.data) {
         this.#report(
           'StateMachineSafety',
           [this.#hNode[e.index], node],
-          `entry ${e.index}: ${this.#hNode[e.index]} applied term ${h[e.index]} ${this.#describeCommitted(e.index)}, ` +
-            `${node} applied term ${e.term} ${describe(e.kind, e.data ?? e.label, hash)}`,
+          `entry ${e.index}: ${this.#hNode[e.index]} applied term ${h[e.index]} ${describe(this.#hKind[e.index], this.#hData[e.index])}, ` +
+            `${node} applied term ${e.term} ${describe(e.kind, e.data)}`,
           e.index,
           e.term,
         )
@@ -573,9 +528,7 @@ export class SafetyChecker {
     } else if (e.index === h.length) {
       h.push(e.term)
       this.#hKind.push(e.kind)
-      this.#hHash.push(hash)
       this.#hData.push(e.data)
-      this.#hLabel.push(e.data === undefined ? e.label : undefined)
       this.#hNode.push(node)
       this.#stats.committed = e.index
       this.#prune(e.index)
@@ -586,14 +539,14 @@ export class SafetyChecker {
   }
 
   /** A persisted entry of the committed term at a committed index must be the committed entry, after the committed one. */
-  #matchCommitted(node: NodeId, index: number, kind: Entry['kind'], hash: number, text: string | undefined, prevTerm: number | undefined): void {
+  #matchCommitted(node: NodeId, index: number, kind: Entry['kind'], data: string | undefined, prevTerm: number | undefined): void {
     const term = this.#hTerm[index]
     const by = this.#hNode[index]
-    if (kind !== this.#hKind[index] || hash !== this.#hHash[index]) {
+    if (kind !== this.#hKind[index] || data !== this.#hData[index]) {
       this.#report(
         'LogMatching',
         [by, node],
-        `entry ${index} of term ${term} differs: ${this.#describeCommitted(index)} committed (applied by ${by}), ${describe(kind, text, hash)} on ${node}`,
+        `entry ${index} of term ${term} differs: ${describe(this.#hKind[index], this.#hData[index])} committed (applied by ${by}), ${describe(kind, data)} on ${node}`,
         index,
         term,
       )
@@ -618,7 +571,7 @@ export class SafetyChecker {
     const term = this.#hTerm[index]
     let kept = 0
     for (const r of recs) {
-      if (r.term === term) this.#matchCommitted(r.node, index, r.kind, r.hash, r.text, r.prevTerm)
+      if (r.term === term) this.#matchCommitted(r.node, index, r.kind, r.data, r.prevTerm)
       else recs[kept++] = r
     }
     if (kept === 0) this.#logs.delete(index)
@@ -677,10 +630,8 @@ export class SafetyChecker {
   }
 }
 
-/** An entry in a message: its kind, or a command's data (or label) shortened; by fingerprint when neither is known. */
-function describe(kind: Entry['kind'], text: string | undefined, hash: number): string {
+function describe(kind: Entry['kind'], data: string | undefined): string {
   if (kind !== 'command') return kind
-  if (text === undefined && hash !== -1) return `(data #${hash.toString(16)})`
-  const d = text ?? ''
+  const d = data ?? ''
   return JSON.stringify(d.length > 60 ? `${d.slice(0, 60)}...` : d)
 }

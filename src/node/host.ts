@@ -15,7 +15,6 @@ import type { BasicStatus, ConfChange, Entry, HardState, Message, NodeId, Persis
 import { KvCommandError, decodeCommand, encodeCommand, type KvCommand } from '../kv/command.ts'
 import { KvStore } from '../kv/store.ts'
 import { Prng } from '../world/prng.ts'
-import { dataHash } from '../check/fingerprint.ts'
 import type {
   ClientRequest,
   EntryView,
@@ -25,7 +24,6 @@ import type {
   LogDelta,
   NodeObservation,
   NodeSummary,
-  ObservedEntry,
   RaftParams,
   Recovery,
   Reply,
@@ -104,11 +102,6 @@ function view(e: Entry, decoded?: Decoded): EntryView {
   return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e, decoded) }
 }
 
-/** The view of an entry with the fingerprint of its data: what the observations carry instead of the entry. */
-function observedView(e: Entry, decoded?: Decoded): EntryView & { hash: number } {
-  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e, decoded), hash: dataHash(e.data) }
-}
-
 /** Combine two log changes of one batch: the later one replaces everything from its start. */
 function mergeDelta(a: LogDelta | undefined, b: LogDelta): LogDelta {
   if (!a || b.from <= a.from) return b
@@ -182,13 +175,6 @@ export interface HostOptions {
   /** Report log changes as EntryViews and the whole Status (the UI's views); the simulator does without. */
   views?: boolean
   /**
-   * With views and observations: observations carry an entry as its view plus a fingerprint of its data
-   * (src/check/fingerprint.ts) instead of the entry, and share that object with the log delta, for hosts whose
-   * output is copied to the page (a worker). Default: on with views. In-process hosts that read the data back from
-   * the observations (the scenario player) turn it off.
-   */
-  fingerprints?: boolean
-  /**
    * A deliberate bug of the host, for the tests that prove the fuzz exercises this code: treat every hard-state
    * change as lazy (written only along with entries), so a term or vote can be sent before it is on disk.
    */
@@ -224,11 +210,6 @@ export class NodeHost {
    */
   #lazyHardState: HardState | undefined
   #out: HostOutput
-  /**
-   * With views and observations: the view made of each entry when it was written, so that its apply reports the same
-   * object (one copy across the boundary when both fall in one output, and no second label or fingerprint).
-   */
-  #viewOf: WeakMap<Entry, EntryView & { hash: number }> | null = null
   /** With views: each command entry's data as decoded for its label when written, for the store to apply it. */
   readonly #decoded = new WeakMap<Entry, Decoded>()
   #role: Role = 'follower'
@@ -240,7 +221,6 @@ export class NodeHost {
     this.#init = init
     this.#observe = !!init.observe
     this.#views = opts.views ?? true
-    if (this.#views && this.#observe && opts.fingerprints !== false) this.#viewOf = new WeakMap()
     this.#lazyAll = opts.unsafeLazyHardState === true
     this.#out = this.#fresh()
     if (!loaded.empty) this.#writtenHardState = loaded.hardState
@@ -505,28 +485,10 @@ export class NodeHost {
       this.#writtenHardState = w.hardState
       this.#lazyHardState = undefined
     }
-    // One view per entry, for the log delta and the observation alike (with a fingerprint when observing).
-    const cache = this.#viewOf
     let views: EntryView[] | null = null
-    if (this.#views && w.entries.length > 0) {
-      const vs: EntryView[] = []
-      for (const e of w.entries) {
-        let c: Decoded | undefined
-        if (e.kind === 'command' && e.data !== undefined) {
-          c = decodeCommand(e.data)
-          this.#decoded.set(e, c)
-        }
-        if (cache !== null) {
-          const v = observedView(e, c)
-          cache.set(e, v)
-          vs.push(v)
-        } else vs.push(view(e, c))
-      }
-      views = vs
-    }
+    if (this.#views && w.entries.length > 0) views = w.entries.map((e) => this.#viewWritten(e))
     if (out.observations) {
-      const entries: ObservedEntry[] = cache !== null ? (views as (EntryView & { hash: number })[] | null) ?? [] : w.entries
-      const o: NodeObservation = { type: 'persist', entries, prevTerm, lastIndexBefore }
+      const o: NodeObservation = { type: 'persist', entries: w.entries, prevTerm, lastIndexBefore }
       if (w.hardState !== undefined) o.hardState = w.hardState
       if (w.snapshot !== undefined) o.snapshot = { index: w.snapshot.index, term: w.snapshot.term }
       if (rd.softState !== undefined) o.role = rd.softState.role
@@ -552,16 +514,23 @@ export class NodeHost {
     if (views !== null) out.log = mergeDelta(out.log, { from: w.entries[0].index, entries: views })
   }
 
+  /** The view of an entry on this node's disk (written now, or recovered): its command decoded once, kept for the store's apply. */
+  #viewWritten(e: Entry): EntryView {
+    let c: Decoded | undefined
+    if (e.kind === 'command' && e.data !== undefined) {
+      c = decodeCommand(e.data)
+      this.#decoded.set(e, c)
+    }
+    return view(e, c)
+  }
+
   #apply(rd: Ready): void {
     const out = this.#out
     const ce = rd.committedEntries
     for (const e of ce) {
       // An entry at or below what the store holds is a core bug; the checkers name it (ApplyOrder).
       const result = e.index > this.#kv.appliedIndex ? this.#kv.apply(e, this.#decoded.get(e)) : null
-      if (out.observations) {
-        const cache = this.#viewOf
-        out.observations.push({ type: 'apply', entry: cache === null ? e : (cache.get(e) ?? observedView(e)) })
-      }
+      out.observations?.push({ type: 'apply', entry: e })
       if (e.kind === 'config') {
         const c = parseConfEntry(e.data)
         if (c) {

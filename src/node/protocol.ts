@@ -96,18 +96,7 @@ export interface EntryView {
   kind: Entry['kind']
   /** A short human summary, e.g. "set x=1" or "add n4 (learner)". */
   label: string
-  /**
-   * The fingerprint of the entry's data (src/check/fingerprint.ts), set when the host reports observations: the
-   * checkers compare it instead of the data, and the same object serves the log delta and the observations.
-   */
-  hash?: number
 }
-
-/**
- * An entry in an observation: the whole entry (a host without views: the simulator, where nothing is copied), or
- * its view with the fingerprint of its data (what crosses the worker boundary: the data stays in the worker).
- */
-export type ObservedEntry = Entry | (EntryView & { hash: number })
 
 /** What changed in the node's in-memory log during one batch. */
 export interface LogDelta {
@@ -135,7 +124,7 @@ export type NodeObservation =
   /** A Ready's write reached the disk: see the checker's `persist`. */
   | {
       type: 'persist'
-      entries: ObservedEntry[]
+      entries: Entry[]
       prevTerm: number | undefined
       lastIndexBefore: number
       hardState?: HardState
@@ -144,7 +133,7 @@ export type NodeObservation =
     }
   /** Messages only a leader sends went out in `term`. */
   | { type: 'send'; term: number }
-  | { type: 'apply'; entry: ObservedEntry }
+  | { type: 'apply'; entry: Entry }
   | { type: 'restore'; index: number; term: number }
   /** The role or term changed during the batch (reported once, at its end). */
   | { type: 'role'; role: Role; term: number }

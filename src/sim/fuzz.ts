@@ -34,8 +34,6 @@ export interface FuzzRunOptions {
   nodeFactory?: NodeFactory
   /** Options of every node host (tests break a host rule with them). */
   host?: SimulatorExtras['host']
-  /** Hosts report views, and observations carry fingerprints instead of data, as in the browser's workers (tests). */
-  fingerprints?: boolean
 }
 
 export interface FuzzResult {
@@ -94,7 +92,7 @@ export function runFuzzSeed(run: FuzzRunOptions): FuzzResult {
   const overrides: Partial<SimOptions> = { ...profileOverrides(run.seed, profile), ...run.overrides }
   if (run.unsafe) overrides.unsafe = { ...overrides.unsafe, [run.unsafe]: true }
   if (run.unsafe === 'leaseReadsWithoutCheck' && overrides.readMode === undefined) overrides.readMode = 'readIndex'
-  const sim = new Simulator({ ...overrides, seed: run.seed }, { nodeFactory: run.nodeFactory, host: run.fingerprints ? { ...run.host, fingerprints: true } : run.host, views: run.fingerprints })
+  const sim = new Simulator({ ...overrides, seed: run.seed }, { nodeFactory: run.nodeFactory, host: run.host })
   const checkers = new SimCheckers(sim)
   const o = sim.options
   const stopOnFirst = run.stopOnFirst ?? true

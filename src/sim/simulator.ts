@@ -212,8 +212,7 @@ export class Simulator {
     this.options = resolveOptions(input)
     const o = this.options
     this.#factory = extras.nodeFactory
-    // In process nothing is copied: observations carry whole entries unless asked (see HostOptions.fingerprints).
-    this.#hostOptions = { fingerprints: false, ...extras.host, nodeFactory: extras.nodeFactory, views: extras.views ?? false }
+    this.#hostOptions = { ...extras.host, nodeFactory: extras.nodeFactory, views: extras.views ?? false }
     const root = new Prng(o.seed).fork('sim')
     this.#faultRng = root.fork('faults')
     this.#lingerRng = root.fork('linger')
