@@ -12,7 +12,7 @@
  */
 import { NotLeaderError, RawNode, parseConfEntry } from '../raft/index.ts'
 import type { BasicStatus, ConfChange, Entry, HardState, Message, NodeId, PersistedState, RaftConfig, Ready, Role, Snapshot, Status } from '../raft/types.ts'
-import { KvCommandError, decodeCommand, encodeCommand } from '../kv/command.ts'
+import { KvCommandError, decodeCommand, encodeCommand, type KvCommand } from '../kv/command.ts'
 import { KvStore } from '../kv/store.ts'
 import { Prng } from '../world/prng.ts'
 import type {
@@ -72,13 +72,11 @@ export type HostIo = { kind: 'persist'; write: DiskWrite } | { kind: 'compact'; 
 /** What a disk holds at start. */
 export type Loaded = PersistedState & { empty: boolean }
 
-/** A short, human summary of an entry for the log timelines. */
-export function entryLabel(e: Entry): string {
-  return labelOf(e, e.kind === 'command' ? decodeCommand(e.data ?? '') : undefined)
-}
+/** A command entry's data, decoded (or why it cannot be). */
+type Decoded = KvCommand | { error: string }
 
-/** entryLabel of `e`, given its data already decoded (`c`, for a command entry). */
-function labelOf(e: Entry, c: ReturnType<typeof decodeCommand> | undefined): string {
+/** A short, human summary of an entry for the log timelines. `decoded`: its data already decoded, if it was. */
+export function entryLabel(e: Entry, decoded?: Decoded): string {
   if (e.kind === 'noop') return 'noop'
   if (e.kind === 'config') {
     const c = parseConfEntry(e.data)
@@ -86,7 +84,8 @@ function labelOf(e: Entry, c: ReturnType<typeof decodeCommand> | undefined): str
     const what = c.type === 'addLearner' ? 'add learner' : c.type === 'addVoter' ? 'add voter' : c.type === 'removeNode' ? 'remove' : 'config'
     return `${what} ${c.node ?? ''}`.trim()
   }
-  if (c === undefined || 'error' in c) return 'bad command'
+  const c = decoded ?? decodeCommand(e.data ?? '')
+  if ('error' in c) return 'bad command'
   switch (c.op) {
     case 'set':
       return `set ${c.key}=${c.value}`
@@ -99,13 +98,8 @@ function labelOf(e: Entry, c: ReturnType<typeof decodeCommand> | undefined): str
   }
 }
 
-function view(e: Entry): EntryView {
-  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e) }
-}
-
-/** view(e), given its data already decoded (`c`, for a command entry). */
-function viewOf(e: Entry, c: ReturnType<typeof decodeCommand> | undefined): EntryView {
-  return { index: e.index, term: e.term, kind: e.kind, label: labelOf(e, c) }
+function view(e: Entry, decoded?: Decoded): EntryView {
+  return { index: e.index, term: e.term, kind: e.kind, label: entryLabel(e, decoded) }
 }
 
 /** Combine two log changes of one batch: the later one replaces everything from its start. */
@@ -216,13 +210,8 @@ export class NodeHost {
    */
   #lazyHardState: HardState | undefined
   #out: HostOutput
-  /**
-   * The recovered log's views, while the first output is being made: boot sends the whole log, and the replay of
-   * its committed entries decodes each command anyway, so their labels are made from that one decode (a reload
-   * of 10,000 entries parsed every command twice). Entries the replay does not apply get theirs before the output
-   * leaves (`#finishBootViews`).
-   */
-  #bootViews: { from: number; entries: Entry[]; views: EntryView[] } | null = null
+  /** With views: each command entry's data as decoded for its label when written, for the store to apply it. */
+  readonly #decoded = new WeakMap<Entry, Decoded>()
   #role: Role = 'follower'
   #term = 0
 
@@ -267,9 +256,9 @@ export class NodeHost {
     if (h.#views) {
       const raw = h.#raw
       const all = raw.lastIndex() >= raw.firstIndex() ? raw.entries(raw.firstIndex(), raw.lastIndex() + 1) : []
-      const views: EntryView[] = new Array(all.length)
-      h.#bootViews = { from: raw.firstIndex(), entries: all, views }
-      h.#out.log = { from: raw.firstIndex(), entries: views }
+      // Each recovered command is decoded once: for its label here, and the replay of the committed ones applies
+      // that same decoding (a reload of 10,000 entries used to parse every command twice).
+      h.#out.log = { from: raw.firstIndex(), entries: all.map((e) => h.#viewWritten(e)) }
       if (loaded.snapshot) h.#out.snapshot = { index: loaded.snapshot.index, term: loaded.snapshot.term }
     }
     return { host: h, recovery }
@@ -492,13 +481,14 @@ export class NodeHost {
   }
 
   #written(rd: Ready, w: DiskWrite): void {
-    this.#finishBootViews()
     const out = this.#out
     const { prevTerm, lastIndexBefore } = this.#stored.write(this.id, w)
     if (w.hardState) {
       this.#writtenHardState = w.hardState
       this.#lazyHardState = undefined
     }
+    let views: EntryView[] | null = null
+    if (this.#views && w.entries.length > 0) views = w.entries.map((e) => this.#viewWritten(e))
     if (out.observations) {
       const o: NodeObservation = { type: 'persist', entries: w.entries, prevTerm, lastIndexBefore }
       if (w.hardState !== undefined) o.hardState = w.hardState
@@ -523,22 +513,25 @@ export class NodeHost {
       }
       if (this.#views) out.log = { from: s.index + 1, entries: [] }
     }
-    if (w.entries.length > 0 && this.#views) out.log = mergeDelta(out.log, { from: w.entries[0].index, entries: w.entries.map(view) })
+    if (views !== null) out.log = mergeDelta(out.log, { from: w.entries[0].index, entries: views })
+  }
+
+  /** The view of an entry on this node's disk (written now, or recovered): its command decoded once, kept for the store's apply. */
+  #viewWritten(e: Entry): EntryView {
+    let c: Decoded | undefined
+    if (e.kind === 'command' && e.data !== undefined) {
+      c = decodeCommand(e.data)
+      this.#decoded.set(e, c)
+    }
+    return view(e, c)
   }
 
   #apply(rd: Ready): void {
     const out = this.#out
     const ce = rd.committedEntries
-    const boot = this.#bootViews
     for (const e of ce) {
       // An entry at or below what the store holds is a core bug; the checkers name it (ApplyOrder).
-      let result: ReturnType<KvStore['apply']> = null
-      if (e.index > this.#kv.appliedIndex) {
-        const c = e.kind === 'command' && e.data !== undefined ? decodeCommand(e.data) : undefined
-        result = this.#kv.apply(e, c)
-        const k = boot ? e.index - boot.from : -1
-        if (boot && k >= 0 && k < boot.entries.length && boot.entries[k] === e) boot.views[k] = viewOf(e, c)
-      }
+      const result = e.index > this.#kv.appliedIndex ? this.#kv.apply(e, this.#decoded.get(e)) : null
       out.observations?.push({ type: 'apply', entry: e })
       if (e.kind === 'config') {
         const c = parseConfEntry(e.data)
@@ -598,7 +591,6 @@ export class NodeHost {
   /** Everything since the last call: messages to send, replies, events, and the node's state now. */
   /** What the node did since the last take. `summary: false` leaves the UI's summary out (a window's inner batches). */
   take(summary = true): HostOutput {
-    this.#finishBootViews()
     const out = this.#out
     this.#out = this.#fresh()
     const raw = this.#raw
@@ -611,15 +603,6 @@ export class NodeHost {
       out.observations.push({ type: 'role', role: this.#role, term: this.#term })
     }
     return out
-  }
-
-  /** The recovered log's views that the replay did not make (see #bootViews). */
-  #finishBootViews(): void {
-    const boot = this.#bootViews
-    if (boot === null) return
-    this.#bootViews = null
-    const { entries, views } = boot
-    for (let k = 0; k < entries.length; k++) views[k] ??= view(entries[k])
   }
 
   #basic(s: Status): BasicStatus {
@@ -647,6 +630,6 @@ export class NodeHost {
     const last = this.#raw.lastIndex()
     lo = Math.max(lo, first)
     hi = Math.min(hi, last + 1)
-    return lo < hi ? this.#raw.entries(lo, hi).map(view) : []
+    return lo < hi ? this.#raw.entries(lo, hi).map((e) => view(e)) : []
   }
 }

@@ -71,8 +71,17 @@ export class ClientHistory {
   private lane: LaneOp[] = []
   private byId = new Map<number, LaneOp>()
   private window: HistoryOp[] = []
+  /**
+   * The window's operations whose call is earlier than that of every operation completed after them, oldest first:
+   * its first is the window's earliest call (a sliding-window minimum, so that no answer scans the window).
+   */
+  private earliest: HistoryOp[] = []
   private carried = new Map<string, Carried[]>()
+  /** Operations in flight -> their call time, in the order they were called (see `pendingInOrder`). */
   private pending = new Map<number, number>()
+  /** True while calls arrived in time order: the first pending operation is then the earliest one. */
+  private pendingInOrder = true
+  private lastPendingInvoke = -Infinity
   /** Operations still in flight: they may take effect at any moment, so the checker must see them. */
   private inFlight = new Map<number, HistoryOp>()
   private lossy = false
@@ -101,6 +110,10 @@ export class ClientHistory {
     l.result = op.result
     l.error = op.error
     if (op.status === 'pending') {
+      if (!this.pending.has(op.id)) {
+        if (op.invoke < this.lastPendingInvoke) this.pendingInOrder = false
+        this.lastPendingInvoke = op.invoke
+      }
       this.pending.set(op.id, op.invoke)
       const h: HistoryOp = { id: op.id, client: op.client, op: op.op, key: op.key, invoke: op.invoke, complete: null, outcome: 'unknown' }
       if (op.value !== undefined) h.value = op.value
@@ -109,6 +122,10 @@ export class ClientHistory {
     } else {
       l.end = op.complete ?? e.at
       this.pending.delete(op.id)
+      if (this.pending.size === 0) {
+        this.pendingInOrder = true
+        this.lastPendingInvoke = -Infinity
+      }
       this.inFlight.delete(op.id)
       this.complete(op)
     }
@@ -126,13 +143,23 @@ export class ClientHistory {
     if (op.op === 'cas') h.expected = op.expected ?? null
     if (op.result) h.result = op.result
     this.window.push(h)
-    while (this.window.length > this.opts.window) this.carry(this.window.shift()!)
+    const e = this.earliest
+    while (e.length > 0 && e[e.length - 1].invoke >= h.invoke) e.pop()
+    e.push(h)
+    while (this.window.length > this.opts.window) {
+      const gone = this.window.shift()!
+      if (e[0] === gone) e.shift()
+      this.carry(gone)
+    }
   }
 
   /** Earliest call among the window's operations and those still pending. */
   private windowStart(): number {
-    let t = Infinity
-    for (const h of this.window) if (h.invoke < t) t = h.invoke
+    let t = this.earliest.length > 0 ? this.earliest[0].invoke : Infinity
+    if (this.pendingInOrder) {
+      for (const inv of this.pending.values()) return Math.min(t, inv)
+      return t
+    }
     for (const inv of this.pending.values()) if (inv < t) t = inv
     return t
   }
@@ -148,9 +175,11 @@ export class ClientHistory {
     const start = this.windowStart()
     // w is overwritten before the window by b when w completed before b was called and b completed before `start`,
     // and b is a blind write (set, delete): a cas writes only when it finds the value it expects, which may be w's.
-    const kept = list.filter(
-      (w) => w.done === null || !list.some((b) => b !== w && b.op.op !== 'cas' && b.done !== null && b.op.invoke > w.done! && b.done < start),
-    )
+    // So w goes when the latest call among such writes b is after w completed (b is never w: w completed after its
+    // call). One pass for the latest call, one to keep.
+    let latest = -Infinity
+    for (const b of list) if (b.op.op !== 'cas' && b.done !== null && b.done < start && b.op.invoke > latest) latest = b.op.invoke
+    const kept = latest === -Infinity ? list : list.filter((w) => w.done === null || !(latest > w.done))
     while (kept.length > this.opts.carried) {
       kept.shift()
       this.lossy = true
@@ -168,7 +197,7 @@ export class ClientHistory {
     // Writes still in flight may already have taken effect (a read may see them before their answer comes).
     for (const h of this.inFlight.values()) if (writes(h) && !byId.has(h.id)) byId.set(h.id, h)
     const history = [...byId.values()]
-    const from = this.window.length > 0 ? Math.min(...this.window.map((h) => h.invoke)) : 0
+    const from = this.earliest.length > 0 ? this.earliest[0].invoke : 0
     return { history, lossy: this.lossy, from }
   }
 
