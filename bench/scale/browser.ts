@@ -1,7 +1,7 @@
 /**
  * Scaling of the browser cluster: the virtual speed achieved (virtual ms per wall ms) and the commits per second
  * at 3, 5, 7 and 9 durable nodes (one Web Worker and one IndexedDB disk each) with the load switch on, at 1x and at
- * max speed, in headless Chromium with the whole teaching app drawing:
+ * max speed, in headless Chromium with the whole teaching app drawing, IndexedDB on disk (a persistent profile):
  *
  *   npx tsx bench/scale/browser.ts [--runs 3] [--seconds 8] [--nodes 3,5,7,9] [--port 4186 (or PW_PORT)] [--no-build]
  *
@@ -11,7 +11,9 @@
  * each, and the speed the top bar shows at the end. Prints one `BENCH {...}` line per point with min, median and
  * max over the windows (the machine is shared and noisy) and the machine's load.
  */
-import { loadavg } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { findChromium, preview } from '../preview.ts'
 import { chromium, type Page } from '@playwright/test'
 
@@ -56,9 +58,11 @@ async function main(): Promise<void> {
   const rows: string[][] = []
   try {
     const exe = findChromium()
-    const browser = await chromium.launch({ chromiumSandbox: false, ...(exe ? { executablePath: exe } : {}) })
     for (const n of NODES) {
-      const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+      // A persistent profile per point: IndexedDB on disk, as a person's browser has it (an incognito context may
+      // keep it in memory, which made durable nodes look faster than they are).
+      const profile = mkdtempSync(join(tmpdir(), 'raftlab-scale-'))
+      const context = await chromium.launchPersistentContext(profile, { chromiumSandbox: false, viewport: { width: 1920, height: 1080 }, ...(exe ? { executablePath: exe } : {}) })
       const page = await context.newPage()
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(String(e)))
@@ -106,8 +110,8 @@ async function main(): Promise<void> {
         rows.push([String(n), mode, `${result.achievedSpeed.min}/${result.achievedSpeed.median}/${result.achievedSpeed.max}`, `${result.commitsPerSec.min}/${result.commitsPerSec.median}/${result.commitsPerSec.max}`])
       }
       await context.close()
+      rmSync(profile, { recursive: true, force: true })
     }
-    await browser.close()
   } finally {
     stop()
   }
