@@ -76,18 +76,6 @@ export async function measureLimits(args: { records: number; perTx: number; roun
           db.close();
           postMessage({ ms }); return;
         }
-        if (m.cmd === 'perTxOnly') {
-          const db = await open(m.name);
-          const t0 = performance.now();
-          for (let i = 1; i <= m.n; i++) {
-            const tx = db.transaction('log', 'readwrite');
-            tx.objectStore('log').put(record(i), i);
-            await done(tx);
-          }
-          postMessage({ ms: performance.now() - t0 });
-          db.close();
-          return;
-        }
         if (m.cmd === 'fill') { await fill(m.name, m.n); postMessage({ ok: true }); return; }
         if (m.cmd === 'getAll') {
           const t0 = performance.now();
@@ -167,7 +155,7 @@ export async function measureLimits(args: { records: number; perTx: number; roun
       const names = pool.map((_, i) => `bench-par-${n}-${i}`)
       await Promise.all(names.map(drop))
       const t0 = performance.now()
-      await Promise.all(pool.map((x, i) => call(x, { cmd: 'perTxOnly', name: names[i], n: args.perTx })))
+      await Promise.all(pool.map((x, i) => call(x, { cmd: 'perTx', name: names[i], n: args.perTx })))
       parallelTxPerSec[n] = ((n * args.perTx) / (performance.now() - t0)) * 1000
       await Promise.all(names.map(drop))
     }
