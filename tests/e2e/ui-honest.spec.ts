@@ -198,7 +198,10 @@ for (const viewport of [
             await shot(page, 'leaving')
           }
         }
+        // Then let the page draw (and publish its panels) once before looking again: the view is what is drawn.
+        const drawn = await js<number>(page, `lab.loop.drawnFrames`)
         await fastForward(page, 20)
+        await expect.poll(() => js<number>(page, `lab.loop.drawnFrames`), { timeout: 5_000 }).toBeGreaterThan(drawn)
       }
       expect(outOfConfig).toBeGreaterThan(0)
       await expect.poll(() => js<string[]>(page, `lab.nodeIds()`), { timeout: 20_000 }).not.toContain(l)

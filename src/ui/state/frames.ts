@@ -183,6 +183,9 @@ export class FrameLoop {
     // browser has nothing to paint or hand to its compositor. The schedule keeps the average rate when frames come
     // unevenly (after a late frame the next one comes sooner); a few ms of slack keep a frame just early from waiting.
     const interval = 1000 / drawHz
+    // The rate went up (a fast-forward ended, the cluster caught up): draw now rather than at the slower schedule's
+    // time, so the page shows where the run is within one frame, as it did before the frames were spaced out.
+    if (this.nextDraw > wall + interval) this.nextDraw = wall
     let animating = this.animating
     if (this.dirty || wall >= this.nextDraw - FRAME_SLACK_MS) {
       this.nextDraw = Math.max(this.nextDraw, wall - interval / 2) + interval
