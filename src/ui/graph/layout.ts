@@ -6,6 +6,9 @@
 import type { NodeId } from '../../raft/types.ts'
 import { byNodeNumber } from '../state/messages.ts'
 
+/** The widest ellipse, as its width over its height. */
+export const MAX_STRETCH = 2.6
+
 /** Node diameter in model units. */
 export const NODE_SIZE = 64
 
@@ -52,8 +55,12 @@ export function tokenPoint(
   return { x: ax + ux * d - uy * side, y: ay + uy * d + ux * side }
 }
 
-/** How much to stretch the circle for a graph area of w x h pixels (1 = circle, at most 1.6). */
+/**
+ * How much to stretch the circle for a graph area of w x h pixels (1 = circle, at most MAX_STRETCH): a wide, low
+ * area (a laptop screen with the timelines open) spreads the nodes sideways, where their captions have room, instead
+ * of stacking them over each other.
+ */
 export function stretchFor(w: number, h: number, n: number): number {
   if (n < 4 || h <= 0) return 1
-  return Math.max(1, Math.min(1.6, Math.round((w / h / 1.15) * 10) / 10))
+  return Math.max(1, Math.min(MAX_STRETCH, Math.round((w / h / 1.15) * 10) / 10))
 }

@@ -132,9 +132,15 @@ export function drawOverlay(o: OverlayInput, drawn: DrawnToken[]): boolean {
   }
   ctx.globalAlpha = 1
   // Captions last, over the tokens: a node's term and role stay readable however busy its links are.
+  const places: { n: OverlayNode; x: number; y: number }[] = []
   for (const n of o.nodes) {
     const p = o.pos(n.live.id)
-    if (p && drawCaptions(o, n, p.x, p.y, r)) animating = true
+    if (p) places.push({ n, x: p.x, y: p.y })
+  }
+  const midX = places.reduce((a, p) => a + p.x, 0) / Math.max(1, places.length)
+  for (const p of places) {
+    const side = captionSide(o, places, p, r, midX, captionWidth(o, p.n))
+    if (drawCaptions(o, p.n, p.x, p.y, r, side)) animating = true
   }
   return animating
 }
@@ -260,25 +266,89 @@ function drawNode(o: OverlayInput, n: OverlayNode, x: number, y: number, r: numb
   return animating
 }
 
-/** Under the node: the term chip, then the role or state; and the count of messages a paused node holds. */
-function drawCaptions(o: OverlayInput, n: OverlayNode, x: number, y: number, r: number): boolean {
+/** The height of the caption block under a node (gap, term chip, role line), in screen pixels. */
+function captionBlock(o: Pick<OverlayInput, 'captionPx' | 'zoom'>): { gap: number; height: number; half: number } {
+  const fs = o.captionPx
+  const gap = Math.max(8, 14 * o.zoom)
+  // Half the width of a usual caption: what a neighbour below must keep clear of.
+  return { gap, height: gap + fs * 3.2, half: fs * 4 }
+}
+
+/**
+ * Where a node's captions go: under it (0), or beside it on the outer side (-1 left, 1 right) when under it they
+ * would cover another node, as they do on a low, wide graph area where the nodes at the sides sit close above each
+ * other.
+ */
+export function captionSide(
+  o: Pick<OverlayInput, 'captionPx' | 'zoom' | 'width'>,
+  places: readonly { x: number; y: number }[],
+  p: { x: number; y: number },
+  r: number,
+  midX: number,
+  need: number,
+): -1 | 0 | 1 {
+  const b = captionBlock(o)
+  const top = p.y + r
+  const bottom = top + b.height
+  for (const q of places) {
+    if (q === p) continue
+    if (Math.abs(q.x - p.x) < b.half + r && q.y + r > top && q.y - r < bottom) {
+      const side = p.x < midX ? -1 : 1
+      // Only where the captions (`need` pixels wide) fit between the rim and the edge of the graph.
+      const far = p.x + side * (r + b.gap + need)
+      return far >= 0 && far <= o.width ? side : 0
+    }
+  }
+  return 0
+}
+
+/** How wide a node's captions are (the wider of the term chip and the role line), in screen pixels. */
+function captionWidth(o: OverlayInput, n: OverlayNode): number {
+  const { ctx } = o
+  const fs = o.captionPx
+  const s = n.live.summary
+  const up = n.live.state === 'up' || n.live.state === 'paused'
+  let w = 0
+  if (s && up && !n.joining) {
+    ctx.font = `700 ${fs}px ${FONT}`
+    w = ctx.measureText(strings.node.term(s.term)).width + fs
+  }
+  const caption = nodeCaption(n)
+  if (caption) {
+    ctx.font = `${s?.role === 'leader' && up ? 800 : 600} ${fs}px ${FONT}`
+    w = Math.max(w, ctx.measureText(caption).width + 4)
+  }
+  return w
+}
+
+/**
+ * Under the node (or beside it, `side`): the term chip, then the role or state; and the count of messages a paused
+ * node holds.
+ */
+function drawCaptions(o: OverlayInput, n: OverlayNode, x: number, y: number, r: number, side: -1 | 0 | 1 = 0): boolean {
   const { ctx, zoom: z, pal } = o
   let animating = false
   const live = n.live
   const s = live.summary
   const up = live.state === 'up' || live.state === 'paused'
   const fs = o.captionPx
-  // The leader's double border is thicker: start below it.
+  // The leader's double border is thicker: start below it (or beside it).
   const below = s?.role === 'leader' && up ? 5 * z : 0
-  let cy = y + r + below + Math.max(8, 14 * z) + fs / 2
-  if (s && up && !n.joining) {
+  const gap = captionBlock(o).gap
+  const hh = fs * 1.35
+  const chip = s && up && !n.joining
+  // Beside the node: the two lines centred on it, starting (or, on the left, ending) past its rim.
+  let cy = side === 0 ? y + r + below + gap + fs / 2 : y - (chip ? (hh + fs * 0.85) / 2 : 0)
+  const edge = x + side * (r + below + gap * 0.6)
+  const align: CanvasTextAlign = side === 0 ? 'center' : side < 0 ? 'right' : 'left'
+  if (chip) {
     const text = strings.node.term(s.term)
     ctx.font = `700 ${fs}px ${FONT}`
     const tw = ctx.measureText(text).width
     const padX = fs * 0.5
-    const hh = fs * 1.35
+    const left = side === 0 ? x - tw / 2 - padX : side > 0 ? edge : edge - tw - 2 * padX
     ctx.fillStyle = termColour(s.term)
-    roundRect(ctx, x - tw / 2 - padX, cy - hh / 2, tw + 2 * padX, hh, hh / 2)
+    roundRect(ctx, left, cy - hh / 2, tw + 2 * padX, hh, hh / 2)
     ctx.fill()
     ctx.strokeStyle = 'rgba(0,0,0,0.45)'
     ctx.lineWidth = 1
@@ -286,19 +356,20 @@ function drawCaptions(o: OverlayInput, n: OverlayNode, x: number, y: number, r: 
     ctx.fillStyle = '#111'
     ctx.textAlign = 'center'
     ctx.textBaseline = 'middle'
-    ctx.fillText(text, x, cy + 1)
+    ctx.fillText(text, left + padX + tw / 2, cy + 1)
     cy += hh / 2 + fs * 0.85
   }
   const caption = nodeCaption(n)
   if (caption) {
+    const cx = side === 0 ? x : edge
     ctx.font = `${s?.role === 'leader' && up ? 800 : 600} ${fs}px ${FONT}`
-    ctx.textAlign = 'center'
+    ctx.textAlign = align
     ctx.textBaseline = 'middle'
     ctx.lineWidth = 4
     ctx.strokeStyle = pal.bg
-    ctx.strokeText(caption, x, cy)
+    ctx.strokeText(caption, cx, cy)
     ctx.fillStyle = live.state === 'crashed' || live.state === 'corrupt' ? pal.danger : pal.fg
-    ctx.fillText(caption, x, cy)
+    ctx.fillText(caption, cx, cy)
   }
 
   // Why the user's action changed nothing visible (a callout to the side, for a few seconds).
