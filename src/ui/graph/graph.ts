@@ -21,6 +21,32 @@ const NAME_PX = 18
 const CAPTION_PX = 16
 /** Projector mode: this much larger. */
 const PROJECTOR_SCALE = 1.35
+/**
+ * A band at the top of the graph's area, in rem, kept free of nodes: the busy pill (LabApp.svelte, 0.6rem from the
+ * top, about 2.3rem high) shows there while a membership change waits, and would otherwise cover the top node.
+ */
+const TOP_BAND_REM = 3.2
+
+/** The top band's height in pixels for a graph area `h` pixels high (at most a quarter of it). */
+function topBand(h: number): number {
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16
+  return Math.min(h / 4, TOP_BAND_REM * rem)
+}
+
+/**
+ * How much of the graph area's left side an open legend (an element marked `data-graph-aside` next to the graph)
+ * covers, in pixels: its right edge, when it is at least a third as tall as the area (open); 0 when folded, and at
+ * most a third of the width.
+ */
+function asideWidth(host: HTMLElement): number {
+  const area = host.getBoundingClientRect()
+  let w = 0
+  for (const el of host.parentElement?.querySelectorAll('[data-graph-aside]') ?? []) {
+    const r = el.getBoundingClientRect()
+    if (r.height >= area.height / 3) w = Math.max(w, r.right - area.left + 8)
+  }
+  return Math.max(0, Math.min(area.width / 3, w))
+}
 
 /** Sizes in model units: the node's diameter and its name's font size (cytoscape scales both by the zoom). */
 interface Dims {
@@ -123,6 +149,8 @@ export class GraphView {
   private disposers: (() => void)[] = []
   private destroyed = false
   private resized = true
+  /** Pixels at the left of the graph's area covered by an open legend (see asideWidth). */
+  private aside = 0
   private stretch = 1
   private structKey = ''
   private lastNet: unknown = null
@@ -213,10 +241,13 @@ export class GraphView {
     cy.on('mouseover', 'node, edge', () => (box.style.cursor = 'pointer'))
     cy.on('mouseout', 'node, edge', () => (box.style.cursor = ''))
     const ro = new ResizeObserver(() => {
+      this.aside = asideWidth(this.host)
       this.resized = true
       this.lab.wake(true)
     })
     ro.observe(this.host)
+    // What lies over the graph's left edge (the legend, open or folded): the nodes keep clear of it.
+    for (const el of this.host.parentElement?.querySelectorAll('[data-graph-aside]') ?? []) ro.observe(el)
     this.disposers.push(() => ro.disconnect())
     this.disposers.push(this.lab.addRenderer((f) => this.render(f)))
   }
@@ -304,7 +335,8 @@ export class GraphView {
 
     // Members: add and remove nodes and links, move everyone to their place on the circle.
     const ids = lab.nodeIds()
-    const stretch = stretchFor(this.host.clientWidth, this.host.clientHeight, ids.length)
+    const hostH = this.host.clientHeight
+    const stretch = stretchFor(this.host.clientWidth - this.aside, hostH - topBand(hostH), ids.length)
     if (ids.join() !== this.members.join() || stretch !== this.stretch) {
       this.stretch = stretch
       this.syncMembers(ids, f.wall)
@@ -481,7 +513,10 @@ export class GraphView {
     this.members = ids.slice()
   }
 
-  /** Fit the circle (with room for crowns above and captions below) into the container. */
+  /**
+ * Fit the circle (with room for crowns above and captions below) into the container, under its top band and right
+ * of an open legend.
+ */
   private fit(): void {
     const cy = this.cy!
     const canvas = this.canvas!
@@ -499,6 +534,10 @@ export class GraphView {
     // Names and captions keep a readable size on screen however small the zoom: nodes grow (in model units) to hold
     // their names, and the margins grow with the captions. A few rounds, as the zoom depends on the margins.
     const k = this.lab.projector ? PROJECTOR_SCALE : 1
+    const band = topBand(h)
+    const fitH = h - band
+    const left = this.aside
+    const fitW = w - left
     const r = circleRadius(this.members.length)
     let z = 1
     let dims: Dims = { node: NODE_SIZE * k, font: 21 * k }
@@ -515,7 +554,7 @@ export class GraphView {
         y1: -r - half - 40 * k,
         y2: r + half + caption * 3.6,
       }
-      z = Math.min(1.9, Math.min(w / (box.x2 - box.x1), h / (box.y2 - box.y1)))
+      z = Math.min(1.9, Math.min(fitW / (box.x2 - box.x1), fitH / (box.y2 - box.y1)))
     }
     // The names at the final zoom (the rounds converge, but the last zoom is the one drawn): never under NAME_PX.
     dims = { node: dims.node, font: Math.max(21 * k * z, NAME_PX * k) / z }
@@ -524,7 +563,7 @@ export class GraphView {
       this.dims = dims
       cy.style(style(paletteFor(this.lab), dims))
     }
-    cy.viewport({ zoom: z, pan: { x: w / 2 - ((box.x1 + box.x2) / 2) * z, y: h / 2 - ((box.y1 + box.y2) / 2) * z } })
+    cy.viewport({ zoom: z, pan: { x: left + fitW / 2 - ((box.x1 + box.x2) / 2) * z, y: band + fitH / 2 - ((box.y1 + box.y2) / 2) * z } })
   }
 }
 
