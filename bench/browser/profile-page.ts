@@ -3,7 +3,8 @@ import type { ClusterRuntime } from '../../src/browser/runtime.ts'
 import type { LoadGenerator } from '../../src/cluster/workload.ts'
 
 type Lab = { runtime: ClusterRuntime; LoadGenerator: typeof LoadGenerator }
-type Host = { handle: (inputs: unknown[]) => Promise<{ events: { type: string; entries?: number; hardState?: boolean }[] }> }
+type Output = { events: { type: string; entries?: number; hardState?: boolean }[] }
+type Host = { handleWindow: (batches: unknown[][]) => Promise<{ outputs: Output[] }> }
 
 export async function profileInPage(args: { nodes: number; clients: number; seconds: number; maxEntries: number; inflight: number; jitter: number }): Promise<Record<string, number>> {
   const lab = (globalThis as unknown as { __raftlab: Lab }).__raftlab
@@ -16,18 +17,19 @@ export async function profileInPage(args: { nodes: number; clients: number; seco
   const d = rt.driver!
   for (let i = 0; i < 100 && !s.nodeIds().some((id) => s.summary(id)?.role === 'leader'); i++) await d.fastForward(100)
   // Wrap what we measure; the fields are private in TypeScript only.
-  const raw = s as unknown as { slots: Map<string, { host: Host | null }>; stepNow: () => Promise<boolean> }
+  const raw = s as unknown as { slots: Map<string, { port: Host | null }>; stepUntil: (limit: number) => boolean | Promise<boolean> }
   const m = { steps: 0, stepMs: 0, waitMs: 0, handles: 0, handleMs: 0, persists: 0, inputs: 0, batchMax: 0, noPersistCalls: 0, noPersistMs: 0, persistCalls: 0, persistMs: 0, entries: 0, hsOnly: 0 }
   let measuring = false
   let waitStart = 0
   let pending = 0
   for (const slot of raw.slots.values()) {
-    const h = slot.host!
-    const orig = h.handle.bind(h)
-    h.handle = async (inputs) => {
+    const h = slot.port!
+    const orig = h.handleWindow.bind(h)
+    h.handleWindow = async (batches) => {
+      const inputs = batches.flat()
       const t0 = performance.now()
       if (pending++ === 0) waitStart = t0
-      const out = await orig(inputs)
+      const out = await orig(batches)
       const t1 = performance.now()
       if (--pending === 0 && measuring) m.waitMs += t1 - waitStart
       if (measuring) {
@@ -35,7 +37,7 @@ export async function profileInPage(args: { nodes: number; clients: number; seco
         m.handleMs += t1 - t0
         m.inputs += inputs.length
         m.batchMax = Math.max(m.batchMax, inputs.length)
-        const ps = out.events.filter((e) => e.type === 'persisted')
+        const ps = out.outputs.flatMap((o) => o.events.filter((e) => e.type === 'persisted'))
         const np = ps.length
         for (const e of ps) {
           m.entries += e.entries ?? 0
@@ -53,17 +55,17 @@ export async function profileInPage(args: { nodes: number; clients: number; seco
       return out
     }
   }
-  const step = raw.stepNow.bind(s)
-  raw.stepNow = async () => {
+  const step = raw.stepUntil.bind(s)
+  raw.stepUntil = async (limit) => {
     const t0 = performance.now()
-    const r = await step()
+    const r = await step(limit)
     if (measuring) {
       m.steps++
       m.stepMs += performance.now() - t0
     }
     return r
   }
-  const load = new lab.LoadGenerator(s, { clients: args.clients, keys: 8, mix: { set: 8, cas: 1, delete: 1 }, prefix: 'prof' })
+  const load = new lab.LoadGenerator(s, { clients: args.clients, keys: 8, mix: { set: 1 }, prefix: 'prof' })
   load.start()
   d.max()
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

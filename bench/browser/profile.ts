@@ -1,8 +1,9 @@
 /**
  * Where the wall time of a loaded cluster goes (a diagnostic for the benchmark, not a test): runs a durable
- * cluster at full speed with the load generator, wraps the scheduler's step and every host call, and prints
- * the split between waiting for the workers (postMessage + the node's Ready loop + IndexedDB) and the main
- * thread's own work, plus the disk transactions per step. Needs a served build: `npx tsx bench/browser/profile.ts
+ * cluster at full speed with the load generator (writers only, as bench:browser's throughput), wraps the
+ * scheduler's window step and every node's window call, and prints the split between waiting for the workers
+ * (postMessage + the node's Ready loop + IndexedDB) and the main thread's own work, plus the disk transactions
+ * per window. Needs a served build: `npx tsx bench/browser/profile.ts
  * --url http://127.0.0.1:4173/raft-lab/ [--nodes 5] [--clients 128] [--seconds 5] [--cpu]`.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
