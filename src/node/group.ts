@@ -7,8 +7,10 @@
  * then the hard state. Two writes merge when the second has no snapshot and its entries start inside or right after
  * the first's: the later entries replace the earlier ones from their first index, and the later hard state wins.
  * A write with a snapshot after another write, or entries that would leave a gap, do not merge: the shell writes
- * what it holds first (two transactions, still before any message of the window leaves).
+ * what it holds first (two transactions, still before any message of the window leaves). The node's own compaction
+ * (a snapshot of entries it holds) does merge, as a snapshot the disk finds in its log (see mergeCompaction).
  */
+import type { Snapshot } from '../raft/types.ts'
 import type { DiskWrite } from './host.ts'
 
 /** `next` applied after `prev`, as one write; null when they must be written one after the other. */
@@ -34,5 +36,20 @@ export function mergeWrites(prev: DiskWrite, next: DiskWrite): DiskWrite | null 
       out.entries = from <= first ? next.entries : old.slice(0, from - first).concat(next.entries)
     }
   }
+  return out
+}
+
+/**
+ * A local compaction to `snap` after `prev`, as one write (so a window that compacts still commits once). A disk
+ * applies the snapshot first: the merged write keeps only prev's entries after the snapshot, which then replace the
+ * stored ones from their first index on, as prev's would have. Null (written one after the other) when prev wrote
+ * entries that all end at or inside the snapshot: the merged write could not say that they cut a longer stored log.
+ */
+export function mergeCompaction(prev: DiskWrite, snap: Snapshot): DiskWrite | null {
+  if (prev.snapshot && prev.snapshot.index >= snap.index) return null
+  const old = prev.entries
+  if (old.length > 0 && old[old.length - 1].index <= snap.index) return null
+  const out: DiskWrite = { entries: old.length > 0 && old[0].index <= snap.index ? old.slice(snap.index - old[0].index + 1) : old, snapshot: snap }
+  if (prev.hardState) out.hardState = prev.hardState
   return out
 }

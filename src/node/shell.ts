@@ -6,7 +6,7 @@
 import type { Snapshot } from '../raft/types.ts'
 import { NodeHost, type DiskWrite, type HostOptions, type Loaded } from './host.ts'
 import { errorFields, isPromise } from './failure.ts'
-import { mergeWrites } from './group.ts'
+import { mergeCompaction, mergeWrites } from './group.ts'
 import type { HostInit, HostInput, HostOutput, Recovery, WindowOutput } from './protocol.ts'
 
 /** What a shell needs of a disk; a write may complete at once (memory) or later (IndexedDB). */
@@ -104,8 +104,7 @@ export class NodeShell {
       const io = host.next()
       if (io === null) return
       if (io.kind === 'compact') {
-        yield* this.#flush()
-        yield this.#disk.compact(io.snapshot)
+        yield* this.#compact(io.snapshot)
         host.done()
       } else if (this.#staged) {
         this.#stagedWrite = io.write
@@ -133,6 +132,29 @@ export class NodeShell {
       yield* this.#flush()
     }
     g.write = w
+    g.from = g.batch
+  }
+
+  /**
+   * A local compaction: to the disk now, or (inside a window) into the group's write, so that the window still
+   * commits once. Like a merged write, it is on the disk before any of the window's messages leave.
+   */
+  *#compact(snap: Snapshot): Generator<Step, void, void> {
+    const g = this.#group
+    if (g === null) {
+      yield this.#disk.compact(snap)
+      return
+    }
+    if (g.write !== null) {
+      const merged = mergeCompaction(g.write, snap)
+      if (merged !== null) {
+        g.write = merged
+        return
+      }
+      yield* this.#flush()
+    }
+    // Nothing of the window is waiting: the compaction starts the group (later writes merge after it).
+    g.write = { entries: [], snapshot: snap }
     g.from = g.batch
   }
 

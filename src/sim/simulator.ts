@@ -29,10 +29,14 @@ class SimDisk implements ShellDisk, Disk {
   }
 
   persist(w: DiskWrite): void {
-    if (w.snapshot !== undefined) {
-      // Installing a snapshot replaces the stored log (the core only installs one that its log does not match).
-      this.snapshot = w.snapshot
-      this.entries = []
+    const snap = w.snapshot
+    if (snap !== undefined) {
+      // As the storage layer's disks do (paper, Figure 13): a snapshot whose last entry the stored log holds keeps
+      // the entries after it (a compaction merged into a window's write); any other replaces the stored log (the
+      // core installs a leader's snapshot only when its log does not match it).
+      const at = snap.index - (this.snapshot?.index ?? 0) - 1
+      this.entries = at >= 0 && at < this.entries.length && this.entries[at].term === snap.term ? this.entries.slice(at + 1) : []
+      this.snapshot = snap
     }
     const base = this.snapshot?.index ?? 0
     const ents = w.entries

@@ -1,26 +1,43 @@
 /**
- * Group commit: the writes of a window merged (mergeWrites) leave a disk exactly as the same writes one after the
- * other would, on the storage layer's own disk (the memory disk follows the durable disk's rules).
+ * Group commit: the writes of a window merged (mergeWrites, mergeCompaction) leave a disk exactly as the same writes
+ * and compactions one after the other would, on the storage layer's own disk (the memory disk follows the durable
+ * disk's rules).
  */
 import { describe, expect, it } from 'vitest'
-import { mergeWrites } from '../../../src/node/group.ts'
+import { mergeCompaction, mergeWrites } from '../../../src/node/group.ts'
 import type { DiskWrite } from '../../../src/node/host.ts'
 import { createMemoryDisk } from '../../../src/storage/memory.ts'
 import { Prng } from '../../../src/world/prng.ts'
-import type { Entry } from '../../../src/raft/types.ts'
+import type { Entry, Snapshot } from '../../../src/raft/types.ts'
 
-/** A random but valid sequence of writes, as a Raft node makes them (appends, conflicting suffixes, snapshots). */
-function writes(seed: number, n: number): DiskWrite[] {
+/** A write, or a local compaction (the node's own snapshot of its committed log). */
+type Op = DiskWrite | { compact: Snapshot }
+
+/**
+ * A random but valid sequence of writes, as a Raft node makes them (appends, conflicting suffixes, snapshots from a
+ * leader) and, with `compactions`, local compactions to a committed index.
+ */
+function writes(seed: number, n: number, compactions = false): Op[] {
   const r = new Prng(seed)
   const log: Entry[] = [] // after the snapshot
   let snap = { index: 0, term: 0 }
   let term = 1
   let commit = 0
-  const out: DiskWrite[] = []
+  const out: Op[] = []
   for (let k = 0; k < n; k++) {
     const last = snap.index + log.length
     const w: DiskWrite = { entries: [] }
     const roll = r.next()
+    const committed = Math.min(commit, last)
+    if (compactions && roll > 0.8 && committed > snap.index) {
+      // A compaction to a committed index the log holds (often the last one).
+      const index = r.chance(0.4) ? committed : snap.index + 1 + r.int(committed - snap.index)
+      const t = log[index - snap.index - 1].term
+      log.splice(0, index - snap.index)
+      snap = { index, term: t }
+      out.push({ compact: { index, term: t, voters: ['n1', 'n2', 'n3'], data: `c${k}` } })
+      continue
+    }
     if (roll < 0.1 && last > snap.index) {
       // A snapshot: of a prefix (keeps the rest) or of a point the log does not have (drops it).
       const keep = r.chance(0.5)
@@ -54,25 +71,27 @@ function writes(seed: number, n: number): DiskWrite[] {
   return out
 }
 
-async function sequential(ws: DiskWrite[]) {
+async function sequential(ws: Op[]) {
   const d = createMemoryDisk('n1')
-  for (const w of ws) await d.persist(w)
+  for (const w of ws) await ('compact' in w ? d.compact(w.compact) : d.persist(w))
   return d.load()
 }
 
-async function grouped(ws: DiskWrite[], windows: number[]) {
+async function grouped(ws: Op[], windows: number[]) {
   const d = createMemoryDisk('n1')
   let k = 0
   let transactions = 0
   for (const size of windows) {
     let held: DiskWrite | null = null
     for (const w of ws.slice(k, k + size)) {
-      const m: DiskWrite | null = held === null ? w : mergeWrites(held, w)
+      // As the shell does: a compaction joins the group, or starts one.
+      const next: DiskWrite = 'compact' in w ? { entries: [], snapshot: w.compact } : w
+      const m: DiskWrite | null = held === null ? next : 'compact' in w ? mergeCompaction(held, w.compact) : mergeWrites(held, w)
       if (m !== null) held = m
       else {
         await d.persist(held!)
         transactions++
-        held = w
+        held = next
       }
     }
     if (held) {
@@ -106,12 +125,54 @@ describe('group commit (mergeWrites)', () => {
     expect(txTotal).toBeLessThan(writesTotal / 2)
   })
 
+  it('merges local compactions into the group: the same disk, and a compacting window still commits once', async () => {
+    let compactions = 0
+    let merged = 0
+    let writesTotal = 0
+    let txTotal = 0
+    for (let seed = 1; seed <= 300; seed++) {
+      const ws = writes(seed, 60, true)
+      const r = new Prng(seed * 11)
+      const windows: number[] = []
+      for (let left = ws.length; left > 0; ) {
+        const size = Math.min(left, 1 + r.int(8))
+        windows.push(size)
+        left -= size
+      }
+      const a = await sequential(ws)
+      const b = await grouped(ws, windows)
+      expect(b.state, `seed ${seed}`).toEqual(a)
+      writesTotal += ws.length
+      txTotal += b.transactions
+      for (let i = 1; i < ws.length; i++) {
+        const w = ws[i]
+        const prev = ws[i - 1]
+        if (!('compact' in w)) continue
+        compactions++
+        if (!('compact' in prev) && mergeCompaction(prev, w.compact) !== null) merged++
+      }
+    }
+    // The sequences do compact, and most compactions after a write merge with it.
+    expect(compactions).toBeGreaterThan(1000)
+    expect(merged).toBeGreaterThan(compactions / 3)
+    expect(txTotal).toBeLessThan(writesTotal / 2)
+  })
+
   it('refuses what it cannot merge', () => {
     const e = (index: number, term = 1): Entry => ({ index, term, kind: 'noop' })
     // A snapshot after other writes: written separately.
     expect(mergeWrites({ entries: [e(1)] }, { entries: [], snapshot: { index: 1, term: 1, voters: ['n1'], data: '' } })).toBeNull()
     // A gap.
     expect(mergeWrites({ entries: [e(1)] }, { entries: [e(3)] })).toBeNull()
+    // A compaction that covers every entry of the write before it (which may have cut a longer stored log).
+    const snap = (index: number): Snapshot => ({ index, term: 1, voters: ['n1'], data: '' })
+    expect(mergeCompaction({ entries: [e(2), e(3)] }, snap(3))).toBeNull()
+    // One that covers some of them keeps the rest, and the hard state.
+    expect(mergeCompaction({ entries: [e(2), e(3), e(4)], hardState: { term: 1, vote: null, commit: 3 } }, snap(3))).toEqual({
+      entries: [e(4)],
+      snapshot: snap(3),
+      hardState: { term: 1, vote: null, commit: 3 },
+    })
     // A suffix replaced, the later hard state kept.
     expect(mergeWrites({ entries: [e(1), e(2), e(3)], hardState: { term: 1, vote: null, commit: 1 } }, { entries: [e(2, 2)], hardState: { term: 2, vote: 'n2', commit: 1 } })).toEqual({
       entries: [e(1), e(2, 2)],
