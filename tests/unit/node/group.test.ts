@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest'
 import { mergeCompaction, mergeWrites } from '../../../src/node/group.ts'
 import type { DiskWrite } from '../../../src/node/host.ts'
 import { createMemoryDisk } from '../../../src/storage/memory.ts'
+import { openNodeDisk } from '../../../src/storage/idb.ts'
+import type { NodeDisk } from '../../../src/storage/types.ts'
+import { freshFactory } from '../storage/helpers.ts'
 import { Prng } from '../../../src/world/prng.ts'
 import type { Entry, Snapshot } from '../../../src/raft/types.ts'
 
@@ -71,14 +74,19 @@ function writes(seed: number, n: number, compactions = false): Op[] {
   return out
 }
 
-async function sequential(ws: Op[]) {
-  const d = createMemoryDisk('n1')
+type Open = () => Promise<NodeDisk>
+const memory: Open = async () => createMemoryDisk('n1')
+let dbs = 0
+const durable: Open = () => openNodeDisk(`group${++dbs}`, 'n1', { indexedDB: freshFactory() })
+
+async function sequential(ws: Op[], open: Open = memory) {
+  const d = await open()
   for (const w of ws) await ('compact' in w ? d.compact(w.compact) : d.persist(w))
   return d.load()
 }
 
-async function grouped(ws: Op[], windows: number[]) {
-  const d = createMemoryDisk('n1')
+async function grouped(ws: Op[], windows: number[], open: Open = memory) {
+  const d = await open()
   let k = 0
   let transactions = 0
   for (const size of windows) {
@@ -156,6 +164,24 @@ describe('group commit (mergeWrites)', () => {
     expect(compactions).toBeGreaterThan(1000)
     expect(merged).toBeGreaterThan(compactions / 3)
     expect(txTotal).toBeLessThan(writesTotal / 2)
+  })
+
+  it('merges compactions on the IndexedDB disk too (segments cut by the snapshot and by replaced suffixes)', async () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const ws = writes(seed, 60, true)
+      const r = new Prng(seed * 13)
+      const windows: number[] = []
+      for (let left = ws.length; left > 0; ) {
+        const size = Math.min(left, 1 + r.int(8))
+        windows.push(size)
+        left -= size
+      }
+      const a = await sequential(ws, durable)
+      const b = await grouped(ws, windows, durable)
+      expect(b.state, `seed ${seed}`).toEqual(a)
+      // And the durable disk ends as the memory disk does.
+      expect(a).toEqual(await sequential(ws))
+    }
   })
 
   it('refuses what it cannot merge', () => {
