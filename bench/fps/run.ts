@@ -99,6 +99,9 @@ interface Window {
   /** Main thread: all tasks, and script alone, in ms per wall second. */
   taskMsPerS: number
   scriptMsPerS: number
+  /** Of the busy time: style recalculation and layout (the DOM's share of it, besides script). */
+  styleMsPerS: number
+  layoutMsPerS: number
   frames: number
   draws: Snap['draws']
   /** Virtual ms per wall ms. */
@@ -118,6 +121,8 @@ async function measure(page: Page, cdp: Cdp, ms: number): Promise<Window> {
     seconds: round(wall, 1),
     taskMsPerS: round(((get(m1, 'TaskDuration') - get(m0, 'TaskDuration')) * 1000) / wall, 1),
     scriptMsPerS: round(((get(m1, 'ScriptDuration') - get(m0, 'ScriptDuration')) * 1000) / wall, 1),
+    styleMsPerS: round(((get(m1, 'RecalcStyleDuration') - get(m0, 'RecalcStyleDuration')) * 1000) / wall, 1),
+    layoutMsPerS: round(((get(m1, 'LayoutDuration') - get(m0, 'LayoutDuration')) * 1000) / wall, 1),
     frames: b.frames - a.frames,
     draws: diff(a.draws, b.draws),
     speed: round((b.v - a.v) / (b.t - a.t), 2),
@@ -233,8 +238,8 @@ async function run(context: BrowserContext, root: string, width: number, height:
     `${at} machine ${loadBefore} before, ${loadAfter} after.`,
     `${at} running (${NODES} ${storage} nodes, load on, ${SPEED}x asked, ${on.seconds} s, drawing on): ${on.fps} animation frames/s, ${on.appFramesPerSecond} app frames/s, ` +
       `graph ${on.graphRedrawsPerSecond} redraws/s (cytoscape ${on.graphLibraryRedrawsPerSecond}/s), timelines ${on.timelineRedrawsPerSecond}/s; ` +
-      `speed ${on.speed}x; ${on.opsPerSecond} ops/s; main thread ${onCpu.taskMsPerS} ms/s busy (script ${onCpu.scriptMsPerS}).`,
-    `${at} limits: with drawing off the same cluster runs at ${off.speed}x with the main thread ${off.taskMsPerS} ms/s busy (script ${off.scriptMsPerS}); ` +
+      `speed ${on.speed}x; ${on.opsPerSecond} ops/s; main thread ${onCpu.taskMsPerS} ms/s busy (script ${onCpu.scriptMsPerS}, style ${onCpu.styleMsPerS}, layout ${onCpu.layoutMsPerS}).`,
+    `${at} limits: with drawing off the same cluster runs at ${off.speed}x with the main thread ${off.taskMsPerS} ms/s busy (script ${off.scriptMsPerS}, style ${off.styleMsPerS}, layout ${off.layoutMsPerS}; the rest is other work of the browser on that thread); ` +
       `drawing costs ${round(onCpu.taskMsPerS - off.taskMsPerS, 1)} ms/s of main thread and ${round(off.speed - on.speed, 2)}x of speed.`,
   ]
   const result = {
