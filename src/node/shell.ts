@@ -118,21 +118,7 @@ export class NodeShell {
 
   /** A write: to the disk now, or (inside a window) into the group, merged with the window's earlier writes. */
   *#persist(w: DiskWrite): Generator<Step, void, void> {
-    const g = this.#group
-    if (g === null) {
-      yield this.#disk.persist(w)
-      return
-    }
-    if (g.write !== null) {
-      const merged = mergeWrites(g.write, w)
-      if (merged !== null) {
-        g.write = merged
-        return
-      }
-      yield* this.#flush()
-    }
-    g.write = w
-    g.from = g.batch
+    yield* this.#join(() => this.#disk.persist(w), (held) => mergeWrites(held, w), w)
   }
 
   /**
@@ -140,21 +126,28 @@ export class NodeShell {
    * commits once. Like a merged write, it is on the disk before any of the window's messages leave.
    */
   *#compact(snap: Snapshot): Generator<Step, void, void> {
+    yield* this.#join(() => this.#disk.compact(snap), (held) => mergeCompaction(held, snap), { entries: [], snapshot: snap })
+  }
+
+  /**
+   * Outside a window, `direct` writes at once. Inside one, `merge` folds the operation into the group's write; when
+   * it cannot, the group's write goes to the disk first and `alone` (the operation as a write) starts the group.
+   */
+  *#join(direct: () => Step, merge: (held: DiskWrite) => DiskWrite | null, alone: DiskWrite): Generator<Step, void, void> {
     const g = this.#group
     if (g === null) {
-      yield this.#disk.compact(snap)
+      yield direct()
       return
     }
     if (g.write !== null) {
-      const merged = mergeCompaction(g.write, snap)
+      const merged = merge(g.write)
       if (merged !== null) {
         g.write = merged
         return
       }
       yield* this.#flush()
     }
-    // Nothing of the window is waiting: the compaction starts the group (later writes merge after it).
-    g.write = { entries: [], snapshot: snap }
+    g.write = alone
     g.from = g.batch
   }
 

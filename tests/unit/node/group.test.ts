@@ -79,6 +79,18 @@ const memory: Open = async () => createMemoryDisk('n1')
 let dbs = 0
 const durable: Open = () => openNodeDisk(`group${++dbs}`, 'n1', { indexedDB: freshFactory() })
 
+/** `n` operations cut into windows of 1 to 8 at random. */
+function cut(n: number, seed: number): number[] {
+  const r = new Prng(seed)
+  const windows: number[] = []
+  for (let left = n; left > 0; ) {
+    const size = Math.min(left, 1 + r.int(8))
+    windows.push(size)
+    left -= size
+  }
+  return windows
+}
+
 async function sequential(ws: Op[], open: Open = memory) {
   const d = await open()
   for (const w of ws) await ('compact' in w ? d.compact(w.compact) : d.persist(w))
@@ -117,13 +129,7 @@ describe('group commit (mergeWrites)', () => {
     let txTotal = 0
     for (let seed = 1; seed <= 200; seed++) {
       const ws = writes(seed, 40)
-      const r = new Prng(seed * 7)
-      const windows: number[] = []
-      for (let left = ws.length; left > 0; ) {
-        const size = Math.min(left, 1 + r.int(8))
-        windows.push(size)
-        left -= size
-      }
+      const windows = cut(ws.length, seed * 7)
       const a = await sequential(ws)
       const b = await grouped(ws, windows)
       expect(b.state, `seed ${seed}`).toEqual(a)
@@ -140,13 +146,7 @@ describe('group commit (mergeWrites)', () => {
     let txTotal = 0
     for (let seed = 1; seed <= 300; seed++) {
       const ws = writes(seed, 60, true)
-      const r = new Prng(seed * 11)
-      const windows: number[] = []
-      for (let left = ws.length; left > 0; ) {
-        const size = Math.min(left, 1 + r.int(8))
-        windows.push(size)
-        left -= size
-      }
+      const windows = cut(ws.length, seed * 11)
       const a = await sequential(ws)
       const b = await grouped(ws, windows)
       expect(b.state, `seed ${seed}`).toEqual(a)
@@ -169,13 +169,7 @@ describe('group commit (mergeWrites)', () => {
   it('merges compactions on the IndexedDB disk too (segments cut by the snapshot and by replaced suffixes)', async () => {
     for (let seed = 1; seed <= 40; seed++) {
       const ws = writes(seed, 60, true)
-      const r = new Prng(seed * 13)
-      const windows: number[] = []
-      for (let left = ws.length; left > 0; ) {
-        const size = Math.min(left, 1 + r.int(8))
-        windows.push(size)
-        left -= size
-      }
+      const windows = cut(ws.length, seed * 13)
       const a = await sequential(ws, durable)
       const b = await grouped(ws, windows, durable)
       expect(b.state, `seed ${seed}`).toEqual(a)
