@@ -123,18 +123,22 @@ async function grouped(ws: Op[], windows: number[], open: Open = memory) {
   return { state: await d.load(), transactions }
 }
 
+/** The operations one by one and cut into random windows leave the same disk; the windows' transactions. */
+async function sameDisk(seed: number, ws: Op[], windowSeed: number): Promise<{ ws: Op[]; transactions: number }> {
+  const a = await sequential(ws)
+  const b = await grouped(ws, cut(ws.length, windowSeed))
+  expect(b.state, `seed ${seed}`).toEqual(a)
+  return { ws, transactions: b.transactions }
+}
+
 describe('group commit (mergeWrites)', () => {
   it('leaves the disk as the writes one by one would, in fewer transactions', async () => {
     let writesTotal = 0
     let txTotal = 0
     for (let seed = 1; seed <= 200; seed++) {
-      const ws = writes(seed, 40)
-      const windows = cut(ws.length, seed * 7)
-      const a = await sequential(ws)
-      const b = await grouped(ws, windows)
-      expect(b.state, `seed ${seed}`).toEqual(a)
+      const { ws, transactions } = await sameDisk(seed, writes(seed, 40), seed * 7)
       writesTotal += ws.length
-      txTotal += b.transactions
+      txTotal += transactions
     }
     expect(txTotal).toBeLessThan(writesTotal / 2)
   })
@@ -145,13 +149,9 @@ describe('group commit (mergeWrites)', () => {
     let writesTotal = 0
     let txTotal = 0
     for (let seed = 1; seed <= 300; seed++) {
-      const ws = writes(seed, 60, true)
-      const windows = cut(ws.length, seed * 11)
-      const a = await sequential(ws)
-      const b = await grouped(ws, windows)
-      expect(b.state, `seed ${seed}`).toEqual(a)
+      const { ws, transactions } = await sameDisk(seed, writes(seed, 60, true), seed * 11)
       writesTotal += ws.length
-      txTotal += b.transactions
+      txTotal += transactions
       for (let i = 1; i < ws.length; i++) {
         const w = ws[i]
         const prev = ws[i - 1]
