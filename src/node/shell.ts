@@ -118,7 +118,12 @@ export class NodeShell {
 
   /** A write: to the disk now, or (inside a window) into the group, merged with the window's earlier writes. */
   *#persist(w: DiskWrite): Generator<Step, void, void> {
-    yield* this.#join(() => this.#disk.persist(w), (held) => mergeWrites(held, w), w)
+    const g = this.#group
+    if (g === null) {
+      yield this.#disk.persist(w)
+      return
+    }
+    yield* this.#hold(g.write && mergeWrites(g.write, w), w)
   }
 
   /**
@@ -126,27 +131,25 @@ export class NodeShell {
    * commits once. Like a merged write, it is on the disk before any of the window's messages leave.
    */
   *#compact(snap: Snapshot): Generator<Step, void, void> {
-    yield* this.#join(() => this.#disk.compact(snap), (held) => mergeCompaction(held, snap), { entries: [], snapshot: snap })
+    const g = this.#group
+    if (g === null) {
+      yield this.#disk.compact(snap)
+      return
+    }
+    yield* this.#hold(g.write && mergeCompaction(g.write, snap), { entries: [], snapshot: snap })
   }
 
   /**
-   * Outside a window, `direct` writes at once. Inside one, `merge` folds the operation into the group's write; when
-   * it cannot, the group's write goes to the disk first and `alone` (the operation as a write) starts the group.
+   * Inside a window: the group's write becomes `merged` (the operation folded into it); when it could not be
+   * merged, the group's write goes to the disk first and `alone` (the operation as a write) starts the group.
    */
-  *#join(direct: () => Step, merge: (held: DiskWrite) => DiskWrite | null, alone: DiskWrite): Generator<Step, void, void> {
-    const g = this.#group
-    if (g === null) {
-      yield direct()
+  *#hold(merged: DiskWrite | null, alone: DiskWrite): Generator<Step, void, void> {
+    const g = this.#group!
+    if (merged !== null) {
+      g.write = merged
       return
     }
-    if (g.write !== null) {
-      const merged = merge(g.write)
-      if (merged !== null) {
-        g.write = merged
-        return
-      }
-      yield* this.#flush()
-    }
+    yield* this.#flush()
     g.write = alone
     g.from = g.batch
   }
