@@ -105,3 +105,87 @@ export async function profileInPage(args: { nodes: number; clients: number; seco
     entriesPerSec: (m.entries / wall) * 1000,
   }
 }
+
+/**
+ * The app's own cluster as a user runs it (the load switch on, a speed asked, drawing on): where a scheduling window's
+ * wall time goes, the four adding up to it: `pre`, the main thread's work from the window's start until every node's
+ * call is posted; `wait`, from then until the last answer is in; `post`, taking the window in after the last answer;
+ * `outside`, between two windows (the driver's pacing, drawing, the panels). Also the disk transactions per window
+ * (calls that wrote) and what a node call carries each way (as JSON, one call in ten; the structured clone that
+ * postMessage uses is not JSON, so only a guide).
+ */
+export async function profileAskedInPage(args: { seconds: number }): Promise<Record<string, number>> {
+  const lab = (globalThis as unknown as { __raftlab: { runtime: ClusterRuntime } }).__raftlab
+  const s = lab.runtime.sched!
+  const raw = s as unknown as { slots: Map<string, { port: Host | null }>; stepUntil: (limit: number) => boolean | Promise<boolean> }
+  const m = { windows: 0, pre: 0, wait: 0, post: 0, outside: 0, calls: 0, writes: 0, sampled: 0, bytesIn: 0, bytesOut: 0 }
+  let measuring = false
+  let pending = 0
+  let lastAnswer = 0
+  let lastEnd = 0
+  for (const slot of raw.slots.values()) {
+    const h = slot.port!
+    const orig = h.handleWindow.bind(h)
+    h.handleWindow = async (batches) => {
+      pending++
+      const out = await orig(batches)
+      if (--pending === 0) lastAnswer = performance.now()
+      if (measuring) {
+        m.calls++
+        // With group commit a call that wrote made one transaction, however many of its batches wrote.
+        if (out.outputs.some((o) => o.events.some((e) => e.type === 'persisted'))) m.writes++
+        if (m.calls % 10 === 0) {
+          m.sampled++
+          m.bytesIn += JSON.stringify(batches).length
+          m.bytesOut += JSON.stringify(out).length
+        }
+      }
+      return out
+    }
+  }
+  const step = raw.stepUntil.bind(s)
+  raw.stepUntil = (limit) => {
+    const t0 = performance.now()
+    if (measuring && lastEnd) m.outside += t0 - lastEnd
+    const r = step(limit)
+    const posted = performance.now()
+    const done = (): void => {
+      const t = performance.now()
+      if (measuring) {
+        m.windows++
+        m.pre += posted - t0
+        if (lastAnswer >= posted) {
+          m.wait += lastAnswer - posted
+          m.post += t - lastAnswer
+        } else m.post += t - posted
+      }
+      lastEnd = t
+    }
+    if (r instanceof Promise) return r.then((x) => (done(), x))
+    done()
+    return r
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  await sleep(1500)
+  const v0 = s.now
+  const t0 = performance.now()
+  measuring = true
+  await sleep(args.seconds * 1000)
+  measuring = false
+  const wall = performance.now() - t0
+  const w = Math.max(1, m.windows)
+  return {
+    wallMs: wall,
+    virtualPerWall: (s.now - v0) / wall,
+    windowsPerSec: (m.windows / wall) * 1000,
+    wallMsPerWindow: wall / w,
+    preMs: m.pre / w,
+    waitMs: m.wait / w,
+    postMs: m.post / w,
+    outsideMs: m.outside / w,
+    callsPerWindow: m.calls / w,
+    transactionsPerWindow: m.writes / w,
+    kbInPerCall: m.bytesIn / Math.max(1, m.sampled) / 1024,
+    kbOutPerCall: m.bytesOut / Math.max(1, m.sampled) / 1024,
+  }
+}

@@ -5,12 +5,16 @@
  * (postMessage + the node's Ready loop + IndexedDB) and the main thread's own work, plus the disk transactions
  * per window. Needs a served build: `npx tsx bench/browser/profile.ts
  * --url http://127.0.0.1:4173/raft-lab/ [--nodes 5] [--clients 128] [--seconds 5] [--cpu]`.
+ *
+ * With `--asked X` it profiles the app's own cluster instead, as a user runs it: `--nodes` durable nodes, the load
+ * switch on, X times real time asked, drawing on (bench:browser's speed targets), and prints where a window's wall
+ * time goes (see profileAskedInPage).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
-import { profileInPage } from './profile-page.ts'
+import { profileAskedInPage, profileInPage } from './profile-page.ts'
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -25,6 +29,7 @@ const cpu = process.argv.includes('--cpu')
 const maxEntries = Number(arg('max-entries', '64'))
 const inflight = Number(arg('inflight', '16'))
 const jitter = Number(arg('jitter', '10'))
+const asked = process.argv.includes('--asked') ? Number(arg('asked', '1')) : null
 
 const profile = mkdtempSync(join(tmpdir(), 'raftlab-profile-'))
 const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
@@ -33,34 +38,45 @@ try {
   await ctx.addInitScript('globalThis.__name ??= (f) => f')
   const page = await ctx.newPage()
   page.on('pageerror', (e) => console.error(String(e)))
-  await page.goto(`${url}?cluster=profile&autoplay=0`)
-  await page.waitForFunction(() => (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } } } }).__raftlab?.runtime.status.phase === 'running')
-  const cdp = cpu ? await ctx.newCDPSession(page) : null
-  if (cdp) {
-    await cdp.send('Profiler.enable')
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
-  }
-  const started = page.evaluate(profileInPage, { nodes, clients, seconds, maxEntries, inflight, jitter })
-  if (cdp) {
-    await page.waitForTimeout(2500)
-    await cdp.send('Profiler.start')
-    await page.waitForTimeout(seconds * 1000 - 1000)
-    const { profile: prof } = await cdp.send('Profiler.stop')
-    const self = new Map<string, number>()
-    const dt = new Map<number, number>()
-    prof.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas?.[i] ?? 0)))
-    let total = 0
-    for (const n of prof.nodes) {
-      const t = dt.get(n.id) ?? 0
-      total += t
-      const f = n.callFrame
-      const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`
-      self.set(k, (self.get(k) ?? 0) + t)
+  if (asked !== null) {
+    await page.setViewportSize({ width: 1280, height: 720 })
+    await page.goto(`${url}?cluster=profile-asked&v=1&n=${nodes}&load=1&speed=${asked}&store=durable`)
+    await page.waitForFunction(() => {
+      const h = (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } }; ui?: { lab: { leaderId(): string | null } } } }).__raftlab
+      return h?.runtime.status.phase === 'running' && Boolean(h.ui?.lab.leaderId())
+    }, undefined, { timeout: 90_000 })
+    console.log(`${nodes} durable nodes, load switch on, ${asked}x asked, 1280x720, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+    console.log(JSON.stringify(await page.evaluate(profileAskedInPage, { seconds }), null, 2))
+  } else {
+    await page.goto(`${url}?cluster=profile&autoplay=0`)
+    await page.waitForFunction(() => (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } } } }).__raftlab?.runtime.status.phase === 'running')
+    const cdp = cpu ? await ctx.newCDPSession(page) : null
+    if (cdp) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
     }
-    console.log('main thread, self time:')
-    for (const [k, t] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${((t / total) * 100).toFixed(1)}%  ${k}`)
+    const started = page.evaluate(profileInPage, { nodes, clients, seconds, maxEntries, inflight, jitter })
+    if (cdp) {
+      await page.waitForTimeout(2500)
+      await cdp.send('Profiler.start')
+      await page.waitForTimeout(seconds * 1000 - 1000)
+      const { profile: prof } = await cdp.send('Profiler.stop')
+      const self = new Map<string, number>()
+      const dt = new Map<number, number>()
+      prof.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas?.[i] ?? 0)))
+      let total = 0
+      for (const n of prof.nodes) {
+        const t = dt.get(n.id) ?? 0
+        total += t
+        const f = n.callFrame
+        const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`
+        self.set(k, (self.get(k) ?? 0) + t)
+      }
+      console.log('main thread, self time:')
+      for (const [k, t] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${((t / total) * 100).toFixed(1)}%  ${k}`)
+    }
+    console.log(JSON.stringify(await started, null, 2))
   }
-  console.log(JSON.stringify(await started, null, 2))
 } finally {
   await ctx.close()
   rmSync(profile, { recursive: true, force: true })
