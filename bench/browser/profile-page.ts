@@ -5,6 +5,11 @@ import type { LoadGenerator } from '../../src/cluster/workload.ts'
 type Lab = { runtime: ClusterRuntime; LoadGenerator: typeof LoadGenerator }
 type Output = { events: { type: string; entries?: number; hardState?: boolean }[] }
 type Host = { handleWindow: (batches: unknown[][]) => Promise<{ outputs: Output[] }> }
+/**
+ * The scheduler's fields the profiles wrap (private in TypeScript only). Each in-page function wraps them itself: it
+ * is serialized into the page alone, so the two cannot share a helper.
+ */
+type Wrappable = { slots: Map<string, { port: Host | null }>; stepUntil: (limit: number) => boolean | Promise<boolean> }
 
 export async function profileInPage(args: { nodes: number; clients: number; seconds: number; maxEntries: number; inflight: number; jitter: number }): Promise<Record<string, number>> {
   const lab = (globalThis as unknown as { __raftlab: Lab }).__raftlab
@@ -17,7 +22,7 @@ export async function profileInPage(args: { nodes: number; clients: number; seco
   const d = rt.driver!
   for (let i = 0; i < 100 && !s.nodeIds().some((id) => s.summary(id)?.role === 'leader'); i++) await d.fastForward(100)
   // Wrap what we measure; the fields are private in TypeScript only.
-  const raw = s as unknown as { slots: Map<string, { port: Host | null }>; stepUntil: (limit: number) => boolean | Promise<boolean> }
+  const raw = s as unknown as Wrappable
   const m = { steps: 0, stepMs: 0, waitMs: 0, handles: 0, handleMs: 0, persists: 0, inputs: 0, batchMax: 0, noPersistCalls: 0, noPersistMs: 0, persistCalls: 0, persistMs: 0, entries: 0, hsOnly: 0 }
   let measuring = false
   let waitStart = 0
@@ -117,7 +122,7 @@ export async function profileInPage(args: { nodes: number; clients: number; seco
 export async function profileAskedInPage(args: { seconds: number }): Promise<Record<string, number>> {
   const lab = (globalThis as unknown as { __raftlab: { runtime: ClusterRuntime } }).__raftlab
   const s = lab.runtime.sched!
-  const raw = s as unknown as { slots: Map<string, { port: Host | null }>; stepUntil: (limit: number) => boolean | Promise<boolean> }
+  const raw = s as unknown as Wrappable
   const m = { windows: 0, pre: 0, wait: 0, post: 0, outside: 0, calls: 0, writes: 0, sampled: 0, bytesIn: 0, bytesOut: 0 }
   let measuring = false
   let pending = 0
