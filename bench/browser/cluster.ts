@@ -160,3 +160,9 @@ export async function awaitRecovered(): Promise<ReloadResult> {
     await sleep(2)
   }
 }
+
+/** The app's cluster runs (and, with `leader`, has a leader): what a script waits for after opening the app. */
+export function appRunning(leader: boolean): boolean {
+  const h = (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } }; ui?: { lab: { leaderId(): string | null } } } }).__raftlab
+  return h?.runtime.status.phase === 'running' && (!leader || Boolean(h.ui?.lab.leaderId()))
+}

@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
+import { appRunning } from './cluster.ts'
 import { profileAskedInPage, profileInPage } from './profile-page.ts'
 
 function arg(name: string, dflt: string): string {
@@ -41,15 +42,12 @@ try {
   if (asked !== null) {
     await page.setViewportSize({ width: 1280, height: 720 })
     await page.goto(`${url}?cluster=profile-asked&v=1&n=${nodes}&load=1&speed=${asked}&store=durable`)
-    await page.waitForFunction(() => {
-      const h = (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } }; ui?: { lab: { leaderId(): string | null } } } }).__raftlab
-      return h?.runtime.status.phase === 'running' && Boolean(h.ui?.lab.leaderId())
-    }, undefined, { timeout: 90_000 })
+    await page.waitForFunction(appRunning, true, { timeout: 90_000 })
     console.log(`${nodes} durable nodes, load switch on, ${asked}x asked, 1280x720, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
     console.log(JSON.stringify(await page.evaluate(profileAskedInPage, { seconds }), null, 2))
   } else {
     await page.goto(`${url}?cluster=profile&autoplay=0`)
-    await page.waitForFunction(() => (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } } } }).__raftlab?.runtime.status.phase === 'running')
+    await page.waitForFunction(appRunning, false)
     const cdp = cpu ? await ctx.newCDPSession(page) : null
     if (cdp) {
       await cdp.send('Profiler.enable')

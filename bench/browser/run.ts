@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url'
 import { createServer } from 'node:net'
 import { chromium, type BrowserContext, type Page } from '@playwright/test'
 import { measureLimits, type LimitName, type Limits } from './limits.ts'
-import { awaitRecovered, fillLog, measureThroughput, readSpeed, type SpeedReading, type ThroughputResult } from './cluster.ts'
+import { appRunning, awaitRecovered, fillLog, measureThroughput, readSpeed, type SpeedReading, type ThroughputResult } from './cluster.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js')
@@ -107,14 +107,7 @@ async function openApp(ctx: BrowserContext, query: string, leader = false): Prom
     if (m.type() === 'error') console.error(`console error: ${m.text()}`)
   })
   await page.goto(`http://127.0.0.1:${port}${base}?${query}`)
-  await page.waitForFunction(
-    (leader) => {
-      const h = (globalThis as unknown as { __raftlab?: { runtime: { status: { phase: string } }; ui?: { lab: { leaderId(): string | null } } } }).__raftlab
-      return h?.runtime.status.phase === 'running' && (!leader || Boolean(h.ui?.lab.leaderId()))
-    },
-    leader,
-    { timeout: 90_000 },
-  )
+  await page.waitForFunction(appRunning, leader, { timeout: 90_000 })
   return page
 }
 
