@@ -5,7 +5,7 @@
  */
 
 /** Which limits to measure (all by default). */
-export type LimitName = 'oneTx' | 'perTx' | 'getAll' | 'getAll5' | 'roundTrips' | 'fanOut' | 'parallelTx'
+export type LimitName = 'oneTx' | 'perTx' | 'getAll' | 'getAll5' | 'roundTrips' | 'fanOut' | 'parallelTx' | 'txRound'
 
 export interface Limits {
   /** Records written per second, all in one readwrite transaction. */
@@ -28,6 +28,14 @@ export interface Limits {
    * own database back to back (the browser's IndexedDB backend serves them; a window writes one per node).
    */
   parallelTxPerSec: Record<number, number>
+  /**
+   * By number of workers N: rounds per second of one small message to each of N workers, each of which commits one
+   * one-record readwrite transaction to its own database before it answers, waiting for all N answers. This is the
+   * least a scheduling window costs when N of its nodes write: each writes one transaction (group commit), and the
+   * window's messages wait for all of them. Unlike `parallelTxPerSec` (each worker writing back to back, which
+   * measures the backend's throughput), this measures the latency of one round.
+   */
+  txRoundPerSec: Record<number, number>
 }
 
 /**
@@ -76,6 +84,14 @@ export async function measureLimits(args: { records: number; perTx: number; roun
           db.close();
           postMessage({ ms }); return;
         }
+        if (m.cmd === 'keep') { self.kept = await open(m.name); self.next = 1; postMessage({ ok: true }); return; }
+        if (m.cmd === 'tx1') {
+          const tx = self.kept.transaction('log', 'readwrite');
+          tx.objectStore('log').put(record(self.next), self.next++);
+          await done(tx);
+          postMessage({ ok: true }); return;
+        }
+        if (m.cmd === 'unkeep') { self.kept.close(); postMessage({ ok: true }); return; }
         if (m.cmd === 'fill') { await fill(m.name, m.n); postMessage({ ok: true }); return; }
         if (m.cmd === 'getAll') {
           const t0 = performance.now();
@@ -140,6 +156,7 @@ export async function measureLimits(args: { records: number; perTx: number; roun
   // Fan-out and parallel transactions, for each cluster size the benchmark runs.
   const fanOutPerSec: Record<number, number> = {}
   const parallelTxPerSec: Record<number, number> = {}
+  const txRoundPerSec: Record<number, number> = {}
   const extra: Worker[] = []
   for (const n of args.workers ?? []) {
     const pool = Array.from({ length: n }, () => spawn())
@@ -159,6 +176,18 @@ export async function measureLimits(args: { records: number; perTx: number; roun
       parallelTxPerSec[n] = ((n * args.perTx) / (performance.now() - t0)) * 1000
       await Promise.all(names.map(drop))
     }
+    if (want('txRound')) {
+      const names = pool.map((_, i) => `bench-round-${n}-${i}`)
+      await Promise.all(names.map(drop))
+      await Promise.all(pool.map((x, i) => call(x, { cmd: 'keep', name: names[i] })))
+      const rounds = Math.max(30, Math.round(args.perTx / 2))
+      for (let i = 0; i < 20; i++) await Promise.all(pool.map((x) => call(x, { cmd: 'tx1' })))
+      const t0 = performance.now()
+      for (let i = 0; i < rounds; i++) await Promise.all(pool.map((x) => call(x, { cmd: 'tx1' })))
+      txRoundPerSec[n] = (rounds / (performance.now() - t0)) * 1000
+      await Promise.all(pool.map((x) => call(x, { cmd: 'unkeep' })))
+      await Promise.all(names.map(drop))
+    }
   }
 
   for (const x of [w, ...ws, ...extra]) x.terminate()
@@ -172,5 +201,6 @@ export async function measureLimits(args: { records: number; perTx: number; roun
     roundTripsPerSec: (args.roundTrips / rtMs) * 1000,
     fanOutPerSec,
     parallelTxPerSec,
+    txRoundPerSec,
   }
 }

@@ -9,7 +9,9 @@
  *    10x asked, keep >= 5x (virtual ms per wall ms over a wall window of the app page, after a warm-up), next to
  *    two ceilings from limits measured right before with as many workers as nodes: the fan-out (one small message
  *    to every worker and all the answers, as a scheduling window needs at least) and the IndexedDB backend's
- *    transactions per second over that many databases, divided by the transactions a window made in the run;
+ *    transactions per second over that many databases, divided by the transactions a window made in the run; and
+ *    a third measured right after: rounds per second of as many workers as a window had writing nodes, each
+ *    committing one transaction at once (the latency a durable window cannot go below);
  *  - throughput: 5 durable nodes at full speed (the driver's max mode, `--clients` writers) commit >= 10,000 client
  *    commands per second (applied commands, not raw entries), and >= 0.7x what 5 volatile nodes commit at the same
  *    settings (runs interleaved, durable then volatile);
@@ -238,6 +240,11 @@ async function main(): Promise<void> {
         // second over the transactions a window makes, each times the virtual ms a window covered.
         const fanCeil = (fanOut * best.msPerWindow) / 1000
         const diskCeil = best.writingPerWindow > 0 ? ((parTx / best.writingPerWindow) * best.msPerWindow) / 1000 : Infinity
+        // The latency a window cannot go below with durable storage: as many workers as the window's writing nodes
+        // (rounded up), each committing one transaction at once, waiting for all (measured now, the cluster closed).
+        const writers = Math.max(1, Math.ceil(best.writingPerWindow))
+        const txRound = (await again(['txRound'], [writers])).txRoundPerSec[writers]
+        const roundCeil = (txRound * best.msPerWindow) / 1000
         report({
           name: `${n} durable nodes, load on, ${asked}x asked: speed`,
           value: sp.best,
@@ -246,7 +253,7 @@ async function main(): Promise<void> {
           target: `>= ${goal}x`,
           extra: {
             windows: windows.map((w) => ({ ...w, speed: round(w.speed), stepsPerSec: Math.round(w.stepsPerSec), commandsPerSec: Math.round(w.commandsPerSec), msPerWindow: round(w.msPerWindow), writingPerWindow: round(w.writingPerWindow), windowsPerSec: Math.round(w.windowsPerSec) })),
-            limits: { fanOutPerSec: round(fanOut), parallelTxPerSec: round(parTx), fanOutCeiling: round(fanCeil), diskCeiling: round(diskCeil) },
+            limits: { fanOutPerSec: round(fanOut), parallelTxPerSec: round(parTx), fanOutCeiling: round(fanCeil), diskCeiling: round(diskCeil), txRoundWorkers: writers, txRoundPerSec: round(txRound), txRoundCeiling: round(roundCeil) },
             loadavg: loadBefore,
           },
         })
@@ -254,7 +261,8 @@ async function main(): Promise<void> {
           sp.best >= goal,
           `${n} durable nodes, load switch on, ${asked}x asked: ${fmt(sp.best)}x achieved (best; ${sp.text} windows of ${seconds} s; ` +
             `${fmt(best.windowsPerSec)} windows/s of ${fmt(best.msPerWindow)} virtual ms, ${fmt(best.writingPerWindow)} disk transactions each; ` +
-            `limits of this run: ${fmt(fanOut)} fan-out rounds/s to ${n} workers (ceiling ${fmt(fanCeil)}x), ${fmt(parTx)} transactions/s over ${n} databases (ceiling ${fmt(diskCeil)}x); ` +
+            `limits of this run: ${fmt(fanOut)} fan-out rounds/s to ${n} workers (ceiling ${fmt(fanCeil)}x), ${fmt(parTx)} transactions/s over ${n} databases (ceiling ${fmt(diskCeil)}x), ` +
+            `${fmt(txRound)} rounds/s of ${writers} workers committing one transaction each at once (ceiling ${fmt(roundCeil)}x); ` +
             `load ${loadBefore}) (target >= ${goal}x)`,
         )
       }
